@@ -16,8 +16,14 @@ MAX_PATTERN_LENGTH = 1_000
 _MAX_PROGRAM_MEMORY = 8 << 20
 
 
+class Match(Protocol):
+    def start(self) -> int: ...
+
+    def end(self) -> int: ...
+
+
 class Matcher(Protocol):
-    def search(self, text: str) -> object | None: ...
+    def search(self, text: str) -> Match | None: ...
 
 
 class RegexError(ValueError):

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from bot.engine import globs
+from bot.engine.dependencies import is_manifest
 from bot.engine.result import Location, Skipped
 from bot.engine.ruleset import Ruleset
 from bot.engine.snapshot import ChangedFile, FileStatus, Snapshot
@@ -80,7 +81,11 @@ def _looks_minified(text: str) -> bool:
 
 def needs_text(changed: ChangedFile, ruleset: Ruleset) -> bool:
     """Whether the engine reads this file whole (so adapters fetch only those)."""
-    if changed.binary or globs.match_any(changed.path, ruleset.skip_globs):
+    if changed.binary:
+        return False
+    if is_manifest(changed.path) or is_manifest(changed.old_path or changed.path):
+        return True
+    if globs.match_any(changed.path, ruleset.skip_globs):
         return False
     language = ruleset.languages.of(changed.path)
     return language is not None and language.meter is not None

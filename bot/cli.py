@@ -1,0 +1,138 @@
+"""The `ai-review-bot` command line.
+
+Exit codes (CONTRACT.md): 0 success; 1 a finding the user asked to fail on, or an invalid
+config; 2 a usage error or an input that cannot be read, said in one line on stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import NoReturn
+
+from bot.engine.result import Level
+
+CONFIG_PATH = ".github/ai-review.yml"
+EXIT_OK, EXIT_FINDING, EXIT_USAGE = 0, 1, 2
+
+
+class UsageError(Exception):
+    """Bad arguments or unreadable input: one line on stderr, exit 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        print(f"{self.prog}: error: {message} (see --help)", file=sys.stderr)
+        raise SystemExit(EXIT_USAGE)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="ai-review-bot",
+        description="Architect-led review for AI-assisted pull requests.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    analyze = commands.add_parser(
+        "analyze", help="analyze a local git range exactly as the App analyzes a pull request"
+    )
+    analyze.add_argument("--repo", default=".", help="the git repository (default: .)")
+    analyze.add_argument("--base", help="base ref (default: merge-base with the default branch)")
+    analyze.add_argument("--head", default="HEAD", help="head ref (default: HEAD)")
+    analyze.add_argument(
+        "--config", help=f"config file (default: {CONFIG_PATH} at the base ref, else built-ins)"
+    )
+    analyze.add_argument(
+        "--format", choices=("text", "markdown", "json"), default="text", dest="output_format"
+    )
+    analyze.add_argument(
+        "--fail-on",
+        choices=[level.value for level in Level],
+        help="exit 1 when the risk level is at least this",
+    )
+
+    check = commands.add_parser("check-config", help="validate a repo config file")
+    check.add_argument("file", nargs="?", default=CONFIG_PATH)
+
+    commands.add_parser("schema", help="print the JSON Schema of the repo config")
+    return parser
+
+
+def _read_file(path: str) -> bytes:
+    try:
+        return Path(path).read_bytes()
+    except OSError as exc:
+        raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from None
+
+
+def _check_config(file: str) -> int:
+    from bot.config.load import ConfigError, load_repo_config
+
+    try:
+        load_repo_config(_read_file(file), file)
+    except ConfigError as exc:
+        print(exc.render(), file=sys.stdout)
+        print(f"{file}: {len(exc.issues)} error(s); the config is rejected whole.")
+        return EXIT_FINDING
+    print(f"{file}: valid")
+    return EXIT_OK
+
+
+def _schema() -> int:
+    from bot.config.schema import config_schema
+
+    print(json.dumps(config_schema(), indent=2))
+    return EXIT_OK
+
+
+def _analyze(args: argparse.Namespace) -> int:
+    from bot.adapters.git import GitError
+    from bot.config.load import ConfigError
+    from bot.local import LocalAnalysis
+
+    try:
+        local = LocalAnalysis.open(args.repo, base=args.base, head=args.head)
+        config_text = _read_file(args.config) if args.config else None
+        result = local.run(config_text=config_text, config_source=args.config)
+    except GitError as exc:
+        raise UsageError(str(exc)) from None
+    except ConfigError as exc:
+        print(exc.render(), file=sys.stderr)
+        print("the config is invalid: nothing was analyzed", file=sys.stderr)
+        return EXIT_FINDING
+
+    if args.output_format == "json":
+        print(json.dumps(result.analysis.to_json(), indent=2, ensure_ascii=False))
+    elif args.output_format == "markdown":
+        from bot.render.markdown import render_comment
+
+        print(render_comment(result.analysis, result.tool_name), end="")
+    else:
+        from bot.render.text import render_text
+
+        print(render_text(result.analysis, sys.stdout.isatty(), result.tool_name), end="")
+    if args.fail_on and result.analysis.risk.level >= Level(args.fail_on):
+        return EXIT_FINDING
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "analyze":
+            return _analyze(args)
+        if args.command == "check-config":
+            return _check_config(args.file)
+        return _schema()
+    except UsageError as exc:
+        print(f"ai-review-bot: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except BrokenPipeError:
+        return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

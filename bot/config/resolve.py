@@ -1,0 +1,117 @@
+"""Resolve built-ins and a validated repo config into the Ruleset the engine applies."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TypeVar
+
+from bot.builtins import Builtins
+from bot.config.load import ConfigError, ConfigIssue
+from bot.config.model import (
+    AuthorSignature,
+    BranchSignature,
+    ChecklistDef,
+    ChecklistItemDef,
+    MarkerSignature,
+    RepoConfig,
+    Signatures,
+    TrailerSignature,
+)
+from bot.engine.ruleset import Ruleset
+
+
+_Sig = TypeVar("_Sig", TrailerSignature, AuthorSignature, BranchSignature, MarkerSignature)
+
+
+def _named(items: Sequence[_Sig], prefix: str) -> list[_Sig]:
+    """Give repo-defined signatures without an id a stable one (`repo-trailer-1`)."""
+    return [
+        item if item.id else item.model_copy(update={"id": f"{prefix}-{index}"})
+        for index, item in enumerate(items, 1)
+    ]
+
+
+def _kept(items: Sequence[_Sig], disabled: set[str]) -> list[_Sig]:
+    return [item for item in items if item.id not in disabled and item.tool not in disabled]
+
+
+def _merge_signatures(builtin: Signatures, config: RepoConfig) -> Signatures:
+    detect = config.detect
+    disabled = set(detect.disable)
+    base = builtin if detect.builtin else Signatures()
+    # Repo tools come first so a repo can narrow or rename a built-in tool's match.
+    return Signatures.model_construct(
+        tools=[*detect.tools, *base.tools],
+        trailers=_kept([*base.trailers, *_named(detect.trailers, "repo-trailer")], disabled),
+        authors=_kept([*base.authors, *_named(detect.authors, "repo-author")], disabled),
+        branches=_kept([*base.branches, *_named(detect.branches, "repo-branch")], disabled),
+        markers=_kept([*base.markers, *_named(detect.markers, "repo-marker")], disabled),
+    )
+
+
+def _checklists(
+    builtins: Builtins, config: RepoConfig, repo_checklists: Sequence[ChecklistDef]
+) -> tuple[ChecklistDef, ...]:
+    wanted = config.checklists.builtin
+    chosen: dict[str, ChecklistDef] = {}
+    for checklist in builtins.checklists:
+        if wanted is True or (isinstance(wanted, list) and checklist.id in wanted):
+            chosen[checklist.id] = checklist
+    # A repo checklist with a built-in's id replaces it: that is how a team rewrites one.
+    for checklist in [*repo_checklists, *config.checklists.extra]:
+        chosen[checklist.id] = checklist
+
+    issues: list[ConfigIssue] = []
+    for index, extra in enumerate(config.checklists.items):
+        target = chosen.get(extra.checklist)
+        if target is None:
+            issues.append(
+                ConfigIssue(
+                    line=None,
+                    column=None,
+                    path=f"checklists.items[{index}].checklist",
+                    message=f"no checklist {extra.checklist!r} is enabled; "
+                    f"known: {', '.join(sorted(chosen)) or 'none'}",
+                )
+            )
+            continue
+        item = extra.model_dump(exclude={"checklist"}, exclude_unset=True)
+        merged = [*target.items, ChecklistItemDef.model_validate(item)]
+        chosen[extra.checklist] = target.model_copy(update={"items": merged})
+    if issues:
+        raise ConfigError(".github/ai-review.yml", tuple(issues))
+
+    disabled = set(config.checklists.disable)
+    resolved: list[ChecklistDef] = []
+    for checklist in chosen.values():
+        if checklist.id in disabled:
+            continue
+        items = [item for item in checklist.items if item.id not in disabled]
+        if items:
+            resolved.append(checklist.model_copy(update={"items": items}))
+    return tuple(resolved)
+
+
+def build_ruleset(
+    config: RepoConfig,
+    builtins: Builtins,
+    repo_checklists: Sequence[ChecklistDef] = (),
+) -> Ruleset:
+    """Merge built-ins with the repo's config; raise ConfigError for references to nothing."""
+    risk = config.risk
+    critical = (
+        builtins.critical_paths if risk.builtin_critical_paths else ()
+    ) + tuple(risk.critical_paths)
+    require = config.checklists.require
+    return Ruleset(
+        config=config,
+        signatures=_merge_signatures(builtins.signatures, config),
+        languages=builtins.languages,
+        critical_paths=critical,
+        test_globs=tuple(risk.tests.paths),
+        skip_globs=builtins.skip_globs + tuple(risk.limits.skip),
+        pattern_rules=builtins.pattern_rules + tuple(risk.patterns.rules),
+        disabled_patterns=frozenset(risk.patterns.disable),
+        checklists=_checklists(builtins, config, repo_checklists),
+        required_items=None if require == "all" else frozenset(require),
+    )

@@ -1,0 +1,115 @@
+"""The engine's one entry point: snapshot + ruleset in, Analysis out.
+
+Per-file work goes through `map_files`, so a caller with several cores can pass a process
+pool's map; the default runs in this process. The result is the same either way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+
+from bot.config.model import ComplexityConfig, PatternRule
+from bot.engine import signals
+from bot.engine.checklist import ChangeFacts, select
+from bot.engine.complexity import measure
+from bot.engine.dependencies import dependency_changes
+from bot.engine.detect import Detector
+from bot.engine.files import FileJob, FileReport, plan_jobs
+from bot.engine.patterns import scan_file
+from bot.engine.result import Analysis, ApprovalRequirement, Evidence, Skipped
+from bot.engine.risk import score_risk
+from bot.engine.ruleset import Ruleset
+from bot.engine.snapshot import Snapshot
+
+FileMapper = Callable[[Callable[[FileJob], FileReport], Iterable[FileJob]], Iterator[FileReport]]
+
+
+@dataclass(frozen=True, slots=True)
+class FileAnalyzer:
+    """Per-file analysis with its settings; picklable, so it can run in worker processes."""
+
+    complexity: ComplexityConfig
+    rules: tuple[PatternRule, ...]
+    disabled: frozenset[str]
+
+    def __call__(self, job: FileJob) -> FileReport:
+        measured = measure(job, self.complexity)
+        scanned = scan_file(job, self.rules, self.disabled)
+        skipped = (measured.skipped,) if measured.skipped else ()
+        return FileReport(
+            path=job.path,
+            functions=measured.functions,
+            maintainability_drop=measured.maintainability_drop,
+            findings=scanned.findings,
+            skipped=skipped + scanned.skipped,
+        )
+
+
+def file_analyzer(ruleset: Ruleset) -> FileAnalyzer:
+    return FileAnalyzer(ruleset.complexity, ruleset.pattern_rules, ruleset.disabled_patterns)
+
+
+def _split(snapshot: Snapshot, skipped: Sequence[Skipped]) -> signals.Change:
+    left_out = {s.path for s in skipped}
+    return signals.Change(
+        files=tuple(f for f in snapshot.files if f.path not in left_out),
+        skipped=tuple(skipped),
+    )
+
+
+def analyze(
+    snapshot: Snapshot,
+    ruleset: Ruleset,
+    *,
+    declared: Sequence[Evidence] = (),
+    map_files: FileMapper = map,
+) -> Analysis:
+    """Detect AI assistance, score the risk and select the checklist for one change."""
+    config = ruleset.config
+    ai = Detector(ruleset.signatures, config.detect.labels).detect(snapshot, declared)
+    jobs, skipped = plan_jobs(snapshot, ruleset)
+    reports = list(map_files(file_analyzer(ruleset), jobs))
+    change = _split(snapshot, skipped)
+    findings = [
+        signals.ai_share(ai),
+        signals.size(change, ruleset),
+        signals.complexity(reports, ruleset),
+        signals.critical_paths(change, ruleset),
+        signals.missing_tests(change, ruleset),
+        signals.dependencies(
+            dependency_changes(snapshot.files, snapshot.base_texts, snapshot.head_texts)
+        ),
+        signals.patterns(reports),
+    ]
+    notes = snapshot.truncation.notes(len(snapshot.commits), len(snapshot.files))
+    risk = score_risk(findings, ruleset, notes)
+    facts = ChangeFacts(
+        level=risk.level,
+        signals=frozenset(s.id for s in risk.signals if s.score > 0),
+        patterns=risk.signal("patterns").tags,
+        paths=tuple(
+            dict.fromkeys(p for f in snapshot.files for p in (f.path, f.old_path) if p)
+        ),
+        languages=frozenset(
+            lang.id
+            for f in snapshot.files
+            if (lang := ruleset.languages.of(f.path)) is not None
+        ),
+        ai=ai.assisted,
+    )
+    checklist = select(
+        ruleset.checklists, facts, config.checklists.max_items, ruleset.required_items
+    )
+    gated = ai.assisted or config.detect.gate_all
+    required = config.approvals.required.for_level(risk.level) if gated else 0
+    return Analysis(
+        base_sha=snapshot.base_sha,
+        head_sha=snapshot.head_sha,
+        ai=ai,
+        risk=risk,
+        checklist=checklist,
+        approvals=ApprovalRequirement(required, tuple(config.approvals.seniors)),
+        gated=gated,
+    )
+

@@ -1,0 +1,64 @@
+"""`analyze` on a local repository: the git adapter, the base branch's config, the engine."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.adapters.git import GitRepo
+from bot.builtins import load_builtins
+from bot.config.load import load_model, load_repo_config
+from bot.config.model import ChecklistDef
+from bot.config.resolve import build_ruleset
+from bot.engine.detect import Detector
+from bot.engine.files import needs_text
+from bot.engine.pipeline import analyze
+from bot.engine.result import Analysis
+from bot.parallel import map_files
+
+CONFIG_PATH = ".github/ai-review.yml"
+REPO_CHECKLISTS = ".github/ai-review/checklists"
+
+
+@dataclass(frozen=True, slots=True)
+class LocalResult:
+    analysis: Analysis
+    detector: Detector
+
+    def tool_name(self, tool_id: str) -> str:
+        return self.detector.tool_name(tool_id)
+
+
+@dataclass(frozen=True, slots=True)
+class LocalAnalysis:
+    repo: GitRepo
+    base: str
+    head: str
+
+    @classmethod
+    def open(cls, path: str, base: str | None, head: str) -> LocalAnalysis:
+        """Resolve the range; the base defaults to the merge-base with the default branch."""
+        repo = GitRepo(path)
+        head_sha = repo.resolve(head)
+        base_sha = repo.resolve(base) if base else repo.merge_base(head_sha, repo.default_branch())
+        return cls(repo, base_sha, head_sha)
+
+    def _repo_checklists(self) -> list[ChecklistDef]:
+        paths = [
+            p for p in self.repo.list_files(self.base, REPO_CHECKLISTS) if p.endswith(".yml")
+        ]
+        texts = self.repo.read_texts(self.base, paths)
+        return [load_model(texts[p], p, ChecklistDef) for p in sorted(texts)]
+
+    def run(self, config_text: bytes | None, config_source: str | None) -> LocalResult:
+        """Analyze base..head with the given config, else the config at the base ref."""
+        if config_text is None:
+            at_base = self.repo.read_text(self.base, CONFIG_PATH)
+            config = load_repo_config(at_base, f"{CONFIG_PATH} (at {self.base[:10]})")
+        else:
+            config = load_repo_config(config_text, config_source or CONFIG_PATH)
+        ruleset = build_ruleset(config, load_builtins(), self._repo_checklists())
+        snapshot = self.repo.snapshot(
+            self.base, self.head, needs_text=lambda changed: needs_text(changed, ruleset)
+        )
+        analysis = analyze(snapshot, ruleset, map_files=map_files)
+        return LocalResult(analysis, Detector(ruleset.signatures, ruleset.config.detect.labels))
