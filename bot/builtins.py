@@ -14,11 +14,11 @@ from bot.engine.ruleset import Language, LanguageTable
 
 class _LanguageEntry(Model):
     id: str
-    extensions: list[str] = []
-    filenames: list[str] = []
-    prefixes: list[str] = []
+    extensions: tuple[str, ...] = ()
+    filenames: tuple[str, ...] = ()
+    prefixes: tuple[str, ...] = ()
     meter: str | None = None
-    tests: list[str] = []
+    tests: tuple[str, ...] = ()
 
 
 class _LanguagesFile(Model):
@@ -68,11 +68,11 @@ def load_builtins() -> Builtins:
             tuple(
                 Language(
                     id=entry.id,
-                    extensions=tuple(entry.extensions),
-                    filenames=tuple(entry.filenames),
-                    prefixes=tuple(entry.prefixes),
+                    extensions=entry.extensions,
+                    filenames=entry.filenames,
+                    prefixes=entry.prefixes,
                     meter=entry.meter,
-                    tests=tuple(entry.tests),
+                    tests=entry.tests,
                 )
                 for entry in languages.languages
             )

@@ -43,9 +43,7 @@ class LocalAnalysis:
         return cls(repo, base_sha, head_sha)
 
     def _repo_checklists(self) -> list[ChecklistDef]:
-        paths = [
-            p for p in self.repo.list_files(self.base, REPO_CHECKLISTS) if p.endswith(".yml")
-        ]
+        paths = [p for p in self.repo.list_files(self.base, REPO_CHECKLISTS) if p.endswith(".yml")]
         texts = self.repo.read_texts(self.base, paths)
         return [load_model(texts[p], p, ChecklistDef) for p in sorted(texts)]
 

@@ -59,7 +59,9 @@ class GitRepo:
     def resolve(self, ref: str) -> str:
         """The full commit SHA of `ref`."""
         try:
-            return _decode(self._run("rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")).strip()
+            return _decode(
+                self._run("rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
+            ).strip()
         except GitError:
             raise GitError(f"{ref!r} is not a commit in {self.path}") from None
 
@@ -125,8 +127,13 @@ class GitRepo:
 
     def commits(self, base: str, head: str) -> tuple[Commit, ...]:
         raw = self._run(
-            "log", "--no-color", "--reverse", "--no-renames", f"--format={_RECORD}{_LOG_FORMAT}{_FIELD}",
-            "--numstat", f"{base}..{head}",
+            "log",
+            "--no-color",
+            "--reverse",
+            "--no-renames",
+            f"--format={_RECORD}{_LOG_FORMAT}{_FIELD}",
+            "--numstat",
+            f"{base}..{head}",
         )
         commits: list[Commit] = []
         for record in _decode(raw).split(_RECORD)[1:]:
@@ -153,8 +160,14 @@ class GitRepo:
 
     def changed_files(self, base: str, head: str) -> tuple[ChangedFile, ...]:
         raw = self._run(
-            "diff", "--no-color", "--no-ext-diff", "--find-renames", "--unified=0",
-            "--no-textconv", base, head,
+            "diff",
+            "--no-color",
+            "--no-ext-diff",
+            "--find-renames",
+            "--unified=0",
+            "--no-textconv",
+            base,
+            head,
         )
         return tuple(to_changed_file(patched) for patched in parse_diff(_decode(raw)))
 

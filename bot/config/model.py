@@ -139,14 +139,19 @@ class BranchSignature(Model):
     tool: Identifier
 
 
+MarkerPlace = Literal["message", "body"]
+
+
+def _everywhere() -> list[MarkerPlace]:
+    return ["message", "body"]
+
+
 class MarkerSignature(Model):
     """Text in a commit message or the pull request body that marks AI use."""
 
     id: Identifier | None = None
     pattern: Regex
-    where: list[Literal["message", "body"]] = Field(
-        default_factory=lambda: ["message", "body"], min_length=1, max_length=2
-    )
+    where: list[MarkerPlace] = Field(default_factory=_everywhere, min_length=1, max_length=2)
     tool: Identifier
 
 

@@ -19,7 +19,6 @@ from bot.config.model import (
 )
 from bot.engine.ruleset import Ruleset
 
-
 _Sig = TypeVar("_Sig", TrailerSignature, AuthorSignature, BranchSignature, MarkerSignature)
 
 
@@ -99,9 +98,9 @@ def build_ruleset(
 ) -> Ruleset:
     """Merge built-ins with the repo's config; raise ConfigError for references to nothing."""
     risk = config.risk
-    critical = (
-        builtins.critical_paths if risk.builtin_critical_paths else ()
-    ) + tuple(risk.critical_paths)
+    critical = (builtins.critical_paths if risk.builtin_critical_paths else ()) + tuple(
+        risk.critical_paths
+    )
     require = config.checklists.require
     return Ruleset(
         config=config,

@@ -83,7 +83,9 @@ def select(
     for _, _, checklist, item in kept:
         entry = grouped.setdefault(checklist.id, (checklist, []))
         entry[1].append(
-            ChecklistItem(id=item.id, text=item.text, why=item.why or "", required=is_required(item))
+            ChecklistItem(
+                id=item.id, text=item.text, why=item.why or "", required=is_required(item)
+            )
         )
     return tuple(
         SelectedChecklist(id=checklist.id, title=checklist.title, items=tuple(items))

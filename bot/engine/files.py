@@ -74,9 +74,7 @@ def skip_reason(changed: ChangedFile, ruleset: Ruleset, head_text: str | None) -
 
 def _looks_minified(text: str) -> bool:
     lines = text.count("\n") + 1
-    return lines <= 5 and len(text) > _MINIFIED_LINE or (
-        len(text) / lines > 300 and lines < 50
-    )
+    return (lines <= 5 and len(text) > _MINIFIED_LINE) or (len(text) / lines > 300 and lines < 50)
 
 
 def needs_text(changed: ChangedFile, ruleset: Ruleset) -> bool:

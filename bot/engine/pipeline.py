@@ -88,13 +88,9 @@ def analyze(
         level=risk.level,
         signals=frozenset(s.id for s in risk.signals if s.score > 0),
         patterns=risk.signal("patterns").tags,
-        paths=tuple(
-            dict.fromkeys(p for f in snapshot.files for p in (f.path, f.old_path) if p)
-        ),
+        paths=tuple(dict.fromkeys(p for f in snapshot.files for p in (f.path, f.old_path) if p)),
         languages=frozenset(
-            lang.id
-            for f in snapshot.files
-            if (lang := ruleset.languages.of(f.path)) is not None
+            lang.id for f in snapshot.files if (lang := ruleset.languages.of(f.path)) is not None
         ),
         ai=ai.assisted,
     )
@@ -112,4 +108,3 @@ def analyze(
         approvals=ApprovalRequirement(required, tuple(config.approvals.seniors)),
         gated=gated,
     )
-

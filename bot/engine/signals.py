@@ -39,7 +39,9 @@ def size(change: Change, ruleset: Ruleset) -> SignalFinding:
     intensity = min(1.0, max(lines / limits.lines, files / limits.files))
     detail = f"{_plural(lines, 'line')} changed in {_plural(files, 'file')}"
     if change.skipped:
-        detail += f" ({_plural(len(change.skipped), 'file')} left out: generated, vendored or large)"
+        detail += (
+            f" ({_plural(len(change.skipped), 'file')} left out: generated, vendored or large)"
+        )
     return SignalFinding("size", intensity, detail, skipped=change.skipped)
 
 
@@ -197,11 +199,11 @@ def dependencies(changes: Sequence[DependencyChange]) -> SignalFinding:
         if dep.unpinned and dep.new_spec is not None and not dep.lockfile:
             weight += 0.15
             what += " (not pinned)"
-        locations.append(Location(dep.path, dep.line, f"{dep.ecosystem}: {what}", rule="dependency"))
+        locations.append(
+            Location(dep.path, dep.line, f"{dep.ecosystem}: {what}", rule="dependency")
+        )
     detail = f"{added} added, {changed} changed, {removed} removed"
     unpinned = sum(1 for d in changes if d.unpinned and d.new_spec is not None and not d.lockfile)
     if unpinned:
         detail += f"; {unpinned} not pinned"
-    return SignalFinding(
-        "dependencies", min(1.0, weight), detail, tuple(locations[:MAX_LOCATIONS])
-    )
+    return SignalFinding("dependencies", min(1.0, weight), detail, tuple(locations[:MAX_LOCATIONS]))

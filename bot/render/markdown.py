@@ -49,7 +49,9 @@ def risk_table(analysis: Analysis) -> str:
             f"| {SIGNAL_TITLES.get(signal.id, signal.id)} | {signal.score} | {signal.weight} "
             f"| {md_text(signal.detail, 200).replace('|', '&#124;')} |"
         )
-    rows.append(f"| **Total** | **{analysis.risk.score}** | 100 | level **{analysis.risk.level}** |")
+    rows.append(
+        f"| **Total** | **{analysis.risk.score}** | 100 | level **{analysis.risk.level}** |"
+    )
     return "\n".join(rows)
 
 
@@ -134,7 +136,14 @@ def render_comment(
     parts += ["", risk_table(analysis), ""]
     findings = _findings(risk.signals)
     if findings:
-        parts += ["<details><summary>What the signals found</summary>", "", *findings, "", "</details>", ""]
+        parts += [
+            "<details><summary>What the signals found</summary>",
+            "",
+            *findings,
+            "",
+            "</details>",
+            "",
+        ]
     if risk.notes:
         parts += [f"> {md_text(note)}" for note in risk.notes] + [""]
     if analysis.checklist:

@@ -1,0 +1,180 @@
+"""`ai-review-bot analyze` end to end on real git repositories."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from tests.conftest import CLAUDE, CliResult, Repo
+
+LOGIN_WITH_SQL = """\
+import sqlite3
+
+
+def login(db: sqlite3.Connection, username: str, password: str) -> bool:
+    query = f"SELECT id FROM users WHERE name = '{username}' AND password = '{password}'"
+    row = db.execute(query).fetchone()
+    return row is not None
+"""
+
+Cli = Callable[..., CliResult]
+
+
+def _signal(result: dict[str, Any], signal_id: str) -> dict[str, Any]:
+    signals = {s["id"]: s for s in result["risk"]["signals"]}
+    return signals[signal_id]
+
+
+def test_claude_commit_adding_sql_login_is_high_risk(repo: Repo, cli: Cli) -> None:
+    repo.branch("feature/login")
+    sha = repo.commit("Add login", {"auth/login.py": LOGIN_WITH_SQL}, trailers=(CLAUDE,))
+
+    result = cli("analyze", "--repo", str(repo.path), "--format", "json")
+
+    assert result.code == 0, result.err
+    report = result.json()
+    ai = report["ai"]
+    assert ai["assisted"] is True
+    assert ai["share"] == 1.0
+    assert ai["evidence"] == [
+        {"sha": sha, "signal": "trailer", "tool": "claude-code", "detail": CLAUDE}
+    ]
+    assert report["risk"]["level"] in ("high", "critical")
+    for signal_id in ("critical_paths", "missing_tests", "patterns"):
+        assert _signal(report, signal_id)["score"] > 0, signal_id
+    rules = {loc.get("rule") for loc in _signal(report, "patterns")["locations"]}
+    assert "sql-string" in rules
+    assert [s["id"] for s in report["risk"]["signals"]] == [
+        "ai_share",
+        "size",
+        "complexity",
+        "critical_paths",
+        "missing_tests",
+        "dependencies",
+        "patterns",
+    ]
+
+
+def test_human_only_branch_is_not_ai_assisted(repo: Repo, cli: Cli) -> None:
+    repo.branch("feature/docs")
+    repo.commit(
+        "Document setup",
+        {"docs/setup.md": "Run make.\n"},
+        trailers=(
+            "Co-authored-by: Claude Monet <claude@example.com>",
+            "Signed-off-by: Dana Developer <dana@example.com>",
+        ),
+    )
+
+    report = cli("analyze", "--repo", str(repo.path), "--format", "json").json()
+
+    assert report["ai"] == {"assisted": False, "share": 0.0, "evidence": []}
+    assert report["approvals"]["required"] == 0
+
+
+def test_empty_range_reports_nothing_to_review(repo: Repo, cli: Cli) -> None:
+    result = cli("analyze", "--repo", str(repo.path), "--format", "json")
+
+    assert result.code == 0, result.err
+    report = result.json()
+    assert report["ai"]["assisted"] is False
+    assert report["risk"]["score"] == 0
+    assert report["risk"]["level"] == "low"
+    assert all(s["score"] == 0 for s in report["risk"]["signals"])
+
+
+def test_renames_deletions_binary_and_non_utf8_files_are_analyzed(repo: Repo, cli: Cli) -> None:
+    repo.commit(
+        "Base files", {"src/old_name.py": "def f():\n    return 1\n", "src/gone.py": "x = 1\n"}
+    )
+    repo.branch("feature/mixed")
+    repo.commit(
+        "Mixed change",
+        {
+            "assets/logo.png": b"\x89PNG\r\n\x1a\n\x00\x00\x00binary",
+            "notes/latin1.txt": "caf\xe9 cr\xe8me\n".encode("latin-1"),
+        },
+        delete=("src/gone.py",),
+        rename={"src/old_name.py": "src/new_name.py"},
+    )
+
+    result = cli("analyze", "--repo", str(repo.path), "--format", "json")
+
+    assert result.code == 0, result.err
+    report = result.json()
+    size = _signal(report, "size")
+    assert "file" in size["detail"]
+    skipped = {s["path"]: s["reason"] for s in size.get("skipped", [])}
+    assert skipped == {"assets/logo.png": "binary file"}
+
+
+def test_merge_commits_do_not_count_towards_share(repo: Repo, cli: Cli) -> None:
+    repo.branch("feature/merge")
+    repo.commit("Human change", {"app/a.py": "A = 1\n" * 30})
+    repo.checkout("main")
+    repo.commit("Main moves on", {"app/other.py": "B = 2\n"})
+    repo.checkout("feature/merge")
+    repo.merge("main", "Merge main into feature")
+    repo.commit("AI change", {"app/b.py": "C = 3\n" * 10}, trailers=(CLAUDE,))
+
+    report = cli("analyze", "--repo", str(repo.path), "--base", "main", "--format", "json").json()
+
+    # 10 AI lines of 40 authored in this branch; the merge brings main's line, not ours.
+    assert report["ai"]["assisted"] is True
+    assert report["ai"]["share"] == 0.25
+
+
+def test_syntax_error_file_is_reported_as_not_measured(repo: Repo, cli: Cli) -> None:
+    repo.branch("feature/broken")
+    repo.commit("Broken", {"app/broken.py": "def broken(:\n    pass\n"}, trailers=(CLAUDE,))
+
+    report = cli("analyze", "--repo", str(repo.path), "--format", "json").json()
+
+    skipped = _signal(report, "complexity").get("skipped", [])
+    assert [s["path"] for s in skipped] == ["app/broken.py"]
+    assert "syntax error" in skipped[0]["reason"]
+
+
+def test_fail_on_exits_1_at_or_above_the_level(repo: Repo, cli: Cli) -> None:
+    repo.branch("feature/login")
+    repo.commit("Add login", {"auth/login.py": LOGIN_WITH_SQL}, trailers=(CLAUDE,))
+
+    assert cli("analyze", "--repo", str(repo.path), "--fail-on", "high").code == 1
+    assert cli("analyze", "--repo", str(repo.path), "--fail-on", "critical").code in (0, 1)
+
+
+def test_not_a_repository_is_a_one_line_usage_error(tmp_path: Any, cli: Cli) -> None:
+    result = cli("analyze", "--repo", str(tmp_path))
+
+    assert result.code == 2
+    assert result.err.count("\n") == 1
+    assert "Traceback" not in result.err
+
+
+def test_unknown_ref_is_a_one_line_usage_error(repo: Repo, cli: Cli) -> None:
+    result = cli("analyze", "--repo", str(repo.path), "--base", "no-such-branch")
+
+    assert result.code == 2
+    assert "'no-such-branch' is not a commit" in result.err
+
+
+def test_text_output_is_plain_when_not_a_tty(repo: Repo, cli: Cli) -> None:
+    repo.branch("feature/login")
+    repo.commit("Add login", {"auth/login.py": LOGIN_WITH_SQL}, trailers=(CLAUDE,))
+
+    result = cli("analyze", "--repo", str(repo.path))
+
+    assert result.code == 0
+    assert "\x1b[" not in result.out
+    assert result.out.startswith("Risk: ")
+    assert "AI-assisted: yes (Claude Code)" in result.out
+
+
+def test_markdown_output_is_the_comment(repo: Repo, cli: Cli) -> None:
+    repo.branch("feature/login")
+    repo.commit("Add login", {"auth/login.py": LOGIN_WITH_SQL}, trailers=(CLAUDE,))
+
+    result = cli("analyze", "--repo", str(repo.path), "--format", "markdown")
+
+    assert result.out.startswith("<!-- ai-review -->\n")
+    assert "- [ ] " in result.out
