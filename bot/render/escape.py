@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|<>~=])")
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~=])")
 _MENTION = re.compile(r"@(?=[A-Za-z0-9])")
 _ZERO_WIDTH_SPACE = "\u200b"
 
@@ -18,7 +18,8 @@ def md_text(text: str, limit: int = 300) -> str:
     one_line = " ".join(text.split())
     if len(one_line) > limit:
         one_line = one_line[: limit - 1] + "…"
-    escaped = _MARKDOWN_SPECIAL.sub(r"\\\1", one_line.replace("&", "&amp;"))
+    html_safe = one_line.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    escaped = _MARKDOWN_SPECIAL.sub(r"\\\1", html_safe)
     return _MENTION.sub("@" + _ZERO_WIDTH_SPACE, escaped)
 
 

@@ -47,7 +47,7 @@ def risk_table(analysis: Analysis) -> str:
     for signal in analysis.risk.signals:
         rows.append(
             f"| {SIGNAL_TITLES.get(signal.id, signal.id)} | {signal.score} | {signal.weight} "
-            f"| {md_text(signal.detail, 200).replace('|', '&#124;')} |"
+            f"| {md_text(signal.detail, 200)} |"
         )
     rows.append(
         f"| **Total** | **{analysis.risk.score}** | 100 | level **{analysis.risk.level}** |"

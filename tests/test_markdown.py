@@ -1,0 +1,112 @@
+"""The comment markdown: escaping untrusted text, ticks read back, GitHub's size limit."""
+
+from __future__ import annotations
+
+import re
+
+from bot.engine.result import (
+    AIDetection,
+    Analysis,
+    ApprovalRequirement,
+    ChecklistItem,
+    Evidence,
+    Level,
+    Location,
+    Risk,
+    SelectedChecklist,
+    Signal,
+)
+from bot.render.escape import md_code, md_text
+from bot.render.markdown import MARKER, MAX_COMMENT, parse_ticks, render_comment, truncate
+
+
+def analysis(
+    evidence: tuple[Evidence, ...] = (),
+    locations: tuple[Location, ...] = (),
+    items: tuple[ChecklistItem, ...] = (
+        ChecklistItem("sql-params", "Is every query parameterized?", "Injection."),
+        ChecklistItem("authz-check", "Is the caller's permission checked?", "", required=True),
+    ),
+) -> Analysis:
+    signals = tuple(
+        Signal(
+            sid, 5 if sid == "patterns" else 0, 10, "detail", locations if sid == "patterns" else ()
+        )
+        for sid in (
+            "ai_share",
+            "size",
+            "complexity",
+            "critical_paths",
+            "missing_tests",
+            "dependencies",
+            "patterns",
+        )
+    )
+    return Analysis(
+        base_sha="0" * 40,
+        head_sha="f" * 40,
+        ai=AIDetection(bool(evidence), 1.0 if evidence else 0.0, evidence),
+        risk=Risk(5, Level.LOW, signals),
+        checklist=(SelectedChecklist("security", "Security", items),),
+        approvals=ApprovalRequirement(1, ("@acme/architects", "alice")),
+    )
+
+
+def test_text_cannot_mention_anyone_or_inject_markup() -> None:
+    escaped = md_text("ping @octocat <img src=x> [link](http://evil) **bold** | pipe")
+
+    assert "@octocat" not in escaped
+    assert "<img" not in escaped
+    assert "](http" not in escaped
+    assert "**" not in escaped
+
+
+def test_code_span_holds_backticks_and_stays_one_line() -> None:
+    assert md_code("a`b\nc") == "``a`b c``"
+    assert md_code("x|y", in_table=True) == "`x\\|y`"
+
+
+def test_untrusted_evidence_and_paths_are_escaped_in_the_comment() -> None:
+    hostile = Evidence(
+        "trailer", "claude-code", "Co-Authored-By: @everyone <x>\n# heading", "a" * 40
+    )
+    where = Location("src/@admin`x.py", 3, "<script>alert(1)</script>", rule="sql-string")
+
+    body = render_comment(analysis((hostile,), (where,)))
+    outside_code = re.sub(r"(`+).*?\1", "", body)
+
+    assert "@everyone" not in outside_code
+    assert "<script>" not in body
+    assert "\n# heading" not in body
+
+
+def test_comment_starts_with_the_marker_and_lists_items_unticked() -> None:
+    body = render_comment(analysis())
+
+    assert body.startswith(MARKER + "\n")
+    assert parse_ticks(body) == {"sql-params": False, "authz-check": False}
+    assert "*(required)*" in body
+    assert "Needs 1 approval(s) from @acme/architects, @alice." in body
+
+
+def test_ticks_round_trip_through_edited_markdown() -> None:
+    body = render_comment(analysis())
+    edited = body.replace("- [ ] Is every query", "- [x] Is every query")
+
+    assert parse_ticks(edited) == {"sql-params": True, "authz-check": False}
+    rerendered = render_comment(analysis(), ticked={"sql-params": "alice"})
+    assert parse_ticks(rerendered) == {"sql-params": True, "authz-check": False}
+    assert "ticked by alice" in rerendered
+
+
+def test_a_huge_comment_is_truncated_under_githubs_limit_with_a_note() -> None:
+    many = tuple(ChecklistItem(f"item-{i}", "Question " + "x" * 400) for i in range(400))
+
+    body = render_comment(analysis(items=many))
+
+    assert len(body) <= MAX_COMMENT
+    assert body.rstrip().endswith("longer than GitHub allows in one comment.")
+
+
+def test_truncate_leaves_short_bodies_alone() -> None:
+    assert truncate("short\n") == "short\n"
