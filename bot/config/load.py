@@ -86,6 +86,10 @@ class ConfigError(Exception):
         self.issues = tuple(sorted(issues, key=_issue_order))
         super().__init__(self.render())
 
+    def __reduce__(self) -> tuple[type[ConfigError], tuple[str, tuple[ConfigIssue, ...]]]:
+        # Rebuilt from its fields, not from the rendered text, when it crosses processes.
+        return (ConfigError, (self.source, self.issues))
+
     def render(self) -> str:
         """One line per issue: `<source>:<line>:<col>: <path>: <message>`."""
         return "\n".join(
