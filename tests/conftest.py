@@ -103,6 +103,8 @@ def repo(tmp_path: Path) -> Repo:
     path.mkdir()
     built = Repo(path)
     built.git("init", "-q", "-b", "main")
+    built.git("config", "user.name", HUMAN[0])
+    built.git("config", "user.email", HUMAN[1])
     built.commit("Initial commit", {"README.md": "# Demo\n"})
     return built
 

@@ -804,9 +804,11 @@ def _message(error: ErrorDetails, located: _Located) -> str:
     """The maintainer's words for one pydantic error at a located value."""
     kind = error["type"]
     context: dict[str, Any] = error.get("ctx") or {}
-    if kind in _TYPE_ERRORS:
-        message = _wrong_type(located.annotation, error["input"])
-    elif kind == "int_from_float":
+    given = error["input"]
+    fraction = kind == "int_type" and isinstance(given, float)
+    if kind in _TYPE_ERRORS and not fraction:
+        message = _wrong_type(located.annotation, given)
+    elif kind == "int_from_float" or fraction:
         message = f"expected a whole number, got {_number(error['input'])}"
     elif kind in ("enum", "literal_error"):
         choices = _choices(located.annotation)

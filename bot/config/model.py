@@ -168,7 +168,7 @@ class Signatures(Model):
 class DetectConfig(Signatures):
     """How AI-assisted pull requests are recognised."""
 
-    builtin: bool = Field(default=True, description="Use the built-in signatures.")
+    builtin: bool = Field(strict=True, default=True, description="Use the built-in signatures.")
     disable: list[Identifier] = Field(
         default_factory=list,
         max_length=MAX_LIST,
@@ -180,6 +180,7 @@ class DetectConfig(Signatures):
         description="Pull request labels that mark it AI-assisted.",
     )
     gate_all: bool = Field(
+        strict=True,
         default=False,
         description="Gate every pull request, not only AI-assisted ones.",
     )
@@ -191,13 +192,13 @@ class DetectConfig(Signatures):
 class Weights(Model):
     """Points each signal adds to the 0..100 score at full strength."""
 
-    ai_share: int = Field(default=10, ge=0, le=100)
-    size: int = Field(default=10, ge=0, le=100)
-    complexity: int = Field(default=15, ge=0, le=100)
-    critical_paths: int = Field(default=25, ge=0, le=100)
-    missing_tests: int = Field(default=15, ge=0, le=100)
-    dependencies: int = Field(default=10, ge=0, le=100)
-    patterns: int = Field(default=25, ge=0, le=100)
+    ai_share: int = Field(strict=True, default=10, ge=0, le=100)
+    size: int = Field(strict=True, default=10, ge=0, le=100)
+    complexity: int = Field(strict=True, default=15, ge=0, le=100)
+    critical_paths: int = Field(strict=True, default=25, ge=0, le=100)
+    missing_tests: int = Field(strict=True, default=15, ge=0, le=100)
+    dependencies: int = Field(strict=True, default=10, ge=0, le=100)
+    patterns: int = Field(strict=True, default=25, ge=0, le=100)
 
     def of(self, signal_id: str) -> int:
         value: int = getattr(self, signal_id)
@@ -207,9 +208,9 @@ class Weights(Model):
 class Levels(Model):
     """The lowest score of each level; below `medium` is `low`."""
 
-    medium: int = Field(default=25, ge=1, le=100)
-    high: int = Field(default=50, ge=1, le=100)
-    critical: int = Field(default=75, ge=1, le=100)
+    medium: int = Field(strict=True, default=25, ge=1, le=100)
+    high: int = Field(strict=True, default=50, ge=1, le=100)
+    critical: int = Field(strict=True, default=75, ge=1, le=100)
 
     @model_validator(mode="after")
     def _ascending(self) -> Levels:
@@ -246,6 +247,7 @@ class TestsConfig(Model):
         description="Extra globs of test files, beside each language's conventions.",
     )
     min_ratio: float = Field(
+        strict=True,
         default=0.2,
         ge=0,
         le=10,
@@ -255,13 +257,25 @@ class TestsConfig(Model):
 
 class ComplexityConfig(Model):
     function: int = Field(
-        default=10, ge=1, le=200, description="Cyclomatic complexity a new function may reach."
+        strict=True,
+        default=10,
+        ge=1,
+        le=200,
+        description="Cyclomatic complexity a new function may reach.",
     )
     increase: int = Field(
-        default=5, ge=1, le=200, description="Rise in a function's complexity worth flagging."
+        strict=True,
+        default=5,
+        ge=1,
+        le=200,
+        description="Rise in a function's complexity worth flagging.",
     )
     maintainability_drop: float = Field(
-        default=10, ge=0, le=100, description="Drop of a Python file's maintainability index."
+        strict=True,
+        default=10,
+        ge=0,
+        le=100,
+        description="Drop of a Python file's maintainability index.",
     )
 
 
@@ -290,13 +304,21 @@ class PatternsConfig(Model):
 
 
 class SizeConfig(Model):
-    lines: int = Field(default=1000, ge=1, description="Changed lines at which size is at full.")
-    files: int = Field(default=40, ge=1, description="Changed files at which size is at full.")
+    lines: int = Field(
+        strict=True, default=1000, ge=1, description="Changed lines at which size is at full."
+    )
+    files: int = Field(
+        strict=True, default=40, ge=1, description="Changed files at which size is at full."
+    )
 
 
 class LimitsConfig(Model):
     max_file_bytes: int = Field(
-        default=512 * 1024, ge=1024, le=16 * 1024 * 1024, description="Larger files are skipped."
+        strict=True,
+        default=512 * 1024,
+        ge=1024,
+        le=16 * 1024 * 1024,
+        description="Larger files are skipped.",
     )
     skip: list[Glob] = Field(
         default_factory=list,
@@ -310,7 +332,7 @@ class RiskConfig(Model):
     levels: Levels = Field(default_factory=Levels)
     critical_paths: list[CriticalPath] = Field(default_factory=list, max_length=200)
     builtin_critical_paths: bool = Field(
-        default=True, description="Keep the built-in critical paths beside yours."
+        strict=True, default=True, description="Keep the built-in critical paths beside yours."
     )
     tests: TestsConfig = Field(default_factory=TestsConfig)
     complexity: ComplexityConfig = Field(default_factory=ComplexityConfig)
@@ -323,10 +345,10 @@ class RiskConfig(Model):
 
 
 class RequiredApprovals(Model):
-    low: int = Field(default=0, ge=0, le=10)
-    medium: int = Field(default=1, ge=0, le=10)
-    high: int = Field(default=1, ge=0, le=10)
-    critical: int = Field(default=2, ge=0, le=10)
+    low: int = Field(strict=True, default=0, ge=0, le=10)
+    medium: int = Field(strict=True, default=1, ge=0, le=10)
+    high: int = Field(strict=True, default=1, ge=0, le=10)
+    critical: int = Field(strict=True, default=2, ge=0, le=10)
 
     def for_level(self, level: Level) -> int:
         value: int = getattr(self, level.value)
@@ -337,10 +359,12 @@ class ApprovalsConfig(Model):
     seniors: list[SeniorRef] = Field(default_factory=list, max_length=200)
     required: RequiredApprovals = Field(default_factory=RequiredApprovals)
     dismiss_on_push: bool = Field(
-        default=True, description="A new push makes earlier approvals stop counting."
+        strict=True, default=True, description="A new push makes earlier approvals stop counting."
     )
     allow_contributors: bool = Field(
-        default=False, description="People who pushed commits to the PR may approve it."
+        strict=True,
+        default=False,
+        description="People who pushed commits to the PR may approve it.",
     )
     ignored_authors: list[Login] = Field(
         default_factory=list,
@@ -369,7 +393,9 @@ class When(Model):
     languages: list[Identifier] = Field(
         default_factory=list, max_length=50, description="Any changed file is in one of these."
     )
-    ai: bool | None = Field(default=None, description="The change is (or is not) AI-assisted.")
+    ai: bool | None = Field(
+        strict=True, default=None, description="The change is (or is not) AI-assisted."
+    )
 
     @model_validator(mode="after")
     def _not_empty(self) -> When:
@@ -386,7 +412,9 @@ class ChecklistItemDef(Model):
     text: Text = Field(description="A yes/no question a senior answers from the diff.")
     why: Text | None = Field(default=None, description="One line a junior can learn from.")
     when: WhenClause | None = None
-    required: bool = Field(default=False, description="Must be ticked before the gate passes.")
+    required: bool = Field(
+        strict=True, default=False, description="Must be ticked before the gate passes."
+    )
 
 
 class ChecklistDef(Model):
@@ -430,7 +458,7 @@ class ChecklistsConfig(Model):
         description="Item ids (or `all`) a senior must tick before the gate passes.",
     )
     max_items: int = Field(
-        default=15, ge=1, le=100, description="At most this many items are selected."
+        strict=True, default=15, ge=1, le=100, description="At most this many items are selected."
     )
 
 

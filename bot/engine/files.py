@@ -52,7 +52,8 @@ class FileReport:
     functions: tuple[FunctionChange, ...] = ()
     maintainability_drop: float | None = None
     findings: tuple[Location, ...] = ()
-    skipped: tuple[Skipped, ...] = ()
+    unmeasured: Skipped | None = None  # why complexity was not measured
+    unscanned: tuple[Skipped, ...] = ()  # what the pattern scanners could not read
 
 
 def skip_reason(changed: ChangedFile, ruleset: Ruleset, head_text: str | None) -> str | None:

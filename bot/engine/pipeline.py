@@ -36,13 +36,13 @@ class FileAnalyzer:
     def __call__(self, job: FileJob) -> FileReport:
         measured = measure(job, self.complexity)
         scanned = scan_file(job, self.rules, self.disabled)
-        skipped = (measured.skipped,) if measured.skipped else ()
         return FileReport(
             path=job.path,
             functions=measured.functions,
             maintainability_drop=measured.maintainability_drop,
             findings=scanned.findings,
-            skipped=skipped + scanned.skipped,
+            unmeasured=measured.skipped,
+            unscanned=scanned.skipped,
         )
 
 

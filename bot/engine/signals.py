@@ -123,7 +123,8 @@ def complexity(reports: Sequence[FileReport], ruleset: Ruleset) -> SignalFinding
     skipped: list[Skipped] = []
     weight = 0.0
     for report in reports:
-        skipped.extend(report.skipped)
+        if report.unmeasured is not None:
+            skipped.append(report.unmeasured)
         for function in report.functions:
             if function.base_complexity is None:
                 weight += 0.3 + 0.03 * (function.complexity - settings.function)
@@ -162,8 +163,9 @@ def complexity(reports: Sequence[FileReport], ruleset: Ruleset) -> SignalFinding
 
 def patterns(reports: Sequence[FileReport]) -> SignalFinding:
     findings = [finding for report in reports for finding in report.findings]
+    unscanned = tuple(s for report in reports for s in report.unscanned)
     if not findings:
-        return SignalFinding("patterns", 0.0, "no risky pattern in added lines")
+        return SignalFinding("patterns", 0.0, "no risky pattern in added lines", skipped=unscanned)
     weight = sum(_SEVERITY_WEIGHT[f.severity or Severity.MEDIUM] for f in findings)
     rules = dict.fromkeys(f.rule for f in findings if f.rule)
     worst = max((f.severity or Severity.MEDIUM).rank for f in findings)
@@ -173,6 +175,7 @@ def patterns(reports: Sequence[FileReport]) -> SignalFinding:
         min(1.0, weight),
         detail,
         tuple(sorted(findings, key=lambda f: (f.path, f.line or 0))[:MAX_LOCATIONS]),
+        skipped=unscanned,
         tags=frozenset(rules),
         min_level=Level.HIGH if worst == Severity.HIGH.rank else Level.LOW,
     )
