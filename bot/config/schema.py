@@ -6,14 +6,11 @@ from typing import Any
 
 from bot.config.model import RepoConfig
 
-SCHEMA_ID = "https://github.com/ai-review-bot/ai-review-bot/schema/ai-review.schema.json"
-
 
 def config_schema() -> dict[str, Any]:
     schema = RepoConfig.model_json_schema(mode="validation")
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$id": SCHEMA_ID,
-        "title": "ai-review-bot repo config (.github/ai-review.yml)",
         **schema,
+        "title": "ai-review-bot repo config (.github/ai-review.yml)",
     }
