@@ -178,3 +178,82 @@ def test_markdown_output_is_the_comment(repo: Repo, cli: Cli) -> None:
 
     assert result.out.startswith("<!-- ai-review -->\n")
     assert "- [ ] " in result.out
+
+
+def _item_ids(report: dict[str, Any]) -> list[str]:
+    return [item["id"] for group in report["checklist"] for item in group["items"]]
+
+
+def test_auth_sql_change_gets_injection_and_authz_items_not_money_or_migrations(
+    repo: Repo, cli: Cli
+) -> None:
+    repo.branch("feature/login")
+    repo.commit("Add login", {"auth/login.py": LOGIN_WITH_SQL}, trailers=(CLAUDE,))
+
+    report = cli("analyze", "--repo", str(repo.path), "--format", "json").json()
+    items = _item_ids(report)
+
+    assert {"sql-params", "authz-every-path"} <= set(items)
+    assert not any(item.startswith(("money-", "migration-", "payment-")) for item in items)
+    assert 5 <= len(items) <= 15
+    assert {group["id"] for group in report["checklist"]}.isdisjoint({"business"})
+
+
+def test_config_at_base_selects_disables_and_adds_items(repo: Repo, cli: Cli) -> None:
+    repo.commit(
+        "Configure review",
+        {
+            ".github/ai-review.yml": (
+                "approvals:\n  seniors: ['@acme/architects', alice]\n"
+                "checklists:\n  builtin: [security, tests]\n  disable: [author-can-explain]\n"
+                "  items:\n    - checklist: security\n      id: audit-login\n"
+                "      text: Is every login attempt written to the audit log?\n"
+                "      when: {paths: ['auth/**']}\n"
+            ),
+            ".github/ai-review/checklists/house.yml": (
+                "id: house\ntitle: House rules\nitems:\n"
+                "  - id: feature-flag\n    text: Is the change behind a flag?\n"
+                "    when: {ai: true}\n"
+            ),
+        },
+    )
+    repo.branch("feature/login")
+    repo.commit("Add login", {"auth/login.py": LOGIN_WITH_SQL}, trailers=(CLAUDE,))
+
+    report = cli("analyze", "--repo", str(repo.path), "--format", "json").json()
+    groups = {group["id"] for group in report["checklist"]}
+    items = _item_ids(report)
+
+    assert groups <= {"security", "tests", "house"}
+    assert {"audit-login", "feature-flag", "sql-params"} <= set(items)
+    assert "author-can-explain" not in items
+    assert report["approvals"]["from"] == ["@acme/architects", "alice"]
+
+
+def test_config_edited_on_the_branch_does_not_change_its_own_gate(repo: Repo, cli: Cli) -> None:
+    repo.commit(".github config", {".github/ai-review.yml": "approvals:\n  seniors: [alice]\n"})
+    repo.branch("feature/loosen")
+    repo.commit(
+        "Loosen the gate",
+        {
+            ".github/ai-review.yml": "approvals:\n  required: {high: 0, critical: 0}\n",
+            "auth/login.py": LOGIN_WITH_SQL,
+        },
+        trailers=(CLAUDE,),
+    )
+
+    report = cli("analyze", "--repo", str(repo.path), "--format", "json").json()
+
+    assert report["approvals"] == {"required": 1, "from": ["alice"]}
+
+
+def test_invalid_config_at_base_exits_1_and_analyzes_nothing(repo: Repo, cli: Cli) -> None:
+    repo.commit("Bad config", {".github/ai-review.yml": "risk:\n  weights: {sizee: 3}\n"})
+    repo.branch("feature/x")
+    repo.commit("Change", {"app.py": "x = 1\n"})
+
+    result = cli("analyze", "--repo", str(repo.path), "--format", "json")
+
+    assert result.code == 1
+    assert result.out == ""
+    assert "risk.weights.sizee: unknown key 'sizee'; did you mean 'size'?" in result.err
