@@ -1,0 +1,112 @@
+"""The `patterns` signal's per-file scanner: risky constructs in the lines a change adds.
+
+Three sources look at each file, and only added lines are reported:
+- bandit (PyCQA) reads Python files whole, so it sees imports and call context; a finding is
+  kept when its line range touches an added line;
+- detect-secrets' regex plugins look for credentials in every file;
+- our line rules (`bot/data/patterns.yml` plus the repo config's) cover other languages and
+  what bandit misses.
+Where two sources name the same rule on the same line, it is reported once, at its most severe.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from bot.config.model import PatternRule
+from bot.engine.files import FileJob
+from bot.engine.patterns.bandit_scan import scan_python
+from bot.engine.patterns.rules import PatternRulesError, load_rules, scan_lines
+from bot.engine.patterns.secrets_scan import scan_secrets
+from bot.engine.result import Location, Skipped
+
+__all__ = ["PatternRulesError", "PatternScan", "load_rules", "scan_file"]
+
+_NO_HEAD_TEXT = (
+    "head text not available: bandit did not run; line rules and secret detectors still ran"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class PatternScan:
+    """What the scanners found on a file's added lines, and what they could not scan."""
+
+    findings: tuple[Location, ...] = ()
+    skipped: tuple[Skipped, ...] = ()
+
+
+def scan_file(
+    job: FileJob, rules: tuple[PatternRule, ...], disabled: frozenset[str]
+) -> PatternScan:
+    """Risky constructs on the added lines of one file, sorted by line then rule.
+
+    `disabled` holds rule ids to skip, compared case-insensitively: our ids (`sql-string`),
+    bandit test ids (`B602`), `secrets` for every secret detector, or one detector's class name
+    (`AWSKeyDetector`). Disabling one of our ids also drops the bandit tests mapped onto it.
+    """
+    lines = _added_lines(job)
+    if not lines:
+        return PatternScan()
+    folded = frozenset(rule_id.casefold() for rule_id in disabled)
+    findings: list[Location] = []
+    skipped: list[Skipped] = []
+    if job.language == "python":
+        if job.head_text is None:
+            skipped.append(Skipped(job.path, _NO_HEAD_TEXT))
+        else:
+            numbers = job.added_lines or frozenset(job.added_text)
+            bandit = scan_python(job.path, job.head_text, numbers, folded)
+            findings.extend(bandit.findings)
+            if bandit.skipped is not None:
+                skipped.append(bandit.skipped)
+    findings.extend(scan_secrets(job.path, lines, _previous_line(job), folded))
+    findings.extend(scan_lines(job.path, job.language, lines, rules, folded))
+    return PatternScan(findings=_once_per_rule_and_line(findings), skipped=tuple(skipped))
+
+
+def _added_lines(job: FileJob) -> list[tuple[int, str]]:
+    """(line number, text) of every added line whose text is known, in order."""
+    numbers = sorted(job.added_lines or job.added_text)
+    head_lines: list[str] | None = None
+    out: list[tuple[int, str]] = []
+    for number in numbers:
+        text = job.added_text.get(number)
+        if text is None and job.head_text is not None:
+            if head_lines is None:
+                head_lines = job.head_text.split("\n")
+            text = head_lines[number - 1] if 0 < number <= len(head_lines) else None
+        if text is not None:
+            out.append((number, text.rstrip("\r\n")))
+    return out
+
+
+def _previous_line(job: FileJob) -> Callable[[int], str]:
+    """The text of the line before a given line, from the added lines or the head text."""
+    head_lines: list[str] = []
+
+    def previous(number: int) -> str:
+        text = job.added_text.get(number - 1)
+        if text is not None:
+            return text
+        if job.head_text is None or number < 2:
+            return ""
+        if not head_lines:
+            head_lines.extend(job.head_text.split("\n"))
+        return head_lines[number - 2].rstrip("\r") if number - 1 <= len(head_lines) else ""
+
+    return previous
+
+
+def _once_per_rule_and_line(findings: Iterable[Location]) -> tuple[Location, ...]:
+    best: dict[tuple[str | None, int | None], Location] = {}
+    for finding in findings:
+        key = (finding.rule, finding.line)
+        kept = best.get(key)
+        if kept is None or _rank(finding) > _rank(kept):
+            best[key] = finding
+    return tuple(sorted(best.values(), key=lambda f: (f.line or 0, f.rule or "")))
+
+
+def _rank(finding: Location) -> int:
+    return finding.severity.rank if finding.severity is not None else -1

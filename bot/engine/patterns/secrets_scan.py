@@ -1,0 +1,261 @@
+"""Secrets in added lines of any file, found by detect-secrets' regex plugins.
+
+Only the plugins that recognise a credential by its shape are used (AWS, GitHub, Stripe, private
+keys, ...). The entropy plugins and the keyword plugin are left out: on diffs they mostly flag
+hashes, ids and test fixtures. Plugins are called through `analyze_string`, which is pure regex
+work: `analyze_line` would consult detect-secrets' process-wide settings and may verify a
+secret over the network.
+
+detect-secrets runs its patterns with Python's `re`, some of them with look-around, and calling
+~20 plugins on every line is far too slow for large diffs. So every plugin's patterns also go,
+look-around removed, into one RE2 set: removing a look-around only widens what a pattern
+matches, so a line the set does not match cannot hold a secret for that plugin, and only the
+plugins the set names run on the line.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import cache
+
+from detect_secrets.filters.allowlist import is_line_allowlisted
+from detect_secrets.plugins.artifactory import ArtifactoryDetector
+from detect_secrets.plugins.aws import AWSKeyDetector
+from detect_secrets.plugins.azure_storage_key import AzureStorageKeyDetector
+from detect_secrets.plugins.base import RegexBasedDetector
+from detect_secrets.plugins.basic_auth import BasicAuthDetector
+from detect_secrets.plugins.cloudant import CloudantDetector
+from detect_secrets.plugins.discord import DiscordBotTokenDetector
+from detect_secrets.plugins.github_token import GitHubTokenDetector
+from detect_secrets.plugins.gitlab_token import GitLabTokenDetector
+from detect_secrets.plugins.ibm_cloud_iam import IbmCloudIamDetector
+from detect_secrets.plugins.ibm_cos_hmac import IbmCosHmacDetector
+from detect_secrets.plugins.jwt import JwtTokenDetector
+from detect_secrets.plugins.mailchimp import MailchimpDetector
+from detect_secrets.plugins.npm import NpmDetector
+from detect_secrets.plugins.openai import OpenAIDetector
+from detect_secrets.plugins.private_key import PrivateKeyDetector
+from detect_secrets.plugins.pypi_token import PypiTokenDetector
+from detect_secrets.plugins.sendgrid import SendGridDetector
+from detect_secrets.plugins.slack import SlackDetector
+from detect_secrets.plugins.softlayer import SoftlayerDetector
+from detect_secrets.plugins.square_oauth import SquareOAuthDetector
+from detect_secrets.plugins.stripe import StripeDetector
+from detect_secrets.plugins.telegram_token import TelegramBotTokenDetector
+from detect_secrets.plugins.twilio import TwilioKeyDetector
+from detect_secrets.util.code_snippet import CodeSnippet
+
+from bot.config.regex import Matcher, RegexError, compile_pattern
+from bot.engine.patterns.regex_set import PatternSet
+from bot.engine.result import Location, Severity
+
+RULE_ID = "hardcoded-secret"
+DISABLE_ALL = "secrets"
+CWE_HARDCODED_CREDENTIALS = 798
+
+# IPPublicDetector is left out too: a public IP address is not a credential.
+DETECTORS: tuple[type[RegexBasedDetector], ...] = (
+    ArtifactoryDetector,
+    AWSKeyDetector,
+    AzureStorageKeyDetector,
+    BasicAuthDetector,
+    CloudantDetector,
+    DiscordBotTokenDetector,
+    GitHubTokenDetector,
+    GitLabTokenDetector,
+    IbmCloudIamDetector,
+    IbmCosHmacDetector,
+    JwtTokenDetector,
+    MailchimpDetector,
+    NpmDetector,
+    OpenAIDetector,
+    PrivateKeyDetector,
+    PypiTokenDetector,
+    SendGridDetector,
+    SlackDetector,
+    SoftlayerDetector,
+    SquareOAuthDetector,
+    StripeDetector,
+    TelegramBotTokenDetector,
+    TwilioKeyDetector,
+)
+
+# Past this length a line is judged by RE2 alone: detect-secrets' own patterns use Python's
+# backtracking engine, whose time on a crafted long line is not bounded.
+MAX_CONFIRMED_LINE = 4096
+
+# `(?=`, `(?!`, `(?<=`, `(?<!`: the openings of look-around groups, which RE2 does not have.
+_LOOKAROUND = re.compile(r"\(\?<?[=!]")
+_RE2_FLAGS = ((re.IGNORECASE, "i"), (re.DOTALL, "s"), (re.MULTILINE, "m"))
+_LONG_REPEAT = re.compile(r"(?<!\\)\{(\d+),\d{4,}\}")
+
+
+@dataclass(frozen=True, slots=True)
+class _Detector:
+    name: str
+    plugin: RegexBasedDetector
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Scanner:
+    detectors: tuple[_Detector, ...]
+    # Every denylist pattern of every detector: the RE2 set of them, each one's own RE2 matcher
+    # (None where RE2 cannot express it), and the detector it belongs to.
+    patterns: PatternSet
+    matchers: tuple[Matcher | None, ...]
+    detector_of_pattern: tuple[int, ...]
+
+    def detectors_on(self, line: str) -> list[_Detector]:
+        """The detectors that find a secret on this line."""
+        if len(line) > MAX_CONFIRMED_LINE:
+            return self._by_re2_alone(line)
+        if line.isascii():
+            candidates = {self.detector_of_pattern[i] for i in self.patterns.candidates(line)}
+        else:
+            # RE2's \w, \d and \s are ASCII-only where Python's are Unicode: no shortcut here.
+            candidates = set(range(len(self.detectors)))
+        return [
+            self.detectors[index]
+            for index in sorted(candidates)
+            if next(iter(self.detectors[index].plugin.analyze_string(line)), None) is not None
+        ]
+
+    def _by_re2_alone(self, line: str) -> list[_Detector]:
+        found = {
+            self.detector_of_pattern[i]
+            for i in self.patterns.candidates(line)
+            if (matcher := self.matchers[i]) is not None and matcher.search(line) is not None
+        }
+        return [self.detectors[index] for index in sorted(found)]
+
+
+def _without_lookaround(pattern: str) -> str:
+    """`pattern` with every look-around group removed (so matching a superset of it)."""
+    out: list[str] = []
+    index = 0
+    while (found := _LOOKAROUND.search(pattern, index)) is not None:
+        start = found.start()
+        if _escaped(pattern, start):
+            out.append(pattern[index : found.end()])
+            index = found.end()
+            continue
+        out.append(pattern[index:start])
+        index = _group_end(pattern, found.end())
+    out.append(pattern[index:])
+    return "".join(out)
+
+
+def _escaped(pattern: str, position: int) -> bool:
+    backslashes = 0
+    while position - backslashes - 1 >= 0 and pattern[position - backslashes - 1] == "\\":
+        backslashes += 1
+    return backslashes % 2 == 1
+
+
+def _group_end(pattern: str, index: int) -> int:
+    """The index just past the `)` closing the group whose body starts at `index`."""
+    depth = 1
+    in_class = False
+    while index < len(pattern):
+        char = pattern[index]
+        if char == "\\":
+            index += 2
+            continue
+        if in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+            if depth == 0:
+                return index + 1
+        index += 1
+    return index
+
+
+def _as_re2(compiled: re.Pattern[str]) -> str | None:
+    """An RE2 pattern matching at least what `compiled` matches on ASCII text, or None."""
+    # RE2 refuses repetition counts over 1000; dropping the upper bound only widens the match.
+    pattern = _LONG_REPEAT.sub(r"{\1,}", _without_lookaround(compiled.pattern))
+    if compiled.flags & re.VERBOSE and re.search(r"[\s#]", pattern):
+        return None
+    flags = "".join(letter for flag, letter in _RE2_FLAGS if compiled.flags & flag)
+    return f"(?{flags}){pattern}" if flags else pattern
+
+
+def _message(secret_type: str) -> str:
+    return (
+        f"Possible {secret_type} in added code: remove it, rotate it, and load it from the "
+        "environment or a secret store"
+    )
+
+
+def _re2_matcher(pattern: str | None) -> Matcher | None:
+    if pattern is None:
+        return None
+    try:
+        return compile_pattern(pattern, ignore_case=False)
+    except RegexError:
+        return None
+
+
+@cache
+def _scanner() -> _Scanner:
+    detectors: list[_Detector] = []
+    patterns: list[str | None] = []
+    detector_of_pattern: list[int] = []
+    for index, plugin_class in enumerate(DETECTORS):
+        plugin = plugin_class()
+        detectors.append(_Detector(plugin_class.__name__, plugin, _message(plugin.secret_type)))
+        for compiled in plugin.denylist:
+            patterns.append(_as_re2(compiled))
+            detector_of_pattern.append(index)
+    return _Scanner(
+        tuple(detectors),
+        PatternSet(patterns, case_sensitive=True),
+        tuple(_re2_matcher(pattern) for pattern in patterns),
+        tuple(detector_of_pattern),
+    )
+
+
+def scan_secrets(
+    path: str,
+    lines: Sequence[tuple[int, str]],
+    previous_line: Callable[[int], str],
+    disabled: frozenset[str],
+) -> list[Location]:
+    """One finding per (line, detector) for secrets in added lines, without the secret itself.
+
+    `disabled` (casefolded) may hold `secrets` or `hardcoded-secret` (every detector) or a
+    detector's class name (`awskeydetector`). A line carrying detect-secrets' allowlist pragma,
+    or following a `pragma: allowlist nextline secret` line, is left alone.
+    """
+    if DISABLE_ALL in disabled or RULE_ID in disabled:
+        return []
+    scanner = _scanner()
+    findings: list[Location] = []
+    for number, text in lines:
+        found = [d for d in scanner.detectors_on(text) if d.name.casefold() not in disabled]
+        if not found:
+            continue
+        context = CodeSnippet([previous_line(number), text], start_line=number - 1, target_index=1)
+        if is_line_allowlisted(path, text, context):
+            continue
+        findings.extend(
+            Location(
+                path=path,
+                line=number,
+                message=detector.message,
+                rule=RULE_ID,
+                severity=Severity.HIGH,
+                source=f"detect-secrets {detector.name}",
+                cwe=CWE_HARDCODED_CREDENTIALS,
+            )
+            for detector in found
+        )
+    return findings
