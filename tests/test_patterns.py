@@ -400,6 +400,19 @@ def test_repo_rule_without_languages_applies_to_files_of_unknown_language() -> N
     assert rules_of(found) == ["todo-secret"]
 
 
+def test_each_call_uses_the_rules_it_is_given() -> None:
+    first = (PatternRule(id="first", message="m", pattern="alpha"),)
+    second = (PatternRule(id="second", message="m", pattern="alpha"),)
+    equal_to_first = (PatternRule(id="first", message="m", pattern="alpha"),)
+
+    seen = [
+        rules_of(scan("a.txt", "alpha", rules=rules))
+        for rules in (first, second, equal_to_first, second)
+    ]
+
+    assert seen == [["first"], ["second"], ["first"], ["second"]]
+
+
 def test_line_rules_read_only_added_lines() -> None:
     head = "const a = eval(x);\nconst b = 1;\n"
 

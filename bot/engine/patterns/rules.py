@@ -117,17 +117,34 @@ def _compile(rules: tuple[PatternRule, ...]) -> _RuleBook:
     return _RuleBook(rules, compiled, {})
 
 
-# The engine hands every file of a run the same rules tuple, so one compiled book is kept and
-# reused while the tuple is the same object; the book holds the tuple, so its id stays unique.
+# The engine hands every file of a run the same rules, so compiled books are kept: found by
+# identity when the caller passes the same tuple, else by content (a worker process receives
+# an unpickled copy of the rules with every task). A book holds its tuple, so the id stays
+# unique while it is cached.
+_MAX_BOOKS = 8
 _last_book: _RuleBook | None = None
+_books: dict[tuple[object, ...], _RuleBook] = {}
+
+
+def _content_key(rules: tuple[PatternRule, ...]) -> tuple[object, ...]:
+    return tuple(
+        (r.id, r.message, r.severity, r.pattern, r.unless, tuple(r.paths), tuple(r.languages))
+        for r in rules
+    )
 
 
 def _rule_book(rules: tuple[PatternRule, ...]) -> _RuleBook:
-    global _last_book  # noqa: PLW0603 - a one-entry cache
+    global _last_book  # noqa: PLW0603 - the identity fast path of the cache
     book = _last_book
-    if book is None or book.rules is not rules:
-        book = _compile(rules)
-        _last_book = book
+    if book is not None and book.rules is rules:
+        return book
+    key = _content_key(rules)
+    book = _books.get(key)
+    if book is None:
+        if len(_books) >= _MAX_BOOKS:
+            _books.clear()
+        book = _books[key] = _compile(rules)
+    _last_book = book
     return book
 
 

@@ -113,13 +113,16 @@ class _Scanner:
         if len(line) > MAX_CONFIRMED_LINE:
             return self._by_re2_alone(line)
         if line.isascii():
-            candidates = {self.detector_of_pattern[i] for i in self.patterns.candidates(line)}
+            patterns = self.patterns.candidates(line)
+            if not patterns:
+                return []
+            candidates: Sequence[int] = sorted({self.detector_of_pattern[i] for i in patterns})
         else:
             # RE2's \w, \d and \s are ASCII-only where Python's are Unicode: no shortcut here.
-            candidates = set(range(len(self.detectors)))
+            candidates = range(len(self.detectors))
         return [
             self.detectors[index]
-            for index in sorted(candidates)
+            for index in candidates
             if next(iter(self.detectors[index].plugin.analyze_string(line)), None) is not None
         ]
 
