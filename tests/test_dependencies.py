@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from textwrap import dedent
 
 import pytest
@@ -155,6 +156,7 @@ def test_requirements_removed_dependency_has_no_new_spec_and_no_line() -> None:
         ("pkg==1.*", True),
         ("pkg", True),
         ("pkg @ https://files.example.com/pkg-1.0-py3-none-any.whl", False),
+        ("pkg @ https://github.com/o/pkg/archive/main.zip", True),
         ("pkg @ git+https://github.com/o/pkg@main", True),
         (f"pkg @ git+https://github.com/o/pkg@{SHA}", False),
     ],
@@ -429,6 +431,21 @@ def test_package_json_reports_each_section_and_lines() -> None:
         DependencyChange("package.json", 7, "npm", "vitest", None, "^1.6.0", True, False),
         DependencyChange("package.json", None, "npm", "left-pad", "1.3.0", None, False, False),
     )
+
+
+def test_package_json_line_is_in_the_dependency_section_not_in_scripts() -> None:
+    head = """\
+        {
+          "scripts": {
+            "vitest": "vitest run"
+          },
+          "devDependencies": {
+            "vitest": "^1.6.0"
+          }
+        }
+    """
+    (found,) = changes("package.json", '{"devDependencies": {}}', head)
+    assert (found.name, found.line) == ("vitest", 6)
 
 
 @pytest.mark.parametrize(
@@ -1108,19 +1125,44 @@ def test_copied_manifest_reports_its_dependencies_as_added() -> None:
 
 
 @pytest.mark.parametrize(
-    ("path", "text"),
+    ("path", "base", "head"),
     [
-        ("package.json", '{"dependencies": {"react": '),
-        ("pyproject.toml", "[project\ndependencies = ["),
-        ("Cargo.toml", 'serde = "1"\nserde = "2"\n'),
-        ("setup.cfg", "install_requires = click\n"),
-        ("pom.xml", "<project><dependencies></project>"),
-        ("pom.xml", '<!DOCTYPE lolz [<!ENTITY lol "lol">]><project>&lol;</project>'),
+        ("package.json", '{"dependencies": {}}', '{"dependencies": {"react": '),
+        ("pyproject.toml", "[project]\n", "[project\ndependencies = ["),
+        ("Cargo.toml", "[dependencies]\n", '[dependencies]\nserde = "1"\nserde = "2"\n'),
+        ("setup.cfg", "[options]\n", "install_requires = click\n"),
+        ("pom.xml", "<project/>", "<project><dependencies></project>"),
+        ("pom.xml", "<project/>", '<!DOCTYPE p [<!ENTITY v "1.0">]><project>&v;</project>'),
     ],
 )
-def test_malformed_manifest_reports_nothing_and_is_listed(path: str, text: str) -> None:
-    found = report(path, "", text)
+def test_malformed_manifest_reports_nothing_and_is_listed(path: str, base: str, head: str) -> None:
+    found = report(path, base, head)
     assert (found.changes, found.unparsable) == ((), (path,))
+
+
+def test_malformed_base_also_reports_nothing() -> None:
+    found = report("package.json", "{", '{"dependencies": {"react": "18.3.1"}}')
+    assert (found.changes, found.unparsable) == ((), ("package.json",))
+
+
+SPACES = " " * 50_000
+
+
+@pytest.mark.parametrize(
+    ("path", "text"),
+    [
+        ("requirements.txt", f"pkg @ https://x/pkg-1.0.whl{SPACES}x\npkg2{SPACES}--x\n"),
+        ("Gemfile", f"gem{SPACES}x\ngem 'a'{SPACES}x\n"),
+        ("a.gemspec", f"s.add_dependency{SPACES}x\n"),
+        ("build.gradle", f"implementation{SPACES}x\nimplementation{SPACES}group\n"),
+        ("pom.xml", "<project><version>" + "${" * 50_000 + "</version></project>"),
+    ],
+)
+def test_hostile_whitespace_runs_are_parsed_in_linear_time(path: str, text: str) -> None:
+    # A pull request controls these texts; a backtracking regex would take minutes here.
+    started = time.perf_counter()
+    report(path, "", text, status=FileStatus.ADDED)
+    assert time.perf_counter() - started < 2.0
 
 
 def test_manifest_without_fetched_text_reports_nothing_and_is_listed() -> None:

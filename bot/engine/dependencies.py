@@ -380,7 +380,8 @@ def _json_find(section: str, name: str) -> _Find:
 _PEP508_NAME = re.compile(r"\s*([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)\s*(?:\[([^\]]*)\])?")
 _PEP440_CLAUSE = r"[<>=!~]=?=?[A-Za-z0-9.*+!_-]*"
 _PEP440_SPEC = re.compile(rf"{_PEP440_CLAUSE}(?:,{_PEP440_CLAUSE})*")
-_MARKER_OPERATOR = re.compile(r"\s*(===|==|!=|<=|>=|~=|<|>|\(|\))\s*")
+# Applied to markers with whitespace already collapsed (long runs would make it quadratic).
+_MARKER_OPERATOR = re.compile(r"\s?(===|==|!=|<=|>=|~=|<|>|\(|\))\s?")
 
 
 def _pypi_key(name: str) -> str:
@@ -400,6 +401,8 @@ def _pep508(
     requirement: str, *, line: int | None = None, find: _Find | None = None
 ) -> _Entry | None:
     """A PEP 508 requirement; None when the text is not one."""
+    # Whitespace only separates tokens; collapsing it also keeps every regex below linear.
+    requirement = " ".join(requirement.split())
     head = _PEP508_NAME.match(requirement)
     if head is None:
         return None
@@ -410,9 +413,10 @@ def _pep508(
         names = sorted({_pypi_key(e) for e in extras_text.split(",") if e.strip()})
         extras = f"[{','.join(names)}]"
     if rest.startswith("@"):
-        url_and_marker = re.split(r"\s+;", rest[1:].strip(), maxsplit=1)
-        url = url_and_marker[0].strip()
-        marker = url_and_marker[1] if len(url_and_marker) > 1 else ""
+        url, _, after_url = rest[1:].strip().partition(" ")  # PEP 508: a space ends the URL
+        if not url:
+            return None
+        marker = after_url.removeprefix(";")
         version, unpinned = f"@ {url}", not _url_pins(url)
     else:
         version, _, marker = rest.partition(";")
@@ -467,7 +471,7 @@ def _parse_requirements(text: str) -> list[_Entry]:
             editable = re.match(r"(?:-e|--editable)(?:\s+|=)(\S+)", logical)
             entry = _url_requirement(editable.group(1), line) if editable else None
         else:
-            requirement = re.split(r"\s+--", logical, maxsplit=1)[0]
+            requirement = " ".join(logical.split()).partition(" --")[0]  # drop --hash=...
             if _URL_OR_PATH.match(requirement):
                 entry = _url_requirement(requirement, line)
             else:
@@ -489,7 +493,8 @@ def _pep508_list(requirements: object, anchor: str | None) -> list[_Entry]:
 
 
 # Poetry reads a bare version as exact (unlike Cargo and npm).
-_POETRY_EXACT = re.compile(r"(?:==?\s*)?v?\d+(?:\.\d+)*(?:[-_.+]?[A-Za-z0-9]+)*")
+# Each run after the first starts with a separator, so a failed match backtracks linearly.
+_POETRY_EXACT = re.compile(r"(?:==?\s*)?v?\d[A-Za-z0-9]*(?:[-_.+][A-Za-z0-9]+)*")
 
 
 def _poetry_pins(constraint: str) -> bool:
@@ -953,12 +958,12 @@ def _parse_cargo_lock(text: str) -> list[_Entry]:
 
 # --- Ruby ---------------------------------------------------------------------------------
 
-_GEM_LINE = re.compile(r"\s*gem\s*\(?\s*([\"'])([^\"']+)\1(.*)")
+_GEM_LINE = re.compile(r"\s*gem\s*(?:\(\s*)?([\"'])([^\"']+)\1(.*)")
 _GEMSPEC_LINE = re.compile(
-    r"\s*\w+\.add_(?:runtime_|development_)?dependency\s*\(?\s*([\"'])([^\"']+)\1(.*)"
+    r"\s*\w+\.add_(?:runtime_|development_)?dependency\s*(?:\(\s*)?([\"'])([^\"']+)\1(.*)"
 )
 _RUBY_ARGUMENT = re.compile(
-    r"\s*,\s*(?:(\w+):\s*|:(\w+)\s*=>\s*)?(\[[^\]]*\]|\"[^\"]*\"|'[^']*'|[^,]+)"
+    r",\s*(?:(\w+):\s*|:(\w+)\s*=>\s*)?(\[[^\]]*\]|\"[^\"]*\"|'[^']*'|[^,]+)"
 )
 _GEM_EXACT = re.compile(r"(?:=\s*)?\d+(?:\.[0-9A-Za-z]+)*")
 
@@ -1086,7 +1091,7 @@ def _parse_pom(text: str) -> list[_Entry]:
 
     def resolve(value: str) -> str:
         for _ in range(5):  # properties may refer to properties
-            resolved = re.sub(r"\$\{([^}]+)\}", lambda m: properties.get(m[1], m[0]), value)
+            resolved = re.sub(r"\$\{([^${}]+)\}", lambda m: properties.get(m[1], m[0]), value)
             if resolved == value:
                 break
             value = resolved
@@ -1112,10 +1117,10 @@ def _parse_pom(text: str) -> list[_Entry]:
 
 
 _GRADLE_NOTATION = re.compile(
-    r"\s*[a-z][A-Za-z0-9]*\s*\(?\s*(?:(?:platform|enforcedPlatform|testFixtures)\s*\(\s*)?"
+    r"\s*[a-z][A-Za-z0-9]*\s*(?:\(\s*)?(?:(?:platform|enforcedPlatform|testFixtures)\s*\(\s*)?"
     r"([\"'])([\w.-]+):([\w.-]+)(?::([^:\"'@\s]*))?(?::[^\"'@\s]+)?(?:@\w+)?\1"
 )
-_GRADLE_MAP = re.compile(r"\s*[a-z][A-Za-z0-9]*\s*\(?\s*group\s*[:=]")
+_GRADLE_MAP = re.compile(r"\s*[a-z][A-Za-z0-9]*\s*(?:\(\s*)?group\s*[:=]")
 
 
 def _parse_gradle(text: str) -> list[_Entry]:
