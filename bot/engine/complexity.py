@@ -63,6 +63,8 @@ def measure(job: FileJob, settings: ComplexityConfig) -> ComplexityScan:
         return _skip(job, f"no complexity meter for {job.language}")
     if job.head_text is None:
         return _skip(job, "head text not available")
+    if job.head_text == job.base_text:  # a rename or a mode change: nothing to compare
+        return ComplexityScan()
     if job.meter == "radon":
         return _measure_python(job, job.head_text, settings)
     if job.meter == "lizard":
