@@ -257,3 +257,23 @@ def test_invalid_config_at_base_exits_1_and_analyzes_nothing(repo: Repo, cli: Cl
     assert result.code == 1
     assert result.out == ""
     assert "risk.weights.sizee: unknown key 'sizee'; did you mean 'size'?" in result.err
+
+
+def test_new_unpinned_dependency_is_flagged_at_its_line(repo: Repo, cli: Cli) -> None:
+    repo.commit("Pin deps", {"requirements.txt": "flask==3.0.0\n"})
+    repo.branch("feature/http")
+    repo.commit("Add client", {"requirements.txt": "flask==3.0.0\nrequests>=2\n"})
+
+    report = cli("analyze", "--repo", str(repo.path), "--format", "json").json()
+    deps = _signal(report, "dependencies")
+
+    assert deps["score"] > 0
+    assert deps["detail"] == "1 added, 0 changed, 0 removed; 1 not pinned"
+    assert deps["locations"] == [
+        {
+            "path": "requirements.txt",
+            "line": 2,
+            "rule": "dependency",
+            "message": "pypi: added requests >=2 (not pinned)",
+        }
+    ]

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from bot.config.model import ComplexityConfig, PatternRule
 from bot.engine import signals
 from bot.engine.checklist import ChangeFacts, select
-from bot.engine.complexity import measure
-from bot.engine.dependencies import dependency_changes
+from bot.engine.complexity import ComplexityScan, measure
+from bot.engine.dependencies import dependency_report
 from bot.engine.detect import Detector
 from bot.engine.files import FileJob, FileReport, plan_jobs
 from bot.engine.patterns import scan_file
@@ -34,7 +34,11 @@ class FileAnalyzer:
     disabled: frozenset[str]
 
     def __call__(self, job: FileJob) -> FileReport:
-        measured = measure(job, self.complexity)
+        # Prose, data and config files have no complexity to measure: not worth a "skipped" line.
+        if job.language is not None and job.meter is None:
+            measured = ComplexityScan((), None, None)
+        else:
+            measured = measure(job, self.complexity)
         scanned = scan_file(job, self.rules, self.disabled)
         return FileReport(
             path=job.path,
@@ -78,7 +82,7 @@ def analyze(
         signals.critical_paths(change, ruleset),
         signals.missing_tests(change, ruleset),
         signals.dependencies(
-            dependency_changes(snapshot.files, snapshot.base_texts, snapshot.head_texts)
+            dependency_report(snapshot.files, snapshot.base_texts, snapshot.head_texts)
         ),
         signals.patterns(reports),
     ]

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.engine import globs
-from bot.engine.dependencies import DependencyChange
+from bot.engine.dependencies import DependencyReport
 from bot.engine.files import FileReport
 from bot.engine.result import AIDetection, Level, Location, Severity, SignalFinding, Skipped
 from bot.engine.ruleset import Ruleset
@@ -181,9 +181,21 @@ def patterns(reports: Sequence[FileReport]) -> SignalFinding:
     )
 
 
-def dependencies(changes: Sequence[DependencyChange]) -> SignalFinding:
+def _dependency_skips(report: DependencyReport) -> tuple[Skipped, ...]:
+    skipped = [Skipped(path, "manifest could not be parsed") for path in report.unparsable]
+    skipped += [Skipped(path, "manifest text not available") for path in report.unfetched]
+    skipped += [
+        Skipped(path, f"{count} more lockfile changes not listed")
+        for path, count in report.omitted.items()
+    ]
+    return tuple(skipped)
+
+
+def dependencies(report: DependencyReport) -> SignalFinding:
+    changes = report.changes
+    skipped = _dependency_skips(report)
     if not changes:
-        return SignalFinding("dependencies", 0.0, "no dependency changed")
+        return SignalFinding("dependencies", 0.0, "no dependency changed", skipped=skipped)
     weight = 0.0
     locations: list[Location] = []
     added = changed = removed = 0
@@ -209,4 +221,10 @@ def dependencies(changes: Sequence[DependencyChange]) -> SignalFinding:
     unpinned = sum(1 for d in changes if d.unpinned and d.new_spec is not None and not d.lockfile)
     if unpinned:
         detail += f"; {unpinned} not pinned"
-    return SignalFinding("dependencies", min(1.0, weight), detail, tuple(locations[:MAX_LOCATIONS]))
+    return SignalFinding(
+        "dependencies",
+        min(1.0, weight),
+        detail,
+        tuple(locations[:MAX_LOCATIONS]),
+        skipped=skipped,
+    )
