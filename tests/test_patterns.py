@@ -100,6 +100,7 @@ FIRES = [
     ("sql-string", "Dao.java", 'st.executeQuery("SELECT * FROM users WHERE name = \'" + name);'),
     ("sql-string", "repo.go", 'rows, err := db.Query("SELECT * FROM users WHERE id = " + id)'),
     ("sql-string", "query.ts", "sql += ' AND status = ' + status;"),
+    ("sql-string", "query.ts", 'sql += " AND id IN (" + ids.join(",") + ")";'),
     ("sql-string", "db.js", "await pool.query(`SELECT * FROM users WHERE id = ${id}`);"),
     ("sql-string", "db.ts", "const q = `SELECT ${columns} FROM orders`;"),
     ("sql-string", "db.ts", "where += ` AND name = '${name}'`;"),
@@ -243,6 +244,9 @@ LOOK_ALIKES = [
     ("sql-string", "user.rb", 'puts "Hello #{name}"'),
     ("sql-string", "repo.py", 'query += " AND name = %s"'),
     ("sql-string", "repo.py", 'message = f"{count} items and {more} more"'),
+    ("sql-string", "check.py", 'reason = f"length >= {low} and length <= {high}"'),
+    ("sql-string", "check.py", 'raise LookupError(f"{name} is not a module or package in {root}")'),
+    ("sql-string", "url.py", 'if zone.startswith("%25") and zone != "%25":'),
     # tls-verify-off
     ("tls-verify-off", "client.js", "const agent = new https.Agent({ rejectUnauthorized: true });"),
     ("tls-verify-off", ".env", "NODE_TLS_REJECT_UNAUTHORIZED=1"),
@@ -257,6 +261,7 @@ LOOK_ALIKES = [
     ("tls-verify-off", "http.rb", "http.verify_mode = OpenSSL::SSL::VERIFY_PEER"),
     ("tls-verify-off", "net.py", "ctx.check_hostname = True"),
     ("tls-verify-off", "net.py", "ctx.verify_mode = ssl.CERT_REQUIRED"),
+    ("tls-verify-off", "net.py", "if ctx.verify_mode != ssl.CERT_NONE:"),
     ("tls-verify-off", "install.sh", "curl -fsSL https://example.com/install.sh | sh"),
     ("tls-verify-off", "install.sh", "curl -K curl.config https://example.com/"),
     # http-no-timeout
@@ -318,7 +323,7 @@ LOOK_ALIKES = [
     ),
     ("unsafe-deserialization", "io.rb", "config = YAML.safe_load(text)"),
     # bidi-control
-    ("bidi-control", "i18n.js", 'const greeting = "\u05e9\u05dc\u05d5\u05dd";'),
+    ("bidi-control", "i18n.js", 'const greeting = "\u05e9\u05dc\u05d5\u05dd\u200f";'),
 ]
 
 
@@ -909,6 +914,8 @@ def test_secret_on_added_line_is_reported_without_the_secret(detector: str, secr
         'aws_key = os.environ["AWS_ACCESS_KEY_ID"]',
         'url = "https://example.com/repo.git"',
         'token = "ghp_short"',
+        'url = "https://deploy:<password>@example.com/repo.git"',
+        'url = "https://deploy:{password}@example.com/repo.git"',
     ],
 )
 def test_secret_look_alike_is_not_reported(line: str) -> None:
@@ -943,6 +950,15 @@ def test_secret_on_unchanged_line_is_not_reported() -> None:
     found = scan("config.txt", head, added=[2])
 
     assert found.findings == ()
+
+
+def test_lock_files_are_not_searched_for_secrets() -> None:
+    line = '"resolved": "https://deploy:s3cr3tpass@registry.example.com/a.tgz",'
+
+    elsewhere = rules_of(scan("web/registry.json", line))
+    in_lock_file = rules_of(scan("web/package-lock.json", line))
+
+    assert (elsewhere, in_lock_file) == (["hardcoded-secret"], [])
 
 
 def test_secret_found_on_line_with_non_ascii_text() -> None:

@@ -21,6 +21,14 @@ from dataclasses import dataclass
 from functools import cache
 
 from detect_secrets.filters.allowlist import is_line_allowlisted
+from detect_secrets.filters.heuristic import (
+    is_lock_file,
+    is_not_alphanumeric_string,
+    is_potential_uuid,
+    is_prefixed_with_dollar_sign,
+    is_sequential_string,
+    is_templated_secret,
+)
 from detect_secrets.plugins.artifactory import ArtifactoryDetector
 from detect_secrets.plugins.aws import AWSKeyDetector
 from detect_secrets.plugins.azure_storage_key import AzureStorageKeyDetector
@@ -82,6 +90,16 @@ DETECTORS: tuple[type[RegexBasedDetector], ...] = (
     TwilioKeyDetector,
 )
 
+# detect-secrets' default heuristics for a value that only looks like a secret: `<password>`,
+# `${TOKEN}`, `{key}`, `$VAR`, UUIDs, runs such as `ABCDEF...`, and values with no letter or digit.
+_PLACEHOLDER_FILTERS: tuple[Callable[[str], bool], ...] = (
+    is_templated_secret,
+    is_prefixed_with_dollar_sign,
+    is_potential_uuid,
+    is_sequential_string,
+    is_not_alphanumeric_string,
+)
+
 # Past this length a line is judged by RE2 alone: detect-secrets' own patterns use Python's
 # backtracking engine, whose time on a crafted long line is not bounded.
 MAX_CONFIRMED_LINE = 4096
@@ -123,7 +141,7 @@ class _Scanner:
         return [
             self.detectors[index]
             for index in candidates
-            if next(iter(self.detectors[index].plugin.analyze_string(line)), None) is not None
+            if any(map(_real_secret, self.detectors[index].plugin.analyze_string(line)))
         ]
 
     def _by_re2_alone(self, line: str) -> list[_Detector]:
@@ -133,6 +151,11 @@ class _Scanner:
             if (matcher := self.matchers[i]) is not None and matcher.search(line) is not None
         }
         return [self.detectors[index] for index in sorted(found)]
+
+
+def _real_secret(value: str) -> bool:
+    """False for values detect-secrets' own heuristics take for placeholders or sequences."""
+    return not any(looks_fake(value) for looks_fake in _PLACEHOLDER_FILTERS)
 
 
 def _without_lookaround(pattern: str) -> str:
@@ -235,10 +258,11 @@ def scan_secrets(
     """One finding per (line, detector) for secrets in added lines, without the secret itself.
 
     `disabled` (casefolded) may hold `secrets` or `hardcoded-secret` (every detector) or a
-    detector's class name (`awskeydetector`). A line carrying detect-secrets' allowlist pragma,
-    or following a `pragma: allowlist nextline secret` line, is left alone.
+    detector's class name (`awskeydetector`). As detect-secrets does, lock files are left out,
+    and so is a line carrying its allowlist pragma or following a `pragma: allowlist nextline
+    secret` line, and a value its heuristics take for a placeholder.
     """
-    if DISABLE_ALL in disabled or RULE_ID in disabled:
+    if DISABLE_ALL in disabled or RULE_ID in disabled or is_lock_file(path):
         return []
     scanner = _scanner()
     findings: list[Location] = []
