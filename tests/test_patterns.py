@@ -533,7 +533,7 @@ def test_bandit_look_alike_silent_except_logs_the_error() -> None:
     assert rules_of(scan("io_utils.py", source)) == []
 
 
-def test_bandit_finding_carries_cwe_severity_and_advice() -> None:
+def test_bandit_sql_finding_carries_cwe_advice_and_our_high_severity() -> None:
     source, number = python_file('cur.execute("SELECT * FROM t WHERE id = %s" % user_id)')
 
     (finding,) = scan("repo.py", source, added=[number]).findings
@@ -544,10 +544,18 @@ def test_bandit_finding_carries_cwe_severity_and_advice() -> None:
         message="Possible SQL injection vector through string-based query construction: "
         "pass values as query parameters instead of formatting them into SQL",
         rule="sql-string",
-        severity=Severity.MEDIUM,
+        severity=Severity.HIGH,
         source="bandit B608",
         cwe=89,
     )
+
+
+def test_bandit_severity_is_kept_for_ids_without_a_floor() -> None:
+    source, number = python_file("value = eval(expression)")
+
+    (finding,) = scan("calc.py", source, added=[number]).findings
+
+    assert (finding.source, finding.severity) == ("bandit B307", Severity.MEDIUM)
 
 
 def test_bandit_password_message_does_not_quote_the_password() -> None:

@@ -99,6 +99,11 @@ _CODING_COOKIE = re.compile(r"^[ \t\f]*#.*?coding[:=]")
 # they flag (argument defaults) is in the signature, so that is what must touch an added line.
 _SIGNATURE_TESTS = frozenset({"B107", "B503"})
 
+# Severities bandit gives below what the id means here: SQL built from strings is the
+# headline risk of AI-written code and is `high` in every language's line rule, where bandit
+# rates B608 `medium`.
+SEVERITY_FLOOR: Mapping[str, Severity] = MappingProxyType({"sql-string": Severity.HIGH})
+
 _SEVERITY = MappingProxyType(
     {"LOW": Severity.LOW, "MEDIUM": Severity.MEDIUM, "HIGH": Severity.HIGH}
 )
@@ -234,7 +239,11 @@ def _finding(
         line=line,
         message=message,
         rule=rule,
-        severity=_SEVERITY.get(issue.severity, Severity.MEDIUM),
+        severity=max(
+            _SEVERITY.get(issue.severity, Severity.MEDIUM),
+            SEVERITY_FLOOR.get(rule, Severity.LOW),
+            key=lambda severity: severity.rank,
+        ),
         source=f"bandit {test_id}",
         cwe=cwe or None,
     )
