@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import io
+import logging
 import re
 import tempfile
 from bisect import bisect_left
@@ -25,6 +26,12 @@ from bandit.core.config import BanditConfig
 from bandit.core.manager import BanditManager
 
 from bot.engine.result import Location, Severity, Skipped
+
+# Bandit logs warnings (about `# nosec` comments, for one) as any library does; without a
+# handler of its own they would reach stderr through logging's last resort whenever the
+# application has configured no logging, as in a CLI run. An application that configures
+# logging still receives them.
+logging.getLogger("bandit").addHandler(logging.NullHandler())
 
 # Bandit tests whose meaning is one of our stable rule ids; any other test reports as itself.
 RULE_BY_TEST: Mapping[str, str] = MappingProxyType(
@@ -67,10 +74,10 @@ ADVICE: Mapping[str, str] = MappingProxyType(
         "sql-string": "pass values as query parameters instead of formatting them into SQL",
         "eval-exec": "parse the input (ast.literal_eval, json) instead of executing it",
         "shell-injection": "pass an argument list without a shell (shell=False)",
-        "tls-verify-off": "keep certificate verification on; trust a private CA via its bundle",
+        "tls-verify-off": "keep certificate checks and TLS 1.2+ on; trust a private CA by bundle",
         "http-no-timeout": "pass a timeout so a slow server cannot hang the caller",
         "silent-except": "log or handle the error, or catch only what is expected",
-        "unsafe-deserialization": "load untrusted data with a safe loader (json, yaml.safe_load)",
+        "unsafe-deserialization": "load untrusted data safely (json, yaml.safe_load, weights_only)",
         "weak-crypto": "use a strong algorithm (SHA-256, AES-GCM, bcrypt/argon2, secrets module)",
         "debug-enabled": "turn debug mode off outside local development",
     }
