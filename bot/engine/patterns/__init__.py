@@ -43,7 +43,8 @@ def scan_file(
 
     `disabled` holds rule ids to skip, compared case-insensitively: our ids (`sql-string`),
     bandit test ids (`B602`), `secrets` for every secret detector, or one detector's class name
-    (`AWSKeyDetector`). Disabling one of our ids also drops the bandit tests mapped onto it.
+    (`AWSKeyDetector`). Disabling one of our ids also drops the bandit tests mapped onto it;
+    `hardcoded-secret` drops bandit's password tests and every secret detector.
     """
     lines = _added_lines(job)
     if not lines:
