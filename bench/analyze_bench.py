@@ -39,7 +39,7 @@ import tempfile
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -55,6 +55,8 @@ BEGIN = "<!-- bench:begin (written by bench/analyze_bench.py --write) -->"
 END = "<!-- bench:end -->"
 PAGE = os.sysconf("SC_PAGE_SIZE")
 MIB = 1024 * 1024
+# A round (analyze + floor) longer than this counts its first runs: warming up is noise there.
+WARM_UP_COUNTS_BELOW = 20.0
 
 
 # --- running one measured process -------------------------------------------------------------
@@ -127,11 +129,26 @@ class TreeSampler(threading.Thread):
         self.join()
 
 
-def measure(command: Sequence[str], timeout: float, sample_tree: bool = False) -> Run:
+@contextlib.contextmanager
+def cpus(count: int | None) -> Iterator[None]:
+    """Processes started inside see only `count` CPUs (None: all); they inherit the affinity."""
+    every = os.sched_getaffinity(0)
+    if count is not None:
+        os.sched_setaffinity(0, sorted(every)[:count])
+    try:
+        yield
+    finally:
+        os.sched_setaffinity(0, every)
+
+
+def measure(
+    command: Sequence[str], timeout: float, sample_tree: bool = False, cores: int | None = None
+) -> Run:
     """Run `command` once; wall clock, CPU and peak memory of its whole process tree."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         started = time.perf_counter()
-        process = subprocess.Popen(command, stdout=out, stderr=err, start_new_session=True)
+        with cpus(cores):
+            process = subprocess.Popen(command, stdout=out, stderr=err, start_new_session=True)
         sampler = TreeSampler(process.pid) if sample_tree else None
         if sampler is not None:
             sampler.start()
@@ -209,6 +226,8 @@ class ProfileResult:
     floor_counts: dict[str, int] = field(default_factory=dict)
     risk: str = ""
     notes: list[str] = field(default_factory=list)
+    pipeline_label: str = "analyze"
+    pipeline_cores: int | None = None  # None: every core
 
 
 class Budget:
@@ -223,10 +242,21 @@ def _tail(text: str, lines: int = 12) -> str:
     return "\n".join(text.strip().splitlines()[-lines:])
 
 
+def _why(stderr: str) -> str:
+    """A failed run in short: the innermost frames in bot/ of its traceback, and the error."""
+    lines = stderr.strip().splitlines()
+    frames = [
+        f"{line.strip()}\n    {lines[i + 1].strip() if i + 1 < len(lines) else ''}"
+        for i, line in enumerate(lines)
+        if line.strip().startswith("File ") and f"{ROOT}/bot/" in line
+    ]
+    return "\n".join([*frames[-3:], *lines[-1:]])
+
+
 def _record(series: Series, run: Run, memory: bool = False) -> bool:
     """Keep a successful run; remember why a failed one failed. True when it succeeded."""
     if run.returncode != 0:
-        series.failure = f"exit code {run.returncode}\n{_tail(run.stderr)}"
+        series.failure = f"exit code {run.returncode}\n{_why(run.stderr)}"
         return False
     (series.memory_runs if memory else series.runs).append(run)
     return True
@@ -247,25 +277,36 @@ def bench_profile(
     log(f"[{name}] {repo}: {result.stats}")
 
     warm_pipeline = measure(pipeline, timeout)
-    pipeline_works = _record(result.pipeline, warm_pipeline)
+    if not _record(result.pipeline, warm_pipeline):
+        log(f"[{name}] analyze failed: {result.pipeline.failure}")
+        # On one core the command analyses every file in its own process: time that instead,
+        # it shows what the engine's work costs.
+        result.pipeline_label = "analyze on 1 core (it failed on 2)"
+        result.pipeline_cores = 1
+        warm_pipeline = measure(pipeline, timeout, cores=1)
+        if not _record(result.pipeline, warm_pipeline):
+            log(f"[{name}] serial analyze failed too: {_tail(warm_pipeline.stderr)}")
+            result.pipeline_label, result.pipeline_cores = "analyze", None
+    pipeline_works = bool(result.pipeline.runs)
     if pipeline_works:
         result.risk = _summary_of(warm_pipeline)
-        result.pipeline.runs.clear()
-    else:
-        log(f"[{name}] the pipeline failed: {result.pipeline.failure}")
     warm_floor = measure(floor, timeout)
     if not _record(result.floor, warm_floor):
         raise RuntimeError(f"the floor failed on {repo}: {result.floor.failure}")
-    result.floor.runs.clear()
-    log(f"[{name}] warm-up: pipeline {warm_pipeline.wall:.2f} s, floor {warm_floor.wall:.2f} s")
-
+    log(f"[{name}] first runs: analyze {warm_pipeline.wall:.2f} s, floor {warm_floor.wall:.2f} s")
     one_round = (warm_pipeline.wall if pipeline_works else 0.0) + warm_floor.wall
-    for index in range(runs):
+    if one_round < WARM_UP_COUNTS_BELOW:
+        # Short runs feel a cold page cache and fresh bytecode: the first ones do not count.
+        result.pipeline.runs.clear()
+        result.floor.runs.clear()
+    first = len(result.floor.runs)
+    for index in range(first, runs):
         if not budget.fits(one_round * (1 + memory_runs / max(runs, 1))):
             result.notes.append(f"time budget reached: {index} of {runs} timing runs made")
             break
         if pipeline_works:
-            pipeline_works = _record(result.pipeline, measure(pipeline, timeout))
+            run = measure(pipeline, timeout, cores=result.pipeline_cores)
+            pipeline_works = _record(result.pipeline, run)
         _record(result.floor, measure(floor, timeout))
         log(f"[{name}] run {index + 1}: " + _last(result))
     for _ in range(memory_runs):
@@ -273,7 +314,8 @@ def bench_profile(
             result.notes.append("time budget reached: tree memory not sampled")
             break
         if pipeline_works:
-            _record(result.pipeline, measure(pipeline, timeout, sample_tree=True), memory=True)
+            run = measure(pipeline, timeout, sample_tree=True, cores=result.pipeline_cores)
+            _record(result.pipeline, run, memory=True)
         _record(result.floor, measure(floor, timeout, sample_tree=True), memory=True)
 
     if result.floor.runs:
@@ -323,20 +365,16 @@ class Hotspots:
 
 
 def profile_in_process(repo: str, output: str) -> None:
-    """Run `analyze` in this process with per-file work serial, under cProfile."""
+    """Run `analyze` in this process under cProfile, on one core: the command then analyses
+    every file itself (a process pool would hide the per-file work from the profiler)."""
     import bot.cli
-    import bot.local
 
-    def serial(analyze_file: Callable[[Any], Any], jobs: Iterable[Any]) -> Iterator[Any]:
-        return map(analyze_file, jobs)
-
-    # The process pool would hide the per-file work from the profiler: run it here instead.
-    bot.local.map_files = serial  # type: ignore[attr-defined]
     profiler = cProfile.Profile()
     started = time.perf_counter()
-    with contextlib.redirect_stdout(io.StringIO()):
+    arguments = ["analyze", "--repo", repo, "--base", BASE_BRANCH, "--format", "json"]
+    with contextlib.redirect_stdout(io.StringIO()), cpus(1):
         profiler.enable()
-        code = bot.cli.main(["analyze", "--repo", repo, "--base", BASE_BRANCH, "--format", "json"])
+        code = bot.cli.main(arguments)
         profiler.disable()
     if code != 0:
         raise RuntimeError(f"analyze exited with {code}")
@@ -443,13 +481,14 @@ def table(results: Iterable[ProfileResult]) -> list[str]:
         stats = result.stats
         change = f"{stats['files']} files, +{stats['added']} -{stats['removed']}"
         floor_median = result.floor.median() if result.floor.runs else 0.0
-        for label, series in (("analyze", result.pipeline), ("floor", result.floor)):
+        for label, series in ((result.pipeline_label, result.pipeline), ("floor", result.floor)):
             if not series.runs:
-                rows.append(f"| {result.name} | {change} | {label} | 0 | failed | | | | | | |")
+                state = "failed" if series.failure else "not measured (time budget)"
+                rows.append(f"| {result.name} | {change} | {label} | 0 | {state} | | | | | | |")
                 continue
             ratio = (
                 f"{series.median() / floor_median:.2f}x"
-                if label == "analyze" and floor_median
+                if series is result.pipeline and floor_median
                 else ""
             )
             rows.append(
