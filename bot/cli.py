@@ -11,9 +11,12 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from bot.engine.result import Level
+
+if TYPE_CHECKING:
+    from bot.parallel import FilePool
 
 CONFIG_PATH = ".github/ai-review.yml"
 EXIT_OK, EXIT_FINDING, EXIT_USAGE = 0, 1, 2
@@ -89,6 +92,15 @@ def _schema() -> int:
 
 
 def _analyze(args: argparse.Namespace) -> int:
+    import bot.local  # noqa: F401  (workers forked below inherit these modules)
+    from bot.parallel import FilePool
+
+    # Workers import the analyzers while this process reads git and the config.
+    with FilePool() as pool:
+        return _analyze_with(args, pool)
+
+
+def _analyze_with(args: argparse.Namespace, pool: FilePool) -> int:
     from bot.adapters.git import GitError
     from bot.config.load import ConfigError
     from bot.local import LocalAnalysis
@@ -96,7 +108,7 @@ def _analyze(args: argparse.Namespace) -> int:
     try:
         local = LocalAnalysis.open(args.repo, base=args.base, head=args.head)
         config_text = _read_file(args.config) if args.config else None
-        result = local.run(config_text=config_text, config_source=args.config)
+        result = local.run(config_text=config_text, config_source=args.config, pool=pool)
     except GitError as exc:
         raise UsageError(str(exc)) from None
     except ConfigError as exc:

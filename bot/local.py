@@ -13,7 +13,7 @@ from bot.engine.detect import Detector
 from bot.engine.files import needs_text
 from bot.engine.pipeline import analyze
 from bot.engine.result import Analysis
-from bot.parallel import map_files
+from bot.parallel import FilePool
 
 CONFIG_PATH = ".github/ai-review.yml"
 REPO_CHECKLISTS = ".github/ai-review/checklists"
@@ -47,7 +47,9 @@ class LocalAnalysis:
         texts = self.repo.read_texts(self.base, paths)
         return [load_model(texts[p], p, ChecklistDef) for p in sorted(texts)]
 
-    def run(self, config_text: bytes | None, config_source: str | None) -> LocalResult:
+    def run(
+        self, config_text: bytes | None, config_source: str | None, pool: FilePool | None = None
+    ) -> LocalResult:
         """Analyze base..head with the given config, else the config at the base ref."""
         if config_text is None:
             at_base = self.repo.read_text(self.base, CONFIG_PATH)
@@ -58,5 +60,5 @@ class LocalAnalysis:
         snapshot = self.repo.snapshot(
             self.base, self.head, needs_text=lambda changed: needs_text(changed, ruleset)
         )
-        analysis = analyze(snapshot, ruleset, map_files=map_files)
+        analysis = analyze(snapshot, ruleset, map_files=pool.map if pool else map)
         return LocalResult(analysis, Detector(ruleset.signatures, ruleset.config.detect.labels))

@@ -112,7 +112,7 @@ def plan_jobs(snapshot: Snapshot, ruleset: Ruleset) -> tuple[list[FileJob], list
                 base_text=snapshot.base_texts.get(base_path) if base_path else None,
                 head_text=head_text,
                 added_lines=frozenset(changed.added_lines),
-                added_text=changed.added_text,
+                added_text=dict(changed.added_text),  # picklable for worker processes
             )
         )
     return jobs, skipped

@@ -12,11 +12,9 @@ from dataclasses import dataclass
 from bot.config.model import ComplexityConfig, PatternRule
 from bot.engine import signals
 from bot.engine.checklist import ChangeFacts, select
-from bot.engine.complexity import ComplexityScan, measure
 from bot.engine.dependencies import dependency_report
 from bot.engine.detect import Detector
 from bot.engine.files import FileJob, FileReport, plan_jobs
-from bot.engine.patterns import scan_file
 from bot.engine.result import Analysis, ApprovalRequirement, Evidence, Skipped
 from bot.engine.risk import score_risk
 from bot.engine.ruleset import Ruleset
@@ -34,6 +32,10 @@ class FileAnalyzer:
     disabled: frozenset[str]
 
     def __call__(self, job: FileJob) -> FileReport:
+        # Imported here: a process that hands files to workers never pays for these imports.
+        from bot.engine.complexity import ComplexityScan, measure
+        from bot.engine.patterns import scan_file
+
         # Prose, data and config files have no complexity to measure: not worth a "skipped" line.
         if job.language is not None and job.meter is None:
             measured = ComplexityScan((), None, None)
