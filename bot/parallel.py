@@ -64,7 +64,8 @@ def _chunks(jobs: Sequence[FileJob], parts: int) -> list[list[FileJob]]:
 class FilePool:
     """Worker processes for FileJobs; with one core everything runs in this process."""
 
-    def __init__(self, workers: int | None = None) -> None:
+    def __init__(self, workers: int | None = None, help_min_bytes: int = HELP_MIN_BYTES) -> None:
+        self._help_min_bytes = help_min_bytes
         self._workers = max(1, min(8, cores() - 1 if workers is None else workers))
         self._executor: ProcessPoolExecutor | None = None
         if cores() > 1 and "fork" in multiprocessing.get_all_start_methods():
@@ -79,7 +80,7 @@ class FilePool:
         if self._executor is None or not job_list:
             yield from map(analyze_file, job_list)
             return
-        helping = sum(_weight(job) for job in job_list) >= HELP_MIN_BYTES
+        helping = sum(_weight(job) for job in job_list) >= self._help_min_bytes
         chunks = deque(_chunks(job_list, self._workers + helping))
         reports: dict[int, FileReport] = {}
         pending: list[tuple[list[FileJob], Future[list[FileReport]]]] = []
