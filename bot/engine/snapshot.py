@@ -39,6 +39,8 @@ class Commit:
     parents: tuple[str, ...] = ()
     additions: int = 0
     deletions: int = 0
+    # GitHub created and signed this commit itself (web-flow), e.g. with "Update branch".
+    made_by_github: bool = False
 
     @property
     def is_merge(self) -> bool:
