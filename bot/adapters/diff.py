@@ -6,8 +6,6 @@ parser (unidiff) and one mapping serve both and cannot drift apart.
 
 from __future__ import annotations
 
-from types import MappingProxyType
-
 from unidiff.errors import UnidiffParseError
 from unidiff.patch import PatchedFile, PatchSet
 
@@ -76,7 +74,7 @@ def to_changed_file(
         hunks=hunks,
         added_lines=tuple(added),
         removed_lines=tuple(removed),
-        added_text=MappingProxyType(added_text),
+        added_text=added_text,
     )
 
 

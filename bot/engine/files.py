@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from types import MappingProxyType
 
 from bot.engine import globs
 from bot.engine.dependencies import is_manifest
@@ -30,7 +29,7 @@ class FileJob:
     base_text: str | None
     head_text: str | None
     added_lines: frozenset[int]
-    added_text: Mapping[int, str] = field(default_factory=lambda: MappingProxyType({}))
+    added_text: Mapping[int, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,7 +111,7 @@ def plan_jobs(snapshot: Snapshot, ruleset: Ruleset) -> tuple[list[FileJob], list
                 base_text=snapshot.base_texts.get(base_path) if base_path else None,
                 head_text=head_text,
                 added_lines=frozenset(changed.added_lines),
-                added_text=dict(changed.added_text),  # picklable for worker processes
+                added_text=changed.added_text,
             )
         )
     return jobs, skipped

@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from types import MappingProxyType
 
 
 class FileStatus(StrEnum):
@@ -79,7 +78,7 @@ class ChangedFile:
     hunks: tuple[Hunk, ...] = ()
     added_lines: tuple[int, ...] = ()
     removed_lines: tuple[int, ...] = ()
-    added_text: Mapping[int, str] = field(default_factory=lambda: MappingProxyType({}))
+    added_text: Mapping[int, str] = field(default_factory=dict)
 
     @property
     def additions(self) -> int:
@@ -135,6 +134,6 @@ class Snapshot:
     files: tuple[ChangedFile, ...] = ()
     # Text of files at base and head, keyed by path at that side. Only files the engine
     # reads whole (for complexity and AST rules) are present; a missing key means "not fetched".
-    base_texts: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
-    head_texts: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    base_texts: Mapping[str, str] = field(default_factory=dict)
+    head_texts: Mapping[str, str] = field(default_factory=dict)
     truncation: Truncation = field(default_factory=Truncation)

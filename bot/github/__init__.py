@@ -1,0 +1,1 @@
+"""The GitHub adapter: App authentication, a careful client, snapshot gathering, writing results."""

@@ -1,0 +1,157 @@
+"""A gidgethub client that behaves well towards GitHub.
+
+Every request has a timeout. 5xx answers, timeouts and secondary rate limits are retried with
+exponential backoff and full jitter, honouring `Retry-After` and `x-ratelimit-reset` when GitHub
+sends them. Requests are counted by status for the metrics and the closing figures.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections import Counter
+from collections.abc import Mapping
+from typing import Any
+
+import aiohttp
+from gidgethub import (
+    BadGraphQLRequest,
+    BadRequest,
+    GitHubBroken,
+    GraphQLResponseTypeError,
+    HTTPException,
+    QueryError,
+    RateLimitExceeded,
+)
+from gidgethub.aiohttp import GitHubAPI
+
+USER_AGENT = "ai-review-bot"
+MAX_ATTEMPTS = 5
+BASE_DELAY = 0.5
+MAX_DELAY = 30.0
+REQUEST_TIMEOUT = aiohttp.ClientTimeout(total=30, connect=10)
+
+
+class GitHubUnavailable(Exception):
+    """GitHub did not answer usefully after every retry; the job should be retried later."""
+
+
+def _retry_after(headers: Mapping[str, str], now: float) -> float | None:
+    """Seconds GitHub asked us to wait, from `Retry-After` or a rate-limit reset time."""
+    value = headers.get("retry-after")
+    if value is not None and value.strip().isdigit():
+        return float(value)
+    if headers.get("x-ratelimit-remaining") == "0":
+        reset = headers.get("x-ratelimit-reset", "")
+        if reset.isdigit():
+            return max(0.0, float(reset) - now)
+    return None
+
+
+def _is_secondary_limit(exc: HTTPException) -> bool:
+    if exc.status_code not in (403, 429):
+        return False
+    message = str(exc).lower()
+    headers = getattr(exc, "headers", None) or {}
+    return "secondary rate limit" in message or "abuse" in message or "retry-after" in headers
+
+
+_JITTER = random.SystemRandom()
+
+
+def backoff(attempt: int) -> float:
+    """Full-jitter exponential backoff: uniform in [0, min(cap, base * 2**attempt)]."""
+    return _JITTER.uniform(0, min(MAX_DELAY, BASE_DELAY * 2**attempt))
+
+
+class GitHubClient(GitHubAPI):
+    """One installation's view of GitHub (or the App's, with a JWT)."""
+
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        *,
+        oauth_token: str | None,
+        base_url: str,
+        graphql_url: str,
+        max_wait: float = 120.0,
+    ) -> None:
+        super().__init__(session, USER_AGENT, oauth_token=oauth_token, base_url=base_url)
+        self.graphql_url = graphql_url
+        self.statuses: Counter[int] = Counter()
+        self._max_wait = max_wait
+        self._waited = 0.0
+
+    def __repr__(self) -> str:
+        return f"GitHubClient(base_url={self.base_url!r})"
+
+    @property
+    def request_count(self) -> int:
+        return sum(self.statuses.values())
+
+    async def _request(
+        self, method: str, url: str, headers: Mapping[str, str], body: bytes = b""
+    ) -> tuple[int, Mapping[str, str], bytes]:
+        for attempt in range(1, MAX_ATTEMPTS + 1):
+            try:
+                async with self._session.request(
+                    method, url, headers=headers, data=body, timeout=REQUEST_TIMEOUT
+                ) as response:
+                    answer = response.status, response.headers, await response.read()
+            except (TimeoutError, aiohttp.ClientConnectionError, aiohttp.ClientPayloadError):
+                self.statuses[0] += 1
+                if attempt == MAX_ATTEMPTS:
+                    raise GitHubUnavailable(f"{method} {url}: no answer from GitHub") from None
+                await self._pause(backoff(attempt))
+                continue
+            self.statuses[answer[0]] += 1
+            return answer
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _pause(self, seconds: float) -> None:
+        if self._waited + seconds > self._max_wait:
+            raise GitHubUnavailable(f"GitHub asked us to wait longer than {self._max_wait:.0f} s")
+        self._waited += seconds
+        await self.sleep(seconds)
+
+    async def handle_rate_limit_error(
+        self, *, method: str, url: str, exception: HTTPException, attempt: int
+    ) -> bool:
+        retryable = isinstance(exception, GitHubBroken | RateLimitExceeded) or (
+            isinstance(exception, BadRequest) and _is_secondary_limit(exception)
+        )
+        if not retryable or attempt >= MAX_ATTEMPTS:
+            return False
+        headers = getattr(exception, "headers", None) or {}
+        wait = _retry_after(headers, time.time())
+        await self._pause(wait if wait is not None else backoff(attempt))
+        return True
+
+    async def query(self, query: str, **variables: Any) -> dict[str, Any]:
+        """A GraphQL query with the same retries as REST.
+
+        GitHub answers NOT_FOUND for a missing repository or object inside `errors`, with the
+        rest of `data` intact; such answers return their data with the missing parts as null.
+        """
+        for attempt in range(1, MAX_ATTEMPTS + 1):
+            try:
+                data: dict[str, Any] = await self.graphql(
+                    query, endpoint=self.graphql_url, **variables
+                )
+            except QueryError as exc:
+                response = exc.response or {}
+                errors = response.get("errors") or []
+                if errors and all(e.get("type") == "NOT_FOUND" for e in errors):
+                    found: dict[str, Any] = response.get("data") or {}
+                    return found
+                raise
+            except (GitHubBroken, BadGraphQLRequest, GraphQLResponseTypeError) as exc:
+                # A 5xx, a rate limit, or an HTML error page from a proxy in front of GitHub.
+                status = int(getattr(exc, "status_code", 502))
+                if attempt == MAX_ATTEMPTS or status not in (403, 429, 500, 502, 503, 504):
+                    raise
+                await self._pause(backoff(attempt))
+                continue
+            else:
+                return data
+        raise AssertionError("unreachable")  # pragma: no cover

@@ -1,0 +1,77 @@
+"""The App's settings, read once from the environment (CONTRACT.md) and validated."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+class SettingsError(Exception):
+    """A missing or invalid setting; the message says which and what to do."""
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    app_id: str
+    private_key: str = field(repr=False)
+    webhook_secret: str = field(repr=False)
+    api_url: str = "https://api.github.com"
+    port: int = 3000
+    database_url: str = "sqlite:///ai-review.sqlite3"
+    redis_url: str | None = None
+
+    @property
+    def graphql_url(self) -> str:
+        """github.com: api.github.com/graphql; GitHub Enterprise Server: HOST/api/graphql."""
+        base = self.api_url.rstrip("/")
+        if base.endswith("/api/v3"):
+            return base.removesuffix("/v3") + "/graphql"
+        return base + "/graphql"
+
+
+def _private_key(env: Mapping[str, str]) -> str:
+    if env.get("GITHUB_PRIVATE_KEY"):
+        # Platforms that cannot hold newlines in a variable often store them as "\n".
+        return env["GITHUB_PRIVATE_KEY"].replace("\\n", "\n")
+    path = env.get("GITHUB_PRIVATE_KEY_PATH")
+    if not path:
+        raise SettingsError(
+            "set GITHUB_PRIVATE_KEY or GITHUB_PRIVATE_KEY_PATH to the App's PEM key"
+        )
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise SettingsError(f"cannot read GITHUB_PRIVATE_KEY_PATH {path}: {exc.strerror}") from None
+
+
+def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+    """Settings from the environment; raise SettingsError naming what is missing or wrong."""
+    env = os.environ if env is None else env
+    secret = env.get("GITHUB_WEBHOOK_SECRET", "")
+    if not secret:
+        raise SettingsError(
+            "GITHUB_WEBHOOK_SECRET is required: the server will not accept unsigned webhooks"
+        )
+    app_id = env.get("GITHUB_APP_ID", "")
+    if not app_id.isdigit():
+        raise SettingsError("GITHUB_APP_ID must be the App's numeric id")
+    key = _private_key(env)
+    if "PRIVATE KEY-----" not in key:
+        raise SettingsError("the App's private key is not a PEM key (BEGIN ... PRIVATE KEY)")
+    port_text = env.get("PORT", "3000")
+    if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+        raise SettingsError(f"PORT must be a TCP port number, not {port_text!r}")
+    api_url = env.get("GITHUB_API_URL", "https://api.github.com").rstrip("/")
+    if not api_url.startswith(("https://", "http://")):
+        raise SettingsError("GITHUB_API_URL must be an http(s) URL")
+    return Settings(
+        app_id=app_id,
+        private_key=key,
+        webhook_secret=secret,
+        api_url=api_url,
+        port=int(port_text),
+        database_url=env.get("DATABASE_URL", "sqlite:///ai-review.sqlite3"),
+        redis_url=env.get("REDIS_URL") or None,
+    )
