@@ -468,7 +468,19 @@ def machine() -> dict[str, str]:
             ["git", "--version"], capture_output=True, text=True, check=False
         ).stdout.strip(),
         "load average at start": load,
+        "code measured": _code_version(),
     }
+
+
+def _code_version() -> str:
+    def git(*args: str) -> str:
+        done = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=False)
+        return done.stdout.strip()
+
+    dirty = git("status", "--porcelain", "--", "bot")
+    return git("rev-parse", "--short", "HEAD") + (
+        " with uncommitted changes in bot/" if dirty else ""
+    )
 
 
 def table(results: Iterable[ProfileResult]) -> list[str]:
