@@ -22,6 +22,7 @@ from gidgethub import (
     HTTPException,
     QueryError,
     RateLimitExceeded,
+    sansio,
 )
 from gidgethub.aiohttp import GitHubAPI
 
@@ -126,6 +127,27 @@ class GitHubClient(GitHubAPI):
         wait = _retry_after(headers, time.time())
         await self._pause(wait if wait is not None else backoff(attempt))
         return True
+
+    async def get_diff(self, url: str, media_type: str) -> str | None:
+        """A diff as text (never assumed UTF-8), or None when GitHub says it is too large (406)."""
+        full_url = sansio.format_url(url, {}, base_url=self.base_url)
+        headers = sansio.create_headers(
+            self.requester, accept=media_type, oauth_token=self.oauth_token
+        )
+        for attempt in range(1, MAX_ATTEMPTS + 1):
+            status, response_headers, body = await self._request("GET", full_url, headers)
+            if status == 406:
+                return None
+            if status == 200:
+                return body.decode("utf-8", "replace")
+            try:
+                sansio.decipher_response(status, response_headers, body)
+            except HTTPException as exc:
+                if not await self.handle_rate_limit_error(
+                    method="GET", url=full_url, exception=exc, attempt=attempt
+                ):
+                    raise
+        raise GitHubUnavailable(f"GET {url}: GitHub kept failing")
 
     async def query(self, query: str, **variables: Any) -> dict[str, Any]:
         """A GraphQL query with the same retries as REST.
