@@ -46,7 +46,7 @@ def _annotation(location: Location) -> dict[str, Any]:
     }
 
 
-def annotations(analysis: Analysis) -> tuple[list[dict[str, Any]], int]:
+def flagged_lines(analysis: Analysis) -> tuple[list[dict[str, Any]], int]:
     """Annotations for flagged lines, most severe first, and how many were left out."""
     located = [
         loc
@@ -61,7 +61,7 @@ def annotations(analysis: Analysis) -> tuple[list[dict[str, Any]], int]:
 
 
 def check_output(analysis: Analysis, decision: Decision) -> CheckOutput:
-    notes, left_out = annotations(analysis)
+    notes, left_out = flagged_lines(analysis)
     lines = [f"**{md_text(decision.title, MAX_TITLE)}**", ""]
     lines += [f"- {md_text(reason)}" for reason in decision.reasons]
     if decision.reasons:
