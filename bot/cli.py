@@ -61,6 +61,10 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("file", nargs="?", default=CONFIG_PATH)
 
     commands.add_parser("schema", help="print the JSON Schema of the repo config")
+
+    serve = commands.add_parser("serve", help="run the GitHub App webhook server")
+    serve.add_argument("--host", default="0.0.0.0", help="address to listen on (default: all)")  # noqa: S104
+    serve.add_argument("--port", type=int, help="port (default: $PORT, else 3000)")
     return parser
 
 
@@ -131,6 +135,28 @@ def _analyze_with(args: argparse.Namespace, pool: FilePool) -> int:
     return EXIT_OK
 
 
+def _serve(args: argparse.Namespace) -> int:
+    from aiohttp import web
+
+    from bot import logs
+    from bot.app.web import create_app
+    from bot.settings import SettingsError, load_settings
+
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        raise UsageError(str(exc)) from None
+    logs.configure()
+    web.run_app(
+        create_app(settings),
+        host=args.host,
+        port=args.port or settings.port,
+        print=None,
+        access_log=None,
+    )
+    return EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
@@ -138,6 +164,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _analyze(args)
         if args.command == "check-config":
             return _check_config(args.file)
+        if args.command == "serve":
+            return _serve(args)
         return _schema()
     except UsageError as exc:
         print(f"ai-review-bot: error: {exc}", file=sys.stderr)

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from bot.builtins import Builtins
-from bot.config.load import ConfigError, ConfigIssue
+from bot.config.load import ConfigError, ConfigIssue, load_repo_config
 from bot.config.model import (
     AuthorSignature,
     BranchSignature,
@@ -114,3 +114,32 @@ def build_ruleset(
         checklists=_checklists(builtins, config, repo_checklists),
         required_items=None if require == "all" else frozenset(require),
     )
+
+
+def _deep_merge(under: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(under)
+    for key, value in over.items():
+        below = merged.get(key)
+        if isinstance(value, dict) and isinstance(below, dict):
+            merged[key] = _deep_merge(below, value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def effective_config(
+    org_text: str | None, org_source: str, repo_text: str | None, repo_source: str
+) -> RepoConfig:
+    """The org-wide config with the repo's merged over it, key by key (lists are replaced).
+
+    Each file is validated on its own first, so an error names the file and line it is on.
+    """
+    org = load_repo_config(org_text, org_source)
+    repo = load_repo_config(repo_text, repo_source)
+    if org_text is None:
+        return repo
+    merged = _deep_merge(
+        org.model_dump(mode="json", exclude_unset=True),
+        repo.model_dump(mode="json", exclude_unset=True),
+    )
+    return RepoConfig.model_validate(merged)

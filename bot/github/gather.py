@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from bot.adapters.diff import parse_diff, parse_file_patch, to_changed_file
@@ -256,17 +256,10 @@ async def read_texts(
     return texts
 
 
-async def gather(
-    client: GitHubClient,
-    repo: RepoRef,
-    number: int,
-    *,
-    base_ref: str,
-    needs_text: Callable[[ChangedFile], bool] | None,
-    bot_login: str,
-    marker: str,
+async def fetch_pull_request(
+    client: GitHubClient, repo: RepoRef, number: int, *, base_ref: str, bot_login: str, marker: str
 ) -> PullRequestContext:
-    """The pull request as the engine sees it; `needs_text` None skips reading file texts."""
+    """Everything but the diff: PR, commits, reviews, our comment, configs at the base branch."""
     data = await client.query(
         PULL_REQUEST_QUERY,
         owner=repo.owner,
@@ -281,20 +274,9 @@ async def gather(
     if pull is None:
         raise LookupError(f"{repo.full_name}#{number} was not found")
     commits, commits_total = await _all_commits(client, repo, number, pull["commits"])
-    files = await _changed_files(client, repo, number)
-    base_sha, head_sha = pull["baseRefOid"], pull["headRefOid"]
-    base_texts: dict[str, str] = {}
-    head_texts: dict[str, str] = {}
-    if needs_text is not None:
-        wanted = [f for f in files if needs_text(f)]
-        keys = [(head_sha, f.path) for f in wanted if f.status is not FileStatus.REMOVED]
-        keys += [(base_sha, p) for f in wanted if (p := f.base_path) is not None]
-        texts = await read_texts(client, repo, keys)
-        head_texts = {path: text for (rev, path), text in texts.items() if rev == head_sha}
-        base_texts = {path: text for (rev, path), text in texts.items() if rev == base_sha}
     snapshot = Snapshot(
-        base_sha=base_sha,
-        head_sha=head_sha,
+        base_sha=pull["baseRefOid"],
+        head_sha=pull["headRefOid"],
         title=pull.get("title") or "",
         body=pull.get("body") or "",
         labels=tuple(n["name"] for n in (pull.get("labels") or {}).get("nodes") or []),
@@ -302,9 +284,6 @@ async def gather(
         head_branch=pull.get("headRefName") or "",
         base_branch=pull.get("baseRefName") or base_ref,
         commits=commits,
-        files=tuple(files),
-        base_texts=base_texts,
-        head_texts=head_texts,
         truncation=Truncation(
             commits_total=commits_total or None, files_total=pull.get("changedFiles")
         ),
@@ -319,4 +298,23 @@ async def gather(
         org_config_text=org.get("text"),
         checklist_texts=_checklists(repository.get("checklists")),
         bot_comment=_bot_comment(pull.get("comments") or {}, bot_login, marker),
+    )
+
+
+async def fetch_changes(
+    client: GitHubClient, context: PullRequestContext, needs_text: Callable[[ChangedFile], bool]
+) -> Snapshot:
+    """The snapshot completed with the changed files and the texts the engine reads."""
+    snapshot = context.snapshot
+    files = await _changed_files(client, context.repo, context.number)
+    wanted = [f for f in files if needs_text(f)]
+    head, base = snapshot.head_sha, snapshot.base_sha
+    keys = [(head, f.path) for f in wanted if f.status is not FileStatus.REMOVED]
+    keys += [(base, p) for f in wanted if (p := f.base_path) is not None]
+    texts = await read_texts(client, context.repo, keys)
+    return replace(
+        snapshot,
+        files=tuple(files),
+        head_texts={path: text for (rev, path), text in texts.items() if rev == head},
+        base_texts={path: text for (rev, path), text in texts.items() if rev == base},
     )

@@ -1,0 +1,42 @@
+"""Jobs: what a webhook asks the bot to do, small enough to store and queue."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from enum import StrEnum
+from typing import Any
+
+
+class JobKind(StrEnum):
+    # Analyze the head again: a push, an edit, a label, a re-run.
+    ANALYZE = "analyze"
+    # Only the gate may have changed (a review): reuse the head's analysis when it is known.
+    GATE = "gate"
+
+    def merge(self, other: JobKind) -> JobKind:
+        """Two coalesced jobs for one PR need the stronger of the two."""
+        return JobKind.ANALYZE if JobKind.ANALYZE in (self, other) else JobKind.GATE
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    kind: JobKind
+    installation_id: str
+    owner: str
+    repo: str
+    number: int
+    base_ref: str
+    head_sha: str
+    delivery_id: str
+
+    @property
+    def pr_key(self) -> str:
+        """Jobs with one key never run at the same time, and a newer one replaces a queued one."""
+        return f"{self.owner}/{self.repo}#{self.number}".lower()
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, raw: dict[str, Any]) -> Job:
+        return cls(**{**raw, "kind": JobKind(raw["kind"]), "number": int(raw["number"])})

@@ -1,0 +1,165 @@
+"""The webhook server: verify, de-duplicate, queue, answer 202; plus health and metrics.
+
+The signature is checked on the raw body before anything reads it. Nothing is analyzed while
+GitHub waits: a handled event is queued and answered 202 at once.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from multiprocessing import get_context
+
+import aiohttp
+from aiohttp import web
+from gidgethub import ValidationFailure, sansio
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    generate_latest,
+)
+
+from bot.app.queue import JobQueue
+from bot.app.service import ReviewService, process_analyzer
+from bot.app.store import MemoryStore, Store
+from bot.github.payloads import PayloadError
+from bot.handlers import router
+from bot.handlers.context import HandlerContext
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 25 * 1024 * 1024  # GitHub caps webhook payloads at 25 MB
+
+
+@dataclass
+class Metrics:
+    registry: CollectorRegistry
+    webhooks: Counter
+    queue_depth: Gauge
+
+    @classmethod
+    def create(cls) -> Metrics:
+        registry = CollectorRegistry()
+        return cls(
+            registry=registry,
+            webhooks=Counter(
+                "ai_review_webhooks",
+                "Webhook deliveries by event and outcome",
+                ["event", "outcome"],
+                registry=registry,
+            ),
+            queue_depth=Gauge(
+                "ai_review_queue_depth", "Pull requests waiting for a review job", registry=registry
+            ),
+        )
+
+
+STORE = web.AppKey("store", Store)
+QUEUE = web.AppKey("queue", JobQueue)
+SETTINGS = web.AppKey("settings", Settings)
+METRICS = web.AppKey("metrics", Metrics)
+SERVICE = web.AppKey("service", ReviewService)
+
+
+def _answer(status: int, message: str) -> web.Response:
+    return web.json_response({"message": message}, status=status)
+
+
+async def webhook(request: web.Request) -> web.Response:
+    metrics = request.app[METRICS]
+    if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
+        return _answer(413, "payload larger than 25 MiB")
+    try:
+        body = await request.read()
+    except web.HTTPRequestEntityTooLarge:
+        return _answer(413, "payload larger than 25 MiB")
+    event_name = request.headers.get("X-GitHub-Event", "unknown")[:64]
+    try:
+        event = sansio.Event.from_http(
+            request.headers, body, secret=request.app[SETTINGS].webhook_secret
+        )
+    except ValidationFailure:
+        metrics.webhooks.labels(event_name, "bad_signature").inc()
+        return _answer(401, "missing or invalid X-Hub-Signature-256")
+    except (ValueError, KeyError, UnicodeDecodeError):
+        metrics.webhooks.labels(event_name, "malformed").inc()
+        return _answer(400, "malformed webhook: expected GitHub's headers and a JSON body")
+    if not isinstance(event.data, dict):
+        metrics.webhooks.labels(event_name, "malformed").inc()
+        return _answer(400, "malformed webhook: the body is not a JSON object")
+    if event.event == "ping":
+        metrics.webhooks.labels("ping", "pong").inc()
+        return _answer(200, "pong")
+    if not await request.app[STORE].first_delivery(event.delivery_id):
+        metrics.webhooks.labels(event.event, "redelivery").inc()
+        return _answer(200, "already handled this delivery")
+    context = HandlerContext(request.app[QUEUE], request.app[SETTINGS].app_id)
+    try:
+        await router.dispatch(event, context=context)
+    except PayloadError as exc:
+        metrics.webhooks.labels(event.event, "malformed").inc()
+        return _answer(400, f"malformed {event.event} payload: {exc}")
+    metrics.queue_depth.set(request.app[QUEUE].depth())
+    if context.queued:
+        metrics.webhooks.labels(event.event, "queued").inc()
+        return _answer(202, f"queued {context.queued} job(s)")
+    metrics.webhooks.labels(event.event, "ignored").inc()
+    return _answer(200, "nothing to do for this event")
+
+
+async def healthz(_: web.Request) -> web.Response:
+    return _answer(200, "ok")
+
+
+async def readyz(request: web.Request) -> web.Response:
+    if await request.app[STORE].healthy():
+        return _answer(200, "ready")
+    return _answer(503, "store not answering")
+
+
+async def metrics_endpoint(request: web.Request) -> web.Response:
+    registry = request.app[METRICS].registry
+    request.app[METRICS].queue_depth.set(request.app[QUEUE].depth())
+    return web.Response(
+        body=generate_latest(registry), headers={"Content-Type": CONTENT_TYPE_LATEST}
+    )
+
+
+def create_app(
+    settings: Settings, analysis_workers: int = 2, queue_workers: int = 4
+) -> web.Application:
+    """The App's aiohttp application; background parts start and stop with it."""
+    app = web.Application(client_max_size=MAX_BODY_BYTES)
+    app[SETTINGS] = settings
+    app[METRICS] = Metrics.create()
+    app[STORE] = MemoryStore()
+
+    async def lifecycle(app: web.Application) -> AsyncIterator[None]:
+        executor = (
+            ProcessPoolExecutor(analysis_workers, mp_context=get_context("spawn"))
+            if analysis_workers > 0
+            else None
+        )
+        async with aiohttp.ClientSession() as session:
+            service = ReviewService(settings, session, app[STORE], process_analyzer(executor))
+            app[SERVICE] = service
+
+            queue = JobQueue(service.run_job, workers=queue_workers)
+            app[QUEUE] = queue
+            queue.start()
+            yield
+            await queue.stop()
+        if executor is not None:
+            executor.shutdown(wait=True, cancel_futures=True)
+
+    app.cleanup_ctx.append(lifecycle)
+    app.router.add_post("/webhook", webhook)
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", readyz)
+    app.router.add_get("/metrics", metrics_endpoint)
+    return app

@@ -1,0 +1,69 @@
+"""Webhook payloads to Jobs: the only place that reads a payload's fields."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.app.jobs import Job, JobKind
+
+
+class PayloadError(ValueError):
+    """A payload without the fields its event always has."""
+
+
+def _field(data: Any, *path: str) -> Any:
+    for key in path:
+        if not isinstance(data, dict) or key not in data:
+            raise PayloadError(f"payload has no {'.'.join(path)}")
+        data = data[key]
+    return data
+
+
+def _repo(data: dict[str, Any]) -> tuple[str, str, str]:
+    installation = str(_field(data, "installation", "id"))
+    owner = str(_field(data, "repository", "owner", "login"))
+    name = str(_field(data, "repository", "name"))
+    return installation, owner, name
+
+
+def pull_request_job(data: dict[str, Any], kind: JobKind, delivery_id: str) -> Job | None:
+    """A job for `pull_request` and `pull_request_review` events; None for closed PRs."""
+    pull = _field(data, "pull_request")
+    if pull.get("state") == "closed":
+        return None
+    installation, owner, name = _repo(data)
+    return Job(
+        kind=kind,
+        installation_id=installation,
+        owner=owner,
+        repo=name,
+        number=int(_field(pull, "number")),
+        base_ref=str(_field(pull, "base", "ref")),
+        head_sha=str(_field(pull, "head", "sha")),
+        delivery_id=delivery_id,
+    )
+
+
+def check_jobs(data: dict[str, Any], key: str, delivery_id: str) -> list[Job]:
+    """Jobs for a re-requested `check_run` or `check_suite` (key names which), one per PR."""
+    installation, owner, name = _repo(data)
+    jobs = []
+    for pull in _field(data, key).get("pull_requests") or []:
+        jobs.append(
+            Job(
+                kind=JobKind.ANALYZE,
+                installation_id=installation,
+                owner=owner,
+                repo=name,
+                number=int(_field(pull, "number")),
+                base_ref=str(_field(pull, "base", "ref")),
+                head_sha=str(_field(pull, "head", "sha")),
+                delivery_id=delivery_id,
+            )
+        )
+    return jobs
+
+
+def app_id_of_check_run(data: dict[str, Any]) -> str | None:
+    app = (data.get("check_run") or {}).get("app") or {}
+    return str(app["id"]) if "id" in app else None
