@@ -277,3 +277,26 @@ def test_new_unpinned_dependency_is_flagged_at_its_line(repo: Repo, cli: Cli) ->
             "message": "pypi: added requests >=2 (not pinned)",
         }
     ]
+
+
+def test_analysis_budget_reads_critical_and_most_changed_files_first(repo: Repo, cli: Cli) -> None:
+    filler = "".join(f"def f{i}(x):\n    return x + {i}\n\n\n" for i in range(1200))  # ~36 KiB
+    repo.branch("feature/big")
+    repo.commit(
+        "Big change",
+        {
+            "auth/login.py": LOGIN_WITH_SQL,
+            "app/big_a.py": filler,
+            "app/big_b.py": filler + "X = 1\n",
+        },
+    )
+    config = repo.path / "budget.yml"
+    config.write_text("risk:\n  limits:\n    analysis_bytes: 65536\n")
+
+    report = cli(
+        "analyze", "--repo", str(repo.path), "--config", str(config), "--format", "json"
+    ).json()
+
+    unmeasured = {s["path"]: s["reason"] for s in _signal(report, "complexity").get("skipped", [])}
+    assert unmeasured == {"app/big_a.py": "over the change's analysis budget (64 KiB of source)"}
+    assert "sql-string" in {loc.get("rule") for loc in _signal(report, "patterns")["locations"]}

@@ -313,6 +313,14 @@ class SizeConfig(Model):
 
 
 class LimitsConfig(Model):
+    analysis_bytes: int = Field(
+        strict=True,
+        default=2 * 1024 * 1024,
+        ge=64 * 1024,
+        le=256 * 1024 * 1024,
+        description="Source text (base + head) read whole for complexity and bandit per change; "
+        "files past it, least changed first, get only the line rules and secret detectors.",
+    )
     max_file_bytes: int = Field(
         strict=True,
         default=512 * 1024,

@@ -62,7 +62,7 @@ def measure(job: FileJob, settings: ComplexityConfig) -> ComplexityScan:
     if job.meter is None:
         return _skip(job, f"no complexity meter for {job.language}")
     if job.head_text is None:
-        return _skip(job, "head text not available")
+        return _skip(job, job.no_text_reason)
     if job.head_text == job.base_text:  # a rename or a mode change: nothing to compare
         return ComplexityScan()
     if job.meter == "radon":

@@ -30,6 +30,8 @@ class FileJob:
     head_text: str | None
     added_lines: frozenset[int]
     added_text: Mapping[int, str] = field(default_factory=dict)
+    # Why the texts are absent when they are (e.g. over the change's analysis budget).
+    no_text_reason: str = "head text not available"
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,11 +91,29 @@ def needs_text(changed: ChangedFile, ruleset: Ruleset) -> bool:
     return language is not None and language.meter is not None
 
 
+def _budget_order(files: tuple[ChangedFile, ...], ruleset: Ruleset) -> list[ChangedFile]:
+    """Files in the order they get the analysis budget: critical paths, then most lines added."""
+    critical = tuple(glob for area in ruleset.critical_paths for glob in area.paths)
+
+    def rank(changed: ChangedFile) -> tuple[bool, int, str]:
+        return (not globs.match_any(changed.path, critical), -changed.additions, changed.path)
+
+    return sorted(files, key=rank)
+
+
 def plan_jobs(snapshot: Snapshot, ruleset: Ruleset) -> tuple[list[FileJob], list[Skipped]]:
-    """Split the changed files into per-file jobs and the files left out (with the reason)."""
+    """Split the changed files into per-file jobs and the files left out (with the reason).
+
+    Whole-file analysis (complexity, bandit) reads at most `risk.limits.analysis_bytes` of text
+    per change, so a huge pull request costs bounded time; files past the budget still get the
+    line rules and secret detectors, and their complexity is listed as not measured.
+    """
     jobs: list[FileJob] = []
     skipped: list[Skipped] = []
-    for changed in snapshot.files:
+    budget = ruleset.config.risk.limits.analysis_bytes
+    spent = 0
+    over_budget = f"over the change's analysis budget ({budget // 1024} KiB of source)"
+    for changed in _budget_order(snapshot.files, ruleset):
         if changed.status is FileStatus.REMOVED:
             continue
         head_text = snapshot.head_texts.get(changed.path)
@@ -103,15 +123,22 @@ def plan_jobs(snapshot: Snapshot, ruleset: Ruleset) -> tuple[list[FileJob], list
             continue
         language = ruleset.languages.of(changed.path)
         base_path = changed.base_path
+        base_text = snapshot.base_texts.get(base_path) if base_path else None
+        cost = len(head_text or "") + len(base_text or "")
+        within = spent + cost <= budget
+        spent += cost if within else 0
         jobs.append(
             FileJob(
                 path=changed.path,
                 language=language.id if language else None,
                 meter=language.meter if language else None,
-                base_text=snapshot.base_texts.get(base_path) if base_path else None,
-                head_text=head_text,
+                base_text=base_text if within else None,
+                head_text=head_text if within else None,
                 added_lines=frozenset(changed.added_lines),
                 added_text=changed.added_text,
+                no_text_reason="head text not available" if within else over_budget,
             )
         )
+    order = {changed.path: index for index, changed in enumerate(snapshot.files)}
+    jobs.sort(key=lambda job: order[job.path])
     return jobs, skipped

@@ -23,10 +23,6 @@ from bot.engine.result import Location, Skipped
 
 __all__ = ["PatternRulesError", "PatternScan", "load_rules", "scan_file"]
 
-_NO_HEAD_TEXT = (
-    "head text not available: bandit did not run; line rules and secret detectors still ran"
-)
-
 
 @dataclass(frozen=True, slots=True)
 class PatternScan:
@@ -54,7 +50,13 @@ def scan_file(
     skipped: list[Skipped] = []
     if job.language == "python":
         if job.head_text is None:
-            skipped.append(Skipped(job.path, _NO_HEAD_TEXT))
+            skipped.append(
+                Skipped(
+                    job.path,
+                    f"{job.no_text_reason}: bandit did not run; "
+                    "line rules and secret detectors still ran",
+                )
+            )
         else:
             numbers = job.added_lines or frozenset(job.added_text)
             bandit = scan_python(job.path, job.head_text, numbers, folded)
