@@ -51,3 +51,16 @@ def test_reference_block_names_every_key() -> None:
         return {prefix.rstrip(".")}
 
     assert flatten(documented) == leaf_keys(RepoConfig)
+
+
+def test_readme_example_config_is_valid() -> None:
+    readme = (DOC.parent.parent / "README.md").read_text()
+    example = next(
+        block
+        for block in re.findall(r"```yaml\n(.*?)```", readme, flags=re.S)
+        if block.startswith("detect:")
+    )
+
+    config = load_repo_config(example, "README.md")
+
+    assert config.approvals.seniors == ["@acme/architects", "alice"]
