@@ -46,7 +46,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from build_repos import BASE_BRANCH, PROFILES, diff_stats, ensure_repo
+from build_repos import BASE_BRANCH, PROFILES, WORK_DIR, diff_stats, ensure_repo
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = ROOT / ".venv" / "bin"
@@ -216,18 +216,30 @@ class Series:
 
 
 @dataclass(slots=True)
+class Measured:
+    """One command of a profile, and its runs."""
+
+    label: str
+    command: list[str]
+    analyze: bool  # an `ai-review-bot analyze` run (else the floor)
+    cores: int | None = None  # CPUs it may use; None: all
+    series: Series = field(default_factory=Series)
+    risk: str = ""  # what the analysis concluded, as a check that it analysed the change
+
+
+@dataclass(slots=True)
 class ProfileResult:
     name: str
     repo: Path
     stats: dict[str, int]
-    pipeline: Series = field(default_factory=Series)
-    floor: Series = field(default_factory=Series)
+    commands: list[Measured]
     floor_stages: dict[str, float] = field(default_factory=dict)
     floor_counts: dict[str, int] = field(default_factory=dict)
-    risk: str = ""
     notes: list[str] = field(default_factory=list)
-    pipeline_label: str = "analyze"
-    pipeline_cores: int | None = None  # None: every core
+
+    @property
+    def floor(self) -> Series:
+        return next(m.series for m in self.commands if not m.analyze)
 
 
 class Budget:
@@ -268,55 +280,71 @@ def _summary_of(run: Run) -> str:
     return f"{result['risk']['level']} ({result['risk']['score']})"
 
 
+def _first_run(measured: Measured, timeout: float, name: str) -> Run | None:
+    """The first run of a command; an `analyze` that fails is tried again on one core, where it
+    analyses every file in its own process, so the engine's cost is still known."""
+    run = measure(measured.command, timeout, cores=measured.cores)
+    if not _record(measured.series, run) and measured.analyze and measured.cores is None:
+        log(f"[{name}] {measured.label} failed: {measured.series.failure}")
+        measured.label += " on 1 core (it failed on 2)"
+        measured.cores = 1
+        run = measure(measured.command, timeout, cores=1)
+        _record(measured.series, run)
+    if not measured.series.runs:
+        log(f"[{name}] {measured.label} failed: {measured.series.failure}")
+        return None
+    if measured.analyze:
+        measured.risk = _summary_of(run)
+    return run
+
+
 def bench_profile(
-    name: str, seed: int, runs: int, memory_runs: int, timeout: float, budget: Budget
+    name: str,
+    settings: argparse.Namespace,
+    budget: Budget,
+    unbudgeted: bool,
 ) -> ProfileResult:
-    repo = ensure_repo(name, seed)
-    result = ProfileResult(name, repo, diff_stats(repo))
-    pipeline, floor = pipeline_command(repo), floor_command(repo)
+    repo = ensure_repo(name, settings.seed)
+    commands = [Measured("analyze", pipeline_command(repo), analyze=True)]
+    if unbudgeted:
+        commands.append(
+            Measured(
+                "analyze, no analysis budget",
+                [*pipeline_command(repo), "--config", str(unbudgeted_config())],
+                analyze=True,
+            )
+        )
+    commands.append(Measured("floor", floor_command(repo), analyze=False))
+    result = ProfileResult(name, repo, diff_stats(repo), commands)
     log(f"[{name}] {repo}: {result.stats}")
 
-    warm_pipeline = measure(pipeline, timeout)
-    if not _record(result.pipeline, warm_pipeline):
-        log(f"[{name}] analyze failed: {result.pipeline.failure}")
-        # On one core the command analyses every file in its own process: time that instead,
-        # it shows what the engine's work costs.
-        result.pipeline_label = "analyze on 1 core (it failed on 2)"
-        result.pipeline_cores = 1
-        warm_pipeline = measure(pipeline, timeout, cores=1)
-        if not _record(result.pipeline, warm_pipeline):
-            log(f"[{name}] serial analyze failed too: {_tail(warm_pipeline.stderr)}")
-            result.pipeline_label, result.pipeline_cores = "analyze", None
-    pipeline_works = bool(result.pipeline.runs)
-    if pipeline_works:
-        result.risk = _summary_of(warm_pipeline)
-    warm_floor = measure(floor, timeout)
-    if not _record(result.floor, warm_floor):
+    firsts = {m.label: _first_run(m, settings.timeout, name) for m in commands}
+    if not result.floor.runs:
         raise RuntimeError(f"the floor failed on {repo}: {result.floor.failure}")
-    log(f"[{name}] first runs: analyze {warm_pipeline.wall:.2f} s, floor {warm_floor.wall:.2f} s")
-    one_round = (warm_pipeline.wall if pipeline_works else 0.0) + warm_floor.wall
+    log(f"[{name}] first runs: " + ", ".join(_wall(label, run) for label, run in firsts.items()))
+    working = [m for m in commands if m.series.runs]
+    one_round = sum(run.wall for run in firsts.values() if run is not None)
     if one_round < WARM_UP_COUNTS_BELOW:
         # Short runs feel a cold page cache and fresh bytecode: the first ones do not count.
-        result.pipeline.runs.clear()
-        result.floor.runs.clear()
-    first = len(result.floor.runs)
-    for index in range(first, runs):
+        for measured in working:
+            measured.series.runs.clear()
+    runs, memory_runs = settings.runs, settings.memory_runs
+    for index in range(len(result.floor.runs), runs):
         if not budget.fits(one_round * (1 + memory_runs / max(runs, 1))):
             result.notes.append(f"time budget reached: {index} of {runs} timing runs made")
             break
-        if pipeline_works:
-            run = measure(pipeline, timeout, cores=result.pipeline_cores)
-            pipeline_works = _record(result.pipeline, run)
-        _record(result.floor, measure(floor, timeout))
-        log(f"[{name}] run {index + 1}: " + _last(result))
+        for measured in list(working):
+            run = measure(measured.command, settings.timeout, cores=measured.cores)
+            if not _record(measured.series, run):
+                working.remove(measured)
+        log(f"[{name}] run {index + 1}: " + ", ".join(_wall(m.label, m.series) for m in commands))
     for _ in range(memory_runs):
         if not budget.fits(one_round * 1.2):
             result.notes.append("time budget reached: tree memory not sampled")
             break
-        if pipeline_works:
-            run = measure(pipeline, timeout, sample_tree=True, cores=result.pipeline_cores)
-            _record(result.pipeline, run, memory=True)
-        _record(result.floor, measure(floor, timeout, sample_tree=True), memory=True)
+        for measured in working:
+            run = measure(measured.command, settings.timeout, True, measured.cores)
+            _record(measured.series, run, memory=True)
 
     if result.floor.runs:
         last = json.loads(result.floor.runs[-1].stdout)
@@ -324,9 +352,19 @@ def bench_profile(
     return result
 
 
-def _last(result: ProfileResult) -> str:
-    pipeline = f"{result.pipeline.runs[-1].wall:.2f} s" if result.pipeline.runs else "failed"
-    return f"pipeline {pipeline}, floor {result.floor.runs[-1].wall:.2f} s"
+def _wall(label: str, source: Run | Series | None) -> str:
+    if isinstance(source, Series):
+        source = source.runs[-1] if source.runs else None
+    return f"{label} {source.wall:.2f} s" if source is not None else f"{label} failed"
+
+
+def unbudgeted_config() -> Path:
+    """A repo config that lifts the per-change analysis budget to its maximum, so that
+    `analyze` reads every file whole, as the floor does."""
+    path = WORK_DIR / "unbudgeted.yml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("risk:\n  limits:\n    analysis_bytes: 268435456\n", encoding="utf-8")
+    return path
 
 
 # --- hot spots (cProfile of one in-process, serial run) ---------------------------------------
@@ -493,16 +531,13 @@ def table(results: Iterable[ProfileResult]) -> list[str]:
         stats = result.stats
         change = f"{stats['files']} files, +{stats['added']} -{stats['removed']}"
         floor_median = result.floor.median() if result.floor.runs else 0.0
-        for label, series in ((result.pipeline_label, result.pipeline), ("floor", result.floor)):
+        for measured in result.commands:
+            series, label = measured.series, measured.label
             if not series.runs:
                 state = "failed" if series.failure else "not measured (time budget)"
                 rows.append(f"| {result.name} | {change} | {label} | 0 | {state} | | | | | | |")
                 continue
-            ratio = (
-                f"{series.median() / floor_median:.2f}x"
-                if series is result.pipeline and floor_median
-                else ""
-            )
+            ratio = f"{series.median() / floor_median:.2f}x" if measured.analyze else ""
             rows.append(
                 f"| {result.name} | {change} | {label} | {len(series.runs)} "
                 f"| {series.median():.2f} s | {min(series.walls):.2f} s "
@@ -576,10 +611,17 @@ def markdown(
         "",
     ]
     for result in results:
-        detail = f"risk {result.risk}" if result.risk else "no result"
-        if result.pipeline.failure:
-            detail = "failed:\n\n```\n" + result.pipeline.failure + "\n```"
-        lines.append(f"- **{result.name}** analyze: {detail}")
+        for measured in result.commands:
+            if not measured.analyze:
+                continue
+            detail = f"risk {measured.risk}" if measured.risk else "no result"
+            if measured.series.failure:
+                detail += (
+                    ". It failed:\n\n  ```\n  "
+                    + measured.series.failure.replace("\n", "\n  ")
+                    + "\n  ```"
+                )
+            lines.append(f"- **{result.name}**, {measured.label}: {detail}")
         lines.extend(f"  - {note}" for note in result.notes)
     lines += ["", *floor_stages(results), "", *extra]
     return "\n".join(lines).rstrip() + "\n"
@@ -608,6 +650,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--budget", type=float, default=300, help="seconds for everything")
     parser.add_argument("--timeout", type=float, default=240, help="seconds per run")
+    parser.add_argument(
+        "--unbudgeted",
+        default="large",
+        help="profiles also timed with the analysis budget lifted (comma-separated)",
+    )
     parser.add_argument("--hotspots", action="store_true", help="cProfile a serial run")
     parser.add_argument("--write", type=Path, help="replace the figures section of this file")
     parser.add_argument("--profile-in-process", nargs=2, help=argparse.SUPPRESS)
@@ -622,10 +669,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     unknown = [name for name in names if name not in PROFILES]
     if unknown:
         parser.error(f"unknown profile(s) {', '.join(unknown)}; known: {', '.join(PROFILES)}")
-    results = [
-        bench_profile(name, args.seed, args.runs, args.memory_runs, args.timeout, budget)
-        for name in names
-    ]
+    unbudgeted = {name.strip() for name in args.unbudgeted.split(",")}
+    results = [bench_profile(name, args, budget, name in unbudgeted) for name in names]
     extra: list[str] = []
     if args.hotspots:
         extra += import_lines(import_times(results[0].repo, args.timeout))
@@ -642,7 +687,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.write:
         write_section(args.write, section)
         log(f"wrote the figures into {args.write}")
-    return 0 if all(result.pipeline.runs for result in results) else 1
+    measured_all = all(m.series.runs for result in results for m in result.commands)
+    return 0 if measured_all else 1
 
 
 if __name__ == "__main__":
