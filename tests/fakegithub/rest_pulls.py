@@ -1,0 +1,128 @@
+"""Pull requests: the object, its diff, its files, commits and reviews."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+
+from aiohttp import web
+
+from tests.fakegithub import shapes
+from tests.fakegithub.diff import MAX_LISTED_FILES, patch_series
+from tests.fakegithub.errors import GitHubError, not_found
+from tests.fakegithub.models import PullRequest, RepoState
+from tests.fakegithub.routing import (
+    Routes,
+    github_of,
+    json_response,
+    number_of,
+    paged_response,
+    repo_of,
+    site_of,
+)
+from tests.fakegithub.views import MAX_LISTED_COMMITS, pull_view
+
+routes = Routes()
+READ = ("pull_requests", "read")
+DOCS_GET = "https://docs.github.com/rest/pulls/pulls#get-a-pull-request"
+DOCS_FILES = "https://docs.github.com/rest/pulls/pulls#list-pull-requests-files"
+_MEDIA = re.compile(r"application/vnd\.github(?:\.v3)?\.(diff|patch)\b")
+
+
+def _pull(request: web.Request, repo: RepoState) -> PullRequest:
+    pull = repo.pulls.get(number_of(request))
+    if pull is None:
+        raise not_found(DOCS_GET)
+    return pull
+
+
+def _media(request: web.Request) -> str:
+    found = _MEDIA.search(request.headers.get("Accept", ""))
+    return found.group(1) if found else "json"
+
+
+@routes.get("/repos/{owner}/{repo}/pulls", READ)
+async def list_pulls(request: web.Request) -> web.Response:
+    github, site, repo = github_of(request), site_of(request), repo_of(request)
+    wanted = request.query.get("state", "open")
+    head = request.query.get("head")
+    base = request.query.get("base")
+    pulls = [
+        pull
+        for pull in sorted(repo.pulls.values(), key=lambda p: -p.number)
+        if wanted in ("all", pull.state)
+        and (head is None or head in (pull.head_ref, f"{repo.owner}:{pull.head_ref}"))
+        and (base is None or base == pull.base_ref)
+    ]
+    views = [await asyncio.to_thread(pull_view, repo, pull) for pull in pulls]
+    return paged_response(
+        request,
+        list(zip(pulls, views, strict=True)),
+        lambda pair: shapes.pull_request(github, site, repo, *pair),
+    )
+
+
+@routes.get("/repos/{owner}/{repo}/pulls/{number}", READ)
+async def get_pull(request: web.Request) -> web.Response:
+    repo = repo_of(request, DOCS_GET)
+    pull = _pull(request, repo)
+    view = await asyncio.to_thread(pull_view, repo, pull)
+    media = _media(request)
+    if media == "diff":
+        too_large = view.diff.too_large_message()
+        if too_large is not None:
+            raise GitHubError(
+                406,
+                too_large,
+                errors=[{"resource": "PullRequest", "field": "diff", "code": "too_large"}],
+                documentation_url=DOCS_FILES,
+            )
+        return _text(view.diff.text, "application/vnd.github.diff")
+    if media == "patch":
+        series = await asyncio.to_thread(
+            patch_series, repo.path, view.refs.merge_base, view.refs.head_sha
+        )
+        return _text(series, "application/vnd.github.patch")
+    return json_response(
+        shapes.pull_request(github_of(request), site_of(request), repo, pull, view)
+    )
+
+
+def _text(body: bytes, media_type: str) -> web.Response:
+    return web.Response(body=body, headers={"Content-Type": f"{media_type}; charset=utf-8"})
+
+
+@routes.get("/repos/{owner}/{repo}/pulls/{number}/files", READ)
+async def list_files(request: web.Request) -> web.Response:
+    repo = repo_of(request, DOCS_FILES)
+    pull = _pull(request, repo)
+    view = await asyncio.to_thread(pull_view, repo, pull)
+    site = site_of(request)
+    return paged_response(
+        request,
+        view.diff.files[:MAX_LISTED_FILES],
+        lambda change: shapes.pull_file(site, repo, view.refs.head_sha, change),
+    )
+
+
+@routes.get("/repos/{owner}/{repo}/pulls/{number}/commits", READ)
+async def list_commits(request: web.Request) -> web.Response:
+    repo = repo_of(request)
+    pull = _pull(request, repo)
+    view = await asyncio.to_thread(pull_view, repo, pull)
+    github, site = github_of(request), site_of(request)
+    return paged_response(
+        request,
+        view.commits[:MAX_LISTED_COMMITS],
+        lambda info: shapes.commit(github, site, repo, info),
+    )
+
+
+@routes.get("/repos/{owner}/{repo}/pulls/{number}/reviews", READ)
+async def list_reviews(request: web.Request) -> web.Response:
+    repo = repo_of(request)
+    pull = _pull(request, repo)
+    github, site = github_of(request), site_of(request)
+    return paged_response(
+        request, list(pull.reviews), lambda found: shapes.review(github, site, repo, pull, found)
+    )
