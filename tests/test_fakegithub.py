@@ -14,7 +14,9 @@ from typing import Any
 
 import aiohttp
 import pytest
+from aiohttp import web
 from gidgethub import sansio
+from pytest_aiohttp import AiohttpClient
 
 from bot.github.client import GitHubClient
 from bot.github.gather import PULL_REQUEST_QUERY
@@ -27,6 +29,7 @@ from tests.fakegithub.fixtures import (  # noqa: F401  (registers the fixtures)
     github_repo_fixture,
 )
 from tests.fakegithub.models import RepoState
+from tests.fakegithub.server import serve
 from tests.fakegithub.state import FakeGitHub
 
 REPO = "acme/widgets"
@@ -955,11 +958,27 @@ async def test_graphql_requires_a_token(
     assert answer.status == 401
 
 
+async def test_graphql_exhausted_budget_is_a_rate_limited_error(
+    fake_github: FakeGitHub, token: str, http: aiohttp.ClientSession
+) -> None:
+    installation = fake_github.installation_for("acme")
+    assert installation is not None
+    fake_github.set_rate_limit_remaining(0, installation_id=installation.id, resource="graphql")
+
+    answer = await graphql(http, fake_github.graphql_url, token, "{ rateLimit { limit } }")
+
+    assert answer.status == 200
+    assert answer.headers["x-ratelimit-resource"] == "graphql"
+    assert answer.headers["x-ratelimit-remaining"] == "0"
+    assert [e["type"] for e in answer.json()["errors"]] == ["RATE_LIMITED"]
+
+
 async def test_the_bots_pull_request_query_runs_unchanged(
     fake_github: FakeGitHub, repo: Repo, token: str, http: aiohttp.ClientSession
 ) -> None:
     repo.commit("Config", {".github/ai-review/checklists/extra.yml": "id: extra\n"})
     feature_pull(fake_github, repo)
+    fake_github.add_review(REPO, 1, "alice")
     client = GitHubClient(
         http,
         oauth_token=token.split()[1],
@@ -984,7 +1003,27 @@ async def test_the_bots_pull_request_query_runs_unchanged(
     assert data["repository"]["checklists"]["entries"] == [
         {"name": "extra.yml", "type": "blob", "object": {"text": "id: extra\n"}}
     ]
+    assert pull["reviews"]["nodes"][0]["author"] == {"login": "alice"}
+    assert pull["reviews"]["nodes"][0]["commit"] == {"oid": repo.sha("feature")}
     assert data["org"] is None
+
+
+async def test_org_github_repository_serves_the_org_config(
+    fake_github: FakeGitHub, token: str, tmp_path: Path, http: aiohttp.ClientSession
+) -> None:
+    org_repo = Repo(tmp_path / "dot-github")
+    org_repo.path.mkdir()
+    org_repo.git("init", "-q", "-b", "main")
+    org_repo.commit("Org config", {".github/ai-review.yml": "approvals: {}\n"})
+    fake_github.add_repo("acme/.github", org_repo)
+    query = (
+        'query { org: repository(owner: "acme", name: ".github") '
+        '{ config: object(expression: "HEAD:.github/ai-review.yml") { ... on Blob { text } } } }'
+    )
+
+    answer = await graphql(http, fake_github.graphql_url, token, query)
+
+    assert answer.json() == {"data": {"org": {"config": {"text": "approvals: {}\n"}}}}
 
 
 # -- GitHub Enterprise layout ------------------------------------------------------------------
@@ -1069,3 +1108,95 @@ def test_settings_env_points_the_bots_settings_at_the_fake(
     assert settings.private_key == session_key().private_pem
     assert settings.api_url == "http://127.0.0.1:9/api/v3"
     assert settings.graphql_url == "http://127.0.0.1:9/api/graphql"
+
+
+def test_issue_comment_webhook_points_at_the_pull_request(
+    fake_github_offline: FakeGitHub, repo: Repo
+) -> None:
+    feature_pull(fake_github_offline, repo)
+    command = fake_github_offline.add_comment(REPO, 1, "alice", "/ai-review recheck")
+
+    hook = webhooks.issue_comment(fake_github_offline, REPO, command.id)
+
+    assert hook.event == "issue_comment"
+    assert hook.payload["action"] == "created"
+    assert hook.payload["issue"]["number"] == 1
+    assert hook.payload["issue"]["pull_request"]["url"].endswith(f"/repos/{REPO}/pulls/1")
+    assert hook.payload["comment"]["body"] == "/ai-review recheck"
+    assert hook.payload["comment"]["user"]["login"] == "alice"
+
+
+async def test_check_run_webhook_names_its_pull_requests(
+    fake_github: FakeGitHub, repo: Repo, token: str, http: aiohttp.ClientSession
+) -> None:
+    feature_pull(fake_github, repo)
+    created = await call(
+        http,
+        "POST",
+        f"{fake_github.url}/repos/{REPO}/check-runs",
+        auth=token,
+        body={"name": "ai-review", "head_sha": repo.sha("feature")},
+    )
+
+    hook = webhooks.check_run(fake_github, REPO, created.json()["id"], "rerequested")
+
+    check_run = hook.payload["check_run"]
+    assert check_run["head_sha"] == repo.sha("feature")
+    assert check_run["check_suite"]["head_branch"] == "feature"
+    assert [(p["number"], p["head"]["sha"]) for p in check_run["pull_requests"]] == [
+        (1, repo.sha("feature"))
+    ]
+
+
+def test_installation_webhook_lists_the_accounts_repositories(
+    fake_github_offline: FakeGitHub,
+) -> None:
+    installation = fake_github_offline.installation_for("acme")
+    assert installation is not None
+
+    hook = webhooks.installation(fake_github_offline, installation.id, "created")
+
+    assert hook.payload["installation"]["account"]["login"] == "acme"
+    assert hook.payload["installation"]["app_id"] == fake_github_offline.app_id
+    assert [r["full_name"] for r in hook.payload["repositories"]] == [REPO]
+
+
+async def test_deliver_posts_a_delivery_the_receiver_can_verify(
+    fake_github_offline: FakeGitHub, aiohttp_client: AiohttpClient
+) -> None:
+    received: list[sansio.Event] = []
+
+    async def receive(request: web.Request) -> web.Response:
+        received.append(
+            sansio.Event.from_http(request.headers, await request.read(), secret="s3cret")
+        )
+        return web.Response(status=202)
+
+    app = web.Application()
+    app.router.add_post("/webhook", receive)
+    client = await aiohttp_client(app)
+
+    response = await webhooks.deliver(client, webhooks.ping(fake_github_offline), "s3cret")
+
+    assert response.status == 202
+    assert received[0].event == "ping"
+    assert received[0].data["hook"]["app_id"] == fake_github_offline.app_id
+
+
+async def test_crash_inside_the_fake_answers_500_and_is_kept(
+    repo: Repo, http: aiohttp.ClientSession
+) -> None:
+    github = FakeGitHub()
+    installation = github.install("acme")
+    github.add_repo(REPO, repo)
+    repo.branch("gone")
+    github.add_pull(REPO, "gone")
+    repo.checkout("main")
+    repo.git("branch", "-D", "gone")
+    auth = f"token {github.issue_token(installation.id).value}"
+
+    async with serve(github):
+        answer = await call(http, "GET", f"{github.url}/repos/{REPO}/pulls/1", auth=auth)
+
+    assert answer.status == 500
+    assert "BranchMissing" in github.server_errors[0]

@@ -10,9 +10,7 @@ from tests.fakegithub import shapes
 from tests.fakegithub.errors import not_found, not_supplied, validation_failed
 from tests.fakegithub.models import REACTIONS, IssueComment, RepoState, iso
 from tests.fakegithub.routing import (
-    Caller,
     Routes,
-    caller_of,
     github_of,
     json_response,
     number_of,
@@ -21,7 +19,6 @@ from tests.fakegithub.routing import (
     repo_of,
     site_of,
 )
-from tests.fakegithub.state import FakeGitHub
 
 routes = Routes()
 READ = (("issues", "read"), ("pull_requests", "read"))
@@ -32,11 +29,6 @@ DOCS_UPDATE = "https://docs.github.com/rest/issues/comments#update-an-issue-comm
 DOCS_REACTION = (
     "https://docs.github.com/rest/reactions/reactions#create-reaction-for-an-issue-comment"
 )
-
-
-def _author(github: FakeGitHub, caller: Caller) -> str:
-    """Whoever holds an installation token writes as the App's bot account."""
-    return github.bot_login if caller.kind == "installation" else "ghost"
 
 
 def _issue_exists(repo: RepoState, number: int) -> bool:
@@ -83,7 +75,8 @@ async def create_comment(request: web.Request) -> web.Response:
     if not _issue_exists(repo, number):
         raise not_found(DOCS_CREATE)
     body = _body(await read_json(request), DOCS_CREATE)
-    created = github.add_comment(repo.full_name, number, _author(github, caller_of(request)), body)
+    # Whoever holds an installation token writes as the App's bot account.
+    created = github.add_comment(repo.full_name, number, github.bot_login, body)
     shown = shapes.comment(github, site, repo, created)
     return json_response(shown, status=201, headers={"Location": shown["url"]})
 
@@ -122,7 +115,7 @@ async def create_reaction(request: web.Request) -> web.Response:
         raise validation_failed(
             "Reaction", "content", f"{content!r} is not a reaction", DOCS_REACTION, "invalid"
         )
-    login = _author(github, caller_of(request))
+    login = github.bot_login
     key = (login, content)
     status = 200 if key in found.reactions else 201
     reaction_id = found.reactions.setdefault(key, github.next_id())

@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 import re
 import time
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
@@ -172,7 +173,7 @@ class FakeGitHub:
         account_type: Literal["User", "Organization"] = "Organization",
     ) -> Installation:
         """Install the App on `account` (all its repositories)."""
-        self.account(account, account_type)
+        self._accounts[_key(account)] = replace(self.account(account), type=account_type)
         installation = Installation(
             id=installation_id or self.next_id(),
             account=account,
