@@ -896,6 +896,36 @@ async def test_graphql_reads_many_aliased_blobs_in_one_query(
     assert found["gone"] is None
 
 
+async def test_graphql_shows_githubs_signature_on_commits_it_made(
+    fake_github: FakeGitHub, repo: Repo, token: str, http: aiohttp.ClientSession
+) -> None:
+    repo.branch("feature")
+    mine = repo.commit("Mine", {"a.txt": "1\n"})
+    update = repo.commit("Update branch", {"b.txt": "2\n"})
+    fake_github.add_pull(REPO, "feature")
+    fake_github.sign_by_github(update)
+    query = (
+        '{ repository(owner: "acme", name: "widgets") { pullRequest(number: 1) '
+        "{ commits(first: 5) { nodes { commit "
+        "{ oid signature { isValid wasSignedByGitHub signer { login } } } } } } } }"
+    )
+
+    answer = await graphql(http, fake_github.graphql_url, token, query)
+
+    nodes = answer.json()["data"]["repository"]["pullRequest"]["commits"]["nodes"]
+    assert [n["commit"] for n in nodes] == [
+        {"oid": mine, "signature": None},
+        {
+            "oid": update,
+            "signature": {
+                "isValid": True,
+                "wasSignedByGitHub": True,
+                "signer": {"login": "web-flow"},
+            },
+        },
+    ]
+
+
 async def test_graphql_missing_repository_is_a_not_found_error(
     fake_github: FakeGitHub, token: str, http: aiohttp.ClientSession
 ) -> None:
@@ -1146,6 +1176,20 @@ async def test_check_run_webhook_names_its_pull_requests(
     assert [(p["number"], p["head"]["sha"]) for p in check_run["pull_requests"]] == [
         (1, repo.sha("feature"))
     ]
+
+
+def test_check_suite_webhook_is_the_apps_suite_on_the_head(
+    fake_github_offline: FakeGitHub, repo: Repo
+) -> None:
+    feature_pull(fake_github_offline, repo)
+
+    hook = webhooks.check_suite(fake_github_offline, REPO, repo.sha("feature"))
+
+    suite = hook.payload["check_suite"]
+    assert (hook.event, hook.payload["action"]) == ("check_suite", "rerequested")
+    assert (suite["head_sha"], suite["head_branch"]) == (repo.sha("feature"), "feature")
+    assert suite["app"]["id"] == fake_github_offline.app_id
+    assert [p["number"] for p in suite["pull_requests"]] == [1]
 
 
 def test_installation_webhook_lists_the_accounts_repositories(

@@ -30,7 +30,8 @@ _CAMEL = re.compile(r"(?<!^)(?=[A-Z])")
 
 
 def snake(name: str) -> str:
-    return _CAMEL.sub("_", name).lower()
+    """GraphQL's camelCase as a Python name: wasSignedByGitHub -> was_signed_by_github."""
+    return _CAMEL.sub("_", name.replace("GitHub", "Github")).lower()
 
 
 def resolve_field(source: Any, info: GraphQLResolveInfo[Context], **arguments: Any) -> Any:

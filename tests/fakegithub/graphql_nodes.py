@@ -201,7 +201,7 @@ class SignatureNode:
     payload: str = ""
     signature: str = ""
     state: str = "VALID"
-    was_signed_by_git_hub: bool = True
+    was_signed_by_github: bool = True
 
     def signer(self, ctx: Context) -> ActorNode:
         return actor(ctx, "web-flow")
