@@ -14,7 +14,7 @@ from multiprocessing import get_context
 
 import aiohttp
 from aiohttp import web
-from gidgethub import ValidationFailure, sansio
+from gidgethub import BadRequest, ValidationFailure, sansio
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
@@ -86,7 +86,7 @@ async def webhook(request: web.Request) -> web.Response:
     except ValidationFailure:
         metrics.webhooks.labels(event_name, "bad_signature").inc()
         return _answer(401, "missing or invalid X-Hub-Signature-256")
-    except (ValueError, KeyError, UnicodeDecodeError):
+    except (BadRequest, ValueError, KeyError, UnicodeDecodeError):
         metrics.webhooks.labels(event_name, "malformed").inc()
         return _answer(400, "malformed webhook: expected GitHub's headers and a JSON body")
     if not isinstance(event.data, dict):

@@ -22,10 +22,13 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from bandit.core.config import BanditConfig
-from bandit.core.manager import BanditManager
-
+from bot.engine.patterns.quiet import quiet_bandit_formatters
 from bot.engine.result import Location, Severity, Skipped
+
+quiet_bandit_formatters()
+
+from bandit.core.config import BanditConfig  # noqa: E402  (after the filter above)
+from bandit.core.manager import BanditManager  # noqa: E402
 
 # Bandit logs warnings (about `# nosec` comments, for one) as any library does; without a
 # handler of its own they would reach stderr through logging's last resort whenever the

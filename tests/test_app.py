@@ -1,0 +1,335 @@
+"""The GitHub App end to end: signed webhooks into the real aiohttp app, a fake GitHub behind it.
+
+Every test drives the App through HTTP as GitHub would and asserts what a user would see on
+the pull request: the `ai-review` check run and the bot's one comment.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient
+from pytest_aiohttp import AiohttpClient
+
+from bot.app.web import QUEUE, create_app
+from bot.settings import load_settings
+from tests.conftest import CLAUDE, Repo
+from tests.fakegithub import webhooks
+from tests.fakegithub.fixtures import (  # noqa: F401  (registers the fixtures)
+    fake_github_fixture,
+    github_repo_fixture,
+)
+from tests.fakegithub.models import CheckRun, RepoState
+from tests.fakegithub.state import FakeGitHub
+
+SECRET = "test-webhook-secret"
+REPO = "acme/widgets"
+LOGIN_WITH_SQL = (
+    "def login(db, name):\n"
+    "    query = f\"SELECT id FROM users WHERE name = '{name}'\"\n"
+    "    return db.execute(query).fetchone()\n"
+)
+SENIORS = "approvals:\n  seniors: ['@acme/architects']\n"
+
+
+def plain(markdown: str | None) -> str:
+    """Rendered text as a reader sees it: escapes and mention-breaking spaces removed."""
+    return re.sub(r"\\(.)", r"\1", (markdown or "").replace("\u200b", ""))
+
+
+@dataclass
+class Bot:
+    client: TestClient[web.Request, web.Application]
+    github: FakeGitHub
+
+    async def send(self, hook: webhooks.Webhook, delivery_id: str | None = None) -> int:
+        response = await webhooks.deliver(self.client, hook, SECRET, delivery_id=delivery_id)
+        return response.status
+
+    async def settle(self) -> None:
+        """Wait until every queued job has run."""
+        await self.client.app[QUEUE].join()
+
+    def check(self, head_sha: str) -> CheckRun:
+        (run,) = self.github.check_runs(REPO, head_sha=head_sha, name="ai-review")
+        return run
+
+    def bot_comments(self, number: int) -> list[str]:
+        return [c.body for c in self.github.comments(REPO, number) if c.login.endswith("[bot]")]
+
+
+@pytest.fixture
+async def bot(
+    fake_github: FakeGitHub, github_repo: RepoState, aiohttp_client: AiohttpClient
+) -> Bot:
+    settings = load_settings(fake_github.settings_env(SECRET))
+    app = create_app(settings, analysis_workers=0)
+    return Bot(await aiohttp_client(app), fake_github)
+
+
+def open_pull(
+    github: FakeGitHub,
+    repo: Repo,
+    files: dict[str, str],
+    *,
+    trailers: tuple[str, ...] = (),
+    branch: str = "feature/change",
+    **pull: object,
+) -> tuple[int, str]:
+    repo.branch(branch)
+    head = repo.commit("Change", files, trailers=trailers)
+    repo.checkout("main")
+    number = github.add_pull(REPO, branch, **pull).number  # type: ignore[arg-type]
+    return number, head
+
+
+def configure(repo: Repo, text: str) -> None:
+    repo.commit("Configure the review", {".github/ai-review.yml": text})
+
+
+async def test_ai_pull_request_gets_a_blocking_check_and_one_comment(bot: Bot, repo: Repo) -> None:
+    configure(repo, SENIORS)
+    number, head = open_pull(
+        bot.github, repo, {"auth/login.py": LOGIN_WITH_SQL}, trailers=(CLAUDE,)
+    )
+
+    assert await bot.send(webhooks.pull_request(bot.github, REPO, number, "opened")) == 202
+    await bot.settle()
+
+    run = bot.check(head)
+    assert (run.status, run.conclusion) == ("completed", "action_required")
+    assert (run.title or "").startswith("Needs 1 more approval from @acme/architects (risk ")
+    assert any(a.path == "auth/login.py" for a in run.annotations)
+    (comment,) = bot.bot_comments(number)
+    assert comment.startswith("<!-- ai-review -->")
+    assert "sql-params" in comment
+
+
+async def test_non_ai_pull_request_passes_without_a_comment(bot: Bot, repo: Repo) -> None:
+    number, head = open_pull(bot.github, repo, {"docs/usage.md": "Run it.\n"})
+
+    await bot.send(webhooks.pull_request(bot.github, REPO, number, "opened"))
+    await bot.settle()
+
+    run = bot.check(head)
+    assert (run.conclusion, run.title) == ("success", "Not AI-assisted: no senior review required")
+    assert bot.bot_comments(number) == []
+
+
+async def test_label_marks_a_pull_request_ai_assisted(bot: Bot, repo: Repo) -> None:
+    number, _ = open_pull(bot.github, repo, {"app/util.py": "X = 1\n"}, labels=("ai-assisted",))
+
+    await bot.send(webhooks.pull_request(bot.github, REPO, number, "labeled", label="ai-assisted"))
+    await bot.settle()
+
+    assert len(bot.bot_comments(number)) == 1
+    assert "label ai-assisted" in bot.bot_comments(number)[0]
+
+
+async def test_senior_approval_passes_and_non_senior_does_not(bot: Bot, repo: Repo) -> None:
+    configure(repo, SENIORS)
+    bot.github.add_team_member("@acme/architects", "alice")
+    number, head = open_pull(
+        bot.github, repo, {"auth/login.py": LOGIN_WITH_SQL}, trailers=(CLAUDE,)
+    )
+    await bot.send(webhooks.pull_request(bot.github, REPO, number, "opened"))
+    await bot.settle()
+
+    outsider = bot.github.add_review(REPO, number, "bob")
+    await bot.send(webhooks.pull_request_review(bot.github, REPO, number, outsider.id))
+    await bot.settle()
+    assert bot.check(head).conclusion == "action_required"
+
+    senior = bot.github.add_review(REPO, number, "alice")
+    await bot.send(webhooks.pull_request_review(bot.github, REPO, number, senior.id))
+    await bot.settle()
+
+    run = bot.check(head)
+    assert run.conclusion == "success"
+    assert (run.title or "").startswith("Approved by @alice (risk ")
+    assert "@bob's approval does not count: not in @acme/architects" in plain(run.summary)
+
+
+async def test_review_event_reuses_the_analysis_of_the_head(bot: Bot, repo: Repo) -> None:
+    configure(repo, SENIORS)
+    number, _ = open_pull(bot.github, repo, {"auth/login.py": LOGIN_WITH_SQL}, trailers=(CLAUDE,))
+    await bot.send(webhooks.pull_request(bot.github, REPO, number, "opened"))
+    await bot.settle()
+    bot.github.clear_log()
+
+    review = bot.github.add_review(REPO, number, "bob")
+    await bot.send(webhooks.pull_request_review(bot.github, REPO, number, review.id))
+    await bot.settle()
+
+    assert bot.github.count(path=f"/repos/{REPO}/pulls/{number}") == 0
+    assert bot.github.count("POST", "/graphql") == 1
+
+
+async def test_push_dismisses_an_earlier_approval_and_says_why(bot: Bot, repo: Repo) -> None:
+    configure(repo, SENIORS)
+    bot.github.add_team_member("@acme/architects", "alice")
+    number, first = open_pull(
+        bot.github, repo, {"auth/login.py": LOGIN_WITH_SQL}, trailers=(CLAUDE,)
+    )
+    bot.github.add_review(REPO, number, "alice")
+    repo.checkout("feature/change")
+    second = repo.commit("More", {"auth/more.py": "Y = 2\n"}, trailers=(CLAUDE,))
+    repo.checkout("main")
+
+    await bot.send(webhooks.pull_request(bot.github, REPO, number, "synchronize", before=first))
+    await bot.settle()
+
+    run = bot.check(second)
+    assert run.conclusion == "action_required"
+    assert "@alice's approval no longer counts: 1 new commit(s) pushed since" in plain(run.summary)
+
+
+async def test_config_edited_inside_the_pull_request_does_not_change_its_gate(
+    bot: Bot, repo: Repo
+) -> None:
+    configure(repo, SENIORS)
+    number, head = open_pull(
+        bot.github,
+        repo,
+        {
+            "auth/login.py": LOGIN_WITH_SQL,
+            ".github/ai-review.yml": "approvals:\n  required: {high: 0, critical: 0}\n",
+        },
+        trailers=(CLAUDE,),
+    )
+
+    await bot.send(webhooks.pull_request(bot.github, REPO, number, "opened"))
+    await bot.settle()
+
+    assert bot.check(head).conclusion == "action_required"
+
+
+async def test_invalid_base_config_fails_the_check_with_every_error(bot: Bot, repo: Repo) -> None:
+    configure(repo, "risk:\n  weights: {sizee: 3}\napprovals:\n  seniors: ['not valid!']\n")
+    number, head = open_pull(bot.github, repo, {"app/x.py": "X = 1\n"}, trailers=(CLAUDE,))
+
+    await bot.send(webhooks.pull_request(bot.github, REPO, number, "opened"))
+    await bot.settle()
+
+    run = bot.check(head)
+    assert (run.conclusion, run.title) == ("failure", "Invalid .github/ai-review.yml: 2 error(s)")
+    assert (
+        ".github/ai-review.yml:2:13: risk.weights.sizee: unknown key 'sizee'; did you mean 'size'?"
+        in (run.summary or "")
+    )
+
+
+async def test_redelivered_event_has_no_second_effect(bot: Bot, repo: Repo) -> None:
+    number, head = open_pull(bot.github, repo, {"app/x.py": "X = 1\n"}, trailers=(CLAUDE,))
+    hook = webhooks.pull_request(bot.github, REPO, number, "opened")
+
+    assert await bot.send(hook, delivery_id="delivery-1") == 202
+    await bot.settle()
+    assert await bot.send(hook, delivery_id="delivery-1") == 200
+    await bot.settle()
+
+    assert len(bot.bot_comments(number)) == 1
+    assert len(bot.github.check_runs(REPO, head_sha=head)) == 1
+    assert bot.github.count("POST", f"/repos/{REPO}/check-runs") == 1
+
+
+async def test_reopen_updates_the_same_comment_and_check_run(bot: Bot, repo: Repo) -> None:
+    number, head = open_pull(bot.github, repo, {"app/x.py": "X = 1\n"}, trailers=(CLAUDE,))
+
+    await bot.send(webhooks.pull_request(bot.github, REPO, number, "opened"))
+    await bot.settle()
+    await bot.send(webhooks.pull_request(bot.github, REPO, number, "reopened"))
+    await bot.settle()
+
+    assert len(bot.bot_comments(number)) == 1
+    assert len(bot.github.check_runs(REPO, head_sha=head)) == 1
+
+
+async def test_check_run_rerequest_analyzes_again(bot: Bot, repo: Repo) -> None:
+    number, head = open_pull(bot.github, repo, {"app/x.py": "X = 1\n"}, trailers=(CLAUDE,))
+    await bot.send(webhooks.pull_request(bot.github, REPO, number, "opened"))
+    await bot.settle()
+    run = bot.check(head)
+    bot.github.clear_log()
+
+    assert await bot.send(webhooks.check_run(bot.github, REPO, run.id, "rerequested")) == 202
+    await bot.settle()
+
+    assert bot.github.count("GET", f"/repos/{REPO}/pulls/{number}") == 1
+    assert bot.check(head).status == "completed"
+
+
+async def test_bad_signature_is_401_and_queues_nothing(bot: Bot, repo: Repo) -> None:
+    number, _ = open_pull(bot.github, repo, {"app/x.py": "X = 1\n"})
+    hook = webhooks.pull_request(bot.github, REPO, number, "opened")
+    body, headers = hook.signed("wrong-secret")
+
+    response = await bot.client.post("/webhook", data=body, headers=headers)
+    unsigned = await webhooks.deliver(bot.client, hook, None)
+
+    assert (response.status, unsigned.status) == (401, 401)
+    assert bot.github.count() == 0
+
+
+async def test_malformed_body_is_400(bot: Bot) -> None:
+    body = b"{not json"
+    headers = webhooks.Webhook("pull_request", {}, 1).headers(body, SECRET)
+
+    response = await bot.client.post("/webhook", data=body, headers=headers)
+
+    assert response.status == 400
+
+
+async def test_ping_and_unhandled_events_answer_200(bot: Bot, repo: Repo) -> None:
+    assert await bot.send(webhooks.ping(bot.github)) == 200
+    number, _ = open_pull(bot.github, repo, {"app/x.py": "X = 1\n"})
+    assert await bot.send(webhooks.pull_request(bot.github, REPO, number, "assigned")) == 200
+
+
+async def test_oversized_body_is_413(bot: Bot) -> None:
+    body = b" " * (25 * 1024 * 1024 + 1)
+    headers = webhooks.Webhook("pull_request", {}, 1).headers(body, SECRET)
+
+    response = await bot.client.post("/webhook", data=body, headers=headers)
+
+    assert response.status == 413
+
+
+async def test_health_readiness_and_metrics(bot: Bot, repo: Repo) -> None:
+    number, _ = open_pull(bot.github, repo, {"app/x.py": "X = 1\n"})
+    await bot.send(webhooks.pull_request(bot.github, REPO, number, "opened"))
+    await bot.settle()
+
+    assert (await bot.client.get("/healthz")).status == 200
+    assert (await bot.client.get("/readyz")).status == 200
+    metrics = await (await bot.client.get("/metrics")).text()
+    assert 'ai_review_webhooks_total{event="pull_request",outcome="queued"} 1.0' in metrics
+
+
+async def test_github_5xx_is_retried(bot: Bot, repo: Repo) -> None:
+    number, head = open_pull(bot.github, repo, {"app/x.py": "X = 1\n"}, trailers=(CLAUDE,))
+    bot.github.fail("POST", "/graphql", 502, times=2)
+
+    await bot.send(webhooks.pull_request(bot.github, REPO, number, "opened"))
+    await bot.settle()
+
+    assert bot.check(head).status == "completed"
+    assert len(bot.bot_comments(number)) == 1
+    assert bot.github.count("POST", "/graphql") >= 4
+
+
+async def test_request_budget_for_one_file(bot: Bot, repo: Repo) -> None:
+    number, head = open_pull(bot.github, repo, {"app/x.py": "X = 1\n"}, trailers=(CLAUDE,))
+
+    started = time.monotonic()
+    await bot.send(webhooks.pull_request(bot.github, REPO, number, "opened"))
+    await bot.settle()
+    elapsed = time.monotonic() - started
+
+    print(f"1-file PR: {bot.github.count()} requests, {elapsed:.2f} s")
+    assert bot.github.count() <= 9  # token + App identity once per process, then at most 7
+    assert bot.check(head).status == "completed"
