@@ -333,3 +333,68 @@ async def test_request_budget_for_one_file(bot: Bot, repo: Repo) -> None:
     print(f"1-file PR: {bot.github.count()} requests, {elapsed:.2f} s")
     assert bot.github.count() <= 9  # token + App identity once per process, then at most 7
     assert bot.check(head).status == "completed"
+
+
+def many_files(count: int) -> dict[str, str]:
+    return {f"pkg/mod_{i:04d}.py": f"VALUE_{i} = {i}\n" for i in range(count)}
+
+
+async def test_request_budget_for_300_files(bot: Bot, repo: Repo) -> None:
+    number, head = open_pull(bot.github, repo, many_files(300), trailers=(CLAUDE,))
+    await bot.send(webhooks.pull_request(bot.github, REPO, number, "opened"))
+    await bot.settle()
+    first = bot.github.count()
+    bot.github.clear_log()
+
+    repo.checkout("feature/change")
+    second = repo.commit("One more", {"pkg/mod_0000.py": "VALUE_0 = -1\n"}, trailers=(CLAUDE,))
+    repo.checkout("main")
+    await bot.send(webhooks.pull_request(bot.github, REPO, number, "synchronize", before=head))
+    await bot.settle()
+
+    print(f"300-file PR: {first} requests on the first event, {bot.github.count()} after")
+    assert bot.check(second).status == "completed"
+    assert bot.github.count() <= 8
+    assert bot.github.count(path=re.compile(r"/pulls/\d+/files")) == 0
+
+
+async def test_3000_file_cap_is_handled_and_reported(bot: Bot, repo: Repo) -> None:
+    number, head = open_pull(bot.github, repo, many_files(3005), trailers=(CLAUDE,))
+
+    await bot.send(webhooks.pull_request(bot.github, REPO, number, "opened"))
+    await bot.settle()
+
+    run = bot.check(head)
+    assert run.status == "completed"
+    assert "only 3000 of 3005 changed files could be read" in plain(run.summary)
+    assert bot.github.count("GET", re.compile(r"/pulls/\d+/files")) == 30
+
+
+async def test_exhausted_graphql_budget_fails_closed_with_an_error_id(
+    bot: Bot, repo: Repo, caplog: pytest.LogCaptureFixture
+) -> None:
+    number, head = open_pull(bot.github, repo, {"app/x.py": "X = 1\n"}, trailers=(CLAUDE,))
+    installation = bot.github.installation_for("acme")
+    assert installation is not None
+    bot.github.set_rate_limit_remaining(0, installation_id=installation.id, resource="graphql")
+
+    await bot.send(webhooks.pull_request(bot.github, REPO, number, "opened"))
+    await bot.settle()
+
+    run = bot.check(head)
+    match = re.fullmatch(r"ai-review could not finish \(error ([0-9a-f]{12})\)", run.title or "")
+    assert run.conclusion == "failure"
+    assert match is not None
+    logged = [r for r in caplog.records if getattr(r, "error_id", None) == match.group(1)]
+    assert [r.getMessage() for r in logged] == ["review failed"]
+
+
+async def test_fail_open_config_turns_an_internal_error_neutral(bot: Bot, repo: Repo) -> None:
+    configure(repo, "check:\n  on_error: open\n")
+    number, head = open_pull(bot.github, repo, {"app/x.py": "X = 1\n"}, trailers=(CLAUDE,))
+    bot.github.fail("GET", rf"/repos/{REPO}/pulls/\d+$", 500, times=None)
+
+    await bot.send(webhooks.pull_request(bot.github, REPO, number, "opened"))
+    await bot.settle()
+
+    assert bot.check(head).conclusion == "neutral"

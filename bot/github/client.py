@@ -163,9 +163,15 @@ class GitHubClient(GitHubAPI):
             except QueryError as exc:
                 response = exc.response or {}
                 errors = response.get("errors") or []
-                if errors and all(e.get("type") == "NOT_FOUND" for e in errors):
+                kinds = {e.get("type") for e in errors}
+                if errors and kinds == {"NOT_FOUND"}:
                     found: dict[str, Any] = response.get("data") or {}
                     return found
+                if "RATE_LIMITED" in kinds and attempt < MAX_ATTEMPTS:
+                    # GraphQL says so with HTTP 200; its headers carry the reset time.
+                    reset = self.rate_limit.reset_datetime.timestamp() if self.rate_limit else 0
+                    await self._pause(max(1.0, reset - time.time()))
+                    continue
                 raise
             except (GitHubBroken, BadGraphQLRequest, GraphQLResponseTypeError) as exc:
                 # A 5xx, a rate limit, or an HTML error page from a proxy in front of GitHub.

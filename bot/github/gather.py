@@ -26,7 +26,7 @@ CONFIG_PATH = ".github/ai-review.yml"
 CHECKLISTS_DIR = ".github/ai-review/checklists"
 MAX_COMMITS = 250  # GitHub lists at most 250 commits of a pull request
 MAX_FILES = 3000  # and at most 3,000 files
-TEXTS_PER_QUERY = 200
+TEXTS_PER_QUERY = 300
 MAX_TEXT_BYTES = 1024 * 1024
 DIFF_MEDIA_TYPE = "application/vnd.github.diff"
 
@@ -240,7 +240,7 @@ async def read_texts(
         batch = wanted[start : start + TEXTS_PER_QUERY]
         fields = "\n".join(
             f"    {_expression_alias(i)}: object(expression: {json.dumps(f'{rev}:{path}')}) "
-            "{ ... on Blob { text byteSize isBinary } }"
+            "{ ... on Blob { text byteSize isBinary isTruncated } }"
             for i, (rev, path) in enumerate(batch)
         )
         query = (
@@ -251,7 +251,12 @@ async def read_texts(
         found = data.get("repository") or {}
         for i, key in enumerate(batch):
             blob = found.get(_expression_alias(i)) or {}
-            if blob.get("text") is not None and not blob.get("isBinary"):
+            # GitHub truncates large blobs: half a file would be analyzed as if it were whole.
+            if (
+                blob.get("text") is not None
+                and not blob.get("isBinary")
+                and not blob.get("isTruncated")
+            ):
                 texts[key] = blob["text"]
     return texts
 
