@@ -398,3 +398,21 @@ async def test_fail_open_config_turns_an_internal_error_neutral(bot: Bot, repo: 
     await bot.settle()
 
     assert bot.check(head).conclusion == "neutral"
+
+
+async def test_enterprise_server_urls_and_a_real_analysis_process(
+    fake_github: FakeGitHub, github_repo: RepoState, aiohttp_client: AiohttpClient, repo: Repo
+) -> None:
+    settings = load_settings(fake_github.settings_env(SECRET, enterprise=True))
+    bot = Bot(await aiohttp_client(create_app(settings, analysis_workers=1)), fake_github)
+    number, head = open_pull(
+        fake_github, repo, {"auth/login.py": LOGIN_WITH_SQL}, trailers=(CLAUDE,)
+    )
+
+    await bot.send(webhooks.pull_request(fake_github, REPO, number, "opened"))
+    await bot.settle()
+
+    assert settings.graphql_url == f"{fake_github.url}/api/graphql"
+    assert bot.check(head).status == "completed"
+    assert len(bot.bot_comments(number)) == 1
+    assert {r.raw_path.split("/")[1] for r in fake_github.requests()} == {"api"}

@@ -20,6 +20,8 @@ class RecordedRequest:
     json: Any = None
     status: int = 0
     authorization: str = field(default="", repr=False)
+    raw_path: str = ""
+    """The path as requested, GitHub Enterprise prefix included."""
 
     @property
     def auth_scheme(self) -> str:
@@ -47,6 +49,7 @@ class RequestLog:
         query: dict[str, str],
         headers: dict[str, str],
         body: bytes,
+        raw_path: str = "",
     ) -> RecordedRequest:
         headers = {name.lower(): value for name, value in headers.items()}
         authorization = headers.pop("authorization", "")
@@ -58,6 +61,7 @@ class RequestLog:
             body=body,
             json=_parse_json(body),
             authorization=authorization,
+            raw_path=raw_path or path,
         )
         self._entries.append(entry)
         return entry

@@ -86,7 +86,12 @@ async def _github_middleware(request: web.Request, handler: Handler) -> web.Stre
     github = request.app[GITHUB_KEY]
     path = api_path(request.path)
     entry = github.log.record(
-        request.method, path, dict(request.query), dict(request.headers), await request.read()
+        request.method,
+        path,
+        dict(request.query),
+        dict(request.headers),
+        await request.read(),
+        raw_path=request.path,
     )
     request_id = _request_id()
     injected = await github.faults.apply(request.method, path, request_id)
