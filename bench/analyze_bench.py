@@ -430,7 +430,7 @@ def profile_in_process(repo: str, output: str) -> None:
         total=total,
         areas=sorted(by_area.items(), key=lambda item: -item[1])[:14],
         own=sorted(functions, reverse=True)[:12],
-        bot_cumulative=bot_functions[:12],
+        bot_cumulative=bot_functions[:16],
     )
     Path(output).write_text(json.dumps(dataclasses.asdict(report)))
 
