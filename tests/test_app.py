@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from aiohttp import web
@@ -416,3 +417,100 @@ async def test_enterprise_server_urls_and_a_real_analysis_process(
     assert bot.check(head).status == "completed"
     assert len(bot.bot_comments(number)) == 1
     assert {r.raw_path.split("/")[1] for r in fake_github.requests()} == {"api"}
+
+
+@pytest.mark.parametrize(
+    "action", ["synchronize", "reopened", "ready_for_review", "edited", "labeled", "unlabeled"]
+)
+async def test_each_pull_request_action_reviews_the_head(bot: Bot, repo: Repo, action: str) -> None:
+    number, head = open_pull(bot.github, repo, {"app/x.py": "X = 1\n"}, trailers=(CLAUDE,))
+    extra = {"label": "bug"} if action in ("labeled", "unlabeled") else {}
+
+    status = await bot.send(webhooks.pull_request(bot.github, REPO, number, action, **extra))
+    await bot.settle()
+
+    assert status == 202
+    assert bot.check(head).status == "completed"
+
+
+@pytest.mark.parametrize("action", ["edited", "dismissed"])
+async def test_review_edits_and_dismissals_move_the_gate(bot: Bot, repo: Repo, action: str) -> None:
+    configure(repo, SENIORS)
+    bot.github.add_team_member("@acme/architects", "alice")
+    number, head = open_pull(
+        bot.github, repo, {"auth/login.py": LOGIN_WITH_SQL}, trailers=(CLAUDE,)
+    )
+    review = bot.github.add_review(REPO, number, "alice")
+    await bot.send(webhooks.pull_request_review(bot.github, REPO, number, review.id))
+    await bot.settle()
+    assert bot.check(head).conclusion == "success"
+    if action == "dismissed":
+        bot.github.dismiss_review(REPO, number, review.id)
+
+    await bot.send(webhooks.pull_request_review(bot.github, REPO, number, review.id, action))
+    await bot.settle()
+
+    expected = "action_required" if action == "dismissed" else "success"
+    assert bot.check(head).conclusion == expected
+
+
+async def test_check_suite_rerequest_analyzes_again(bot: Bot, repo: Repo) -> None:
+    number, head = open_pull(bot.github, repo, {"app/x.py": "X = 1\n"}, trailers=(CLAUDE,))
+    await bot.send(webhooks.pull_request(bot.github, REPO, number, "opened"))
+    await bot.settle()
+    bot.github.clear_log()
+
+    assert await bot.send(webhooks.check_suite(bot.github, REPO, head)) == 202
+    await bot.settle()
+
+    assert bot.github.count("GET", f"/repos/{REPO}/pulls/{number}") == 1
+
+
+async def test_installation_event_is_acknowledged_without_calling_github(bot: Bot) -> None:
+    installation = bot.github.installation_for("acme")
+    assert installation is not None
+
+    status = await bot.send(webhooks.installation(bot.github, installation.id))
+
+    assert status == 200
+    assert bot.github.count() == 0
+
+
+async def test_org_defaults_apply_under_the_repo_config(
+    bot: Bot, repo: Repo, tmp_path: Path
+) -> None:
+    org_path = tmp_path / "org-dot-github"
+    org_path.mkdir()
+    org_repo = Repo(org_path)
+    org_repo.git("init", "-q", "-b", "main")
+    org_repo.commit(
+        "Org defaults",
+        {
+            ".github/ai-review.yml": "approvals:\n  seniors: ['@acme/architects']\n"
+            "  required: {low: 2, medium: 2, high: 2, critical: 2}\n"
+        },
+    )
+    bot.github.add_repo("acme/.github", org_repo)
+    configure(repo, "approvals:\n  required: {low: 1}\n")
+    number, head = open_pull(bot.github, repo, {"app/x.py": "X = 1\n"}, trailers=(CLAUDE,))
+
+    await bot.send(webhooks.pull_request(bot.github, REPO, number, "opened"))
+    await bot.settle()
+
+    # The repo lowers only `low`; the org's seniors and its other counts still apply.
+    assert (bot.check(head).title or "").startswith(
+        "Needs 1 more approval from @acme/architects (risk low, "
+    )
+
+
+async def test_annotations_beyond_50_go_in_further_updates(bot: Bot, repo: Repo) -> None:
+    many_evals = "".join(f"value_{i} = eval(text_{i})\n" for i in range(60))
+    number, head = open_pull(bot.github, repo, {"app/evals.py": many_evals}, trailers=(CLAUDE,))
+
+    await bot.send(webhooks.pull_request(bot.github, REPO, number, "opened"))
+    await bot.settle()
+
+    run = bot.check(head)
+    patches = bot.github.requests("PATCH", f"/repos/{REPO}/check-runs/{run.id}")
+    assert len(run.annotations) == 60
+    assert [len(p.json["output"]["annotations"]) for p in patches] == [10, 50]
