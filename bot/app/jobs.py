@@ -12,9 +12,11 @@ class JobKind(StrEnum):
     ANALYZE = "analyze"
     # Only the gate may have changed (a review): reuse the head's analysis when it is known.
     GATE = "gate"
+    # A `/ai-review` command from a comment: never merged with another job.
+    COMMAND = "command"
 
     def merge(self, other: JobKind) -> JobKind:
-        """Two coalesced jobs for one PR need the stronger of the two."""
+        """Two coalesced reviews of one PR need the stronger of the two."""
         return JobKind.ANALYZE if JobKind.ANALYZE in (self, other) else JobKind.GATE
 
 
@@ -28,6 +30,11 @@ class Job:
     base_ref: str
     head_sha: str
     delivery_id: str
+    # Commands only: what was asked, in which comment, by whom.
+    command: str = ""
+    args: str = ""
+    comment_id: int = 0
+    sender: str = ""
 
     @property
     def pr_key(self) -> str:
@@ -40,3 +47,7 @@ class Job:
     @classmethod
     def from_json(cls, raw: dict[str, Any]) -> Job:
         return cls(**{**raw, "kind": JobKind(raw["kind"]), "number": int(raw["number"])})
+
+    @property
+    def is_review(self) -> bool:
+        return self.kind is not JobKind.COMMAND

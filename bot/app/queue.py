@@ -1,13 +1,15 @@
-"""The in-process job queue: per pull request, one job at a time and only the newest waiting.
+"""The in-process job queue: per pull request, one job at a time and only the newest review.
 
-A burst of pushes to one PR runs at most two jobs: the one already running and the newest
-queued (older queued ones are replaced, their kinds merged). Different PRs run concurrently.
+A burst of pushes to one PR runs at most two reviews: the one already running and the newest
+queued (older queued reviews are replaced, their kinds merged). Commands queue behind in order,
+each answered. Different PRs run concurrently.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections import deque
 from collections.abc import Awaitable, Callable
 
 from bot.app.jobs import Job
@@ -22,7 +24,7 @@ class JobQueue:
         self._run = run
         self._workers = workers
         self._ready: asyncio.Queue[str] = asyncio.Queue()
-        self._waiting: dict[str, Job] = {}
+        self._waiting: dict[str, deque[Job]] = {}
         self._running: set[str] = set()
         self._tasks: list[asyncio.Task[None]] = []
         self._idle = asyncio.Event()
@@ -36,23 +38,32 @@ class JobQueue:
 
     async def put(self, job: Job) -> None:
         key = job.pr_key
-        queued = self._waiting.get(key)
+        pending = self._waiting.get(key)
+        fresh = pending is None
+        if pending is None:
+            pending = self._waiting[key] = deque()
+        queued = next((j for j in pending if j.is_review), None) if job.is_review else None
         if queued is not None:
-            job = Job(**{**job.to_json(), "kind": queued.kind.merge(job.kind)})
-        self._waiting[key] = job
+            merged = Job(**{**job.to_json(), "kind": queued.kind.merge(job.kind)})
+            pending[pending.index(queued)] = merged
+        else:
+            pending.append(job)
         self._idle.clear()
-        if queued is None and key not in self._running:
+        if fresh and key not in self._running:
             await self._ready.put(key)
 
     def depth(self) -> int:
-        return len(self._waiting)
+        return sum(len(jobs) for jobs in self._waiting.values())
 
     async def _worker(self) -> None:
         while True:
             key = await self._ready.get()
             if key in self._running or key not in self._waiting:
                 continue  # the running job's worker queues it again when it finishes
-            job = self._waiting.pop(key)
+            pending = self._waiting[key]
+            job = pending.popleft()
+            if not pending:
+                del self._waiting[key]
             self._running.add(key)
             try:
                 await self._run(job)

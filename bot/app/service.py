@@ -15,7 +15,7 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from concurrent.futures import Executor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import aiohttp
 from gidgethub import BadRequest
@@ -30,7 +30,7 @@ from bot.engine.detect import Detector
 from bot.engine.files import needs_text
 from bot.engine.pipeline import analyze
 from bot.engine.policy import Conclusion, Decision, OwnerRule, PullRequestFacts, ReviewState, decide
-from bot.engine.result import Analysis
+from bot.engine.result import Analysis, Evidence
 from bot.engine.ruleset import Ruleset
 from bot.engine.snapshot import Snapshot
 from bot.github.auth import AppAuth
@@ -46,28 +46,31 @@ from bot.github.writer import finish_check, start_check, upsert_comment
 from bot.render.checkrun import CheckOutput, check_output, error_output
 from bot.render.escape import md_text
 from bot.render.markdown import MARKER, render_comment
+from bot.render.state import CommentState, read_state
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
 MEMBERSHIP_TTL_SECONDS = 300
-Analyzer = Callable[[Snapshot, Ruleset], Awaitable[Analysis]]
+Analyzer = Callable[[Snapshot, Ruleset, Sequence[Evidence]], Awaitable[Analysis]]
 
 
-def analyze_snapshot(snapshot: Snapshot, ruleset: Ruleset) -> Analysis:
+def analyze_snapshot(
+    snapshot: Snapshot, ruleset: Ruleset, declared: Sequence[Evidence] = ()
+) -> Analysis:
     """The engine run, as a top-level function a worker process can be handed."""
-    return analyze(snapshot, ruleset)
+    return analyze(snapshot, ruleset, declared=declared)
 
 
 def process_analyzer(executor: Executor | None) -> Analyzer:
     """Run analyses on `executor` (a process pool keeps the event loop responsive), or in a
     thread when None."""
 
-    async def run(snapshot: Snapshot, ruleset: Ruleset) -> Analysis:
+    async def run(snapshot: Snapshot, ruleset: Ruleset, declared: Sequence[Evidence]) -> Analysis:
         if executor is None:
-            return await asyncio.to_thread(analyze_snapshot, snapshot, ruleset)
+            return await asyncio.to_thread(analyze_snapshot, snapshot, ruleset, declared)
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(executor, analyze_snapshot, snapshot, ruleset)
+        return await loop.run_in_executor(executor, analyze_snapshot, snapshot, ruleset, declared)
 
     return run
 
@@ -159,19 +162,39 @@ class ReviewService:
         )
         return outcome
 
-    async def _review(self, client: GitHubClient, repo: RepoRef, job: Job) -> Outcome:
-        context = await fetch_pull_request(
+    async def context(self, client: GitHubClient, repo: RepoRef, job: Job) -> PullRequestContext:
+        """The pull request as it is now, with the config and the bot's comment."""
+        base_ref = job.base_ref
+        if not base_ref:
+            pull = await client.getitem(f"/repos/{repo.full_name}/pulls/{job.number}")
+            base_ref = pull["base"]["ref"]
+        return await fetch_pull_request(
             client,
             repo,
             job.number,
-            base_ref=job.base_ref,
+            base_ref=base_ref,
             bot_login=await self.bot_login(),
             marker=MARKER,
         )
+
+    def rules(self, context: PullRequestContext) -> tuple[RepoConfig, Ruleset]:
+        """The validated config and ruleset of the base branch; raises ConfigError."""
+        config, repo_checklists = self._config(context)
+        return config, build_ruleset(config, load_builtins(), repo_checklists)
+
+    async def _review(
+        self,
+        client: GitHubClient,
+        repo: RepoRef,
+        job: Job,
+        context: PullRequestContext | None = None,
+        state: CommentState | None = None,
+    ) -> Outcome:
+        """Review the head; `state` replaces what the bot's comment records (commands)."""
+        context = context or await self.context(client, repo, job)
         head_sha = context.snapshot.head_sha
         try:
-            config, repo_checklists = self._config(context)
-            ruleset = build_ruleset(config, load_builtins(), repo_checklists)
+            config, ruleset = self.rules(context)
         except ConfigError as exc:
             output = error_output(
                 f"Invalid {CONFIG_PATH}: {len(exc.issues)} error(s)",
@@ -183,8 +206,10 @@ class ReviewService:
             await self._write_check(client, repo, head_sha, "ai-review", Conclusion.FAILURE, output)
             return Outcome(Conclusion.FAILURE, output.title, head_sha, client.request_count)
 
+        if state is None:
+            state = read_state(context.bot_comment.body if context.bot_comment else None)
         try:
-            return await self._analyze_and_write(client, repo, job, context, config, ruleset)
+            return await self._analyze_and_write(client, repo, job, context, config, ruleset, state)
         except Exception as exc:
             raise ReviewFailed(config.check.on_error == "open") from exc
 
@@ -196,31 +221,55 @@ class ReviewService:
         context: PullRequestContext,
         config: RepoConfig,
         ruleset: Ruleset,
+        state: CommentState,
     ) -> Outcome:
         head_sha = context.snapshot.head_sha
-        check_name = config.check.name
-        cache_key = _analysis_key(repo, head_sha, context)
-        analysis = await self._store.analysis(cache_key) if job.kind is JobKind.GATE else None
-        if analysis is None:
-            check_id = await self._store.check_run(repo.full_name, head_sha)
-            check_id = await start_check(client, repo, head_sha, check_name, check_id)
-            await self._store.remember_check_run(repo.full_name, head_sha, check_id)
-            snapshot = await fetch_changes(
-                client, context, lambda changed: needs_text(changed, ruleset)
-            )
-            analysis = await self._analyzer(snapshot, ruleset)
-            await self._store.remember_analysis(cache_key, analysis)
-
-        decision = decide(
-            analysis, config.approvals, await self._facts(client, context, ruleset, analysis)
-        )
+        analysis = await self.analysis(client, job, context, ruleset, state, config.check.name)
+        state = _end_stale_override(state, context, analysis)
+        facts = await self._facts(client, context, ruleset, analysis, state)
+        decision = decide(analysis, config.approvals, facts)
         output = check_output(analysis, decision)
-        await self._write_check(client, repo, head_sha, check_name, decision.conclusion, output)
-        if analysis.ai.assisted or context.bot_comment is not None:
+        await self._write_check(
+            client, repo, head_sha, config.check.name, decision.conclusion, output
+        )
+        if analysis.ai.assisted or context.bot_comment is not None or state != CommentState():
             tool_name = Detector(ruleset.signatures, ()).tool_name
-            body = render_comment(analysis, tool_name, approvals_note=_approvals_note(decision))
+            body = render_comment(
+                analysis,
+                tool_name,
+                ticked=state.ticks,
+                approvals_note=_approvals_note(decision),
+                state_marker=state.to_marker(),
+            )
             await upsert_comment(client, repo, context.number, body, context.bot_comment)
         return Outcome(decision.conclusion, decision.title, head_sha, client.request_count)
+
+    async def analysis(
+        self,
+        client: GitHubClient,
+        job: Job,
+        context: PullRequestContext,
+        ruleset: Ruleset,
+        state: CommentState,
+        check_name: str,
+    ) -> Analysis:
+        """The head's analysis: cached for a review event, else computed (check in progress)."""
+        repo, head_sha = context.repo, context.snapshot.head_sha
+        declared = _declared_evidence(state)
+        cache_key = _analysis_key(repo, head_sha, context, declared)
+        if job.kind is not JobKind.ANALYZE:
+            cached = await self._store.analysis(cache_key)
+            if cached is not None:
+                return cached
+        check_id = await self._store.check_run(repo.full_name, head_sha)
+        check_id = await start_check(client, repo, head_sha, check_name, check_id)
+        await self._store.remember_check_run(repo.full_name, head_sha, check_id)
+        snapshot = await fetch_changes(
+            client, context, lambda changed: needs_text(changed, ruleset)
+        )
+        analysis = await self._analyzer(snapshot, ruleset, declared)
+        await self._store.remember_analysis(cache_key, analysis)
+        return analysis
 
     def _config(self, context: PullRequestContext) -> tuple[RepoConfig, list[ChecklistDef]]:
         """The gate's config: org defaults under the repo's, both from their base branches."""
@@ -256,6 +305,7 @@ class ReviewService:
         context: PullRequestContext,
         ruleset: Ruleset,
         analysis: Analysis,
+        state: CommentState,
     ) -> PullRequestFacts:
         touched = analysis.risk.signal("critical_paths").tags
         owner_rules = tuple(
@@ -277,6 +327,12 @@ class ReviewService:
             reviews=context.reviews,
             memberships=await self._membership_map(client, reviewers, refs),
             owner_rules=owner_rules,
+            override=state.override,
+            declared_human=(
+                (state.declaration.by, state.declaration.reason)
+                if state.declaration is not None and state.declaration.tool is None
+                else None
+            ),
         )
 
     async def _membership_map(
@@ -343,10 +399,38 @@ class ReviewService:
         return Outcome(conclusion, output.title, job.head_sha, client.request_count)
 
 
-def _analysis_key(repo: RepoRef, head_sha: str, context: PullRequestContext) -> str:
-    """An analysis is reusable for the same head under the same config files."""
+def _declared_evidence(state: CommentState) -> tuple[Evidence, ...]:
+    declaration = state.declaration
+    if declaration is None or declaration.tool is None:
+        return ()
+    return (Evidence("declared", declaration.tool, f"declared by @{declaration.by}"),)
+
+
+def _end_stale_override(
+    state: CommentState, context: PullRequestContext, analysis: Analysis
+) -> CommentState:
+    """An override ends once commits after it include AI-tagged ones."""
+    override = state.override
+    if override is None or override.head_sha == context.snapshot.head_sha:
+        return state
+    shas = [c.sha for c in context.snapshot.commits]
+    since = shas[shas.index(override.head_sha) + 1 :] if override.head_sha in shas else shas
+    if set(since) & set(analysis.ai.ai_commits):
+        log.info(
+            "override ended by AI-tagged commits",
+            extra={"repo": context.repo.full_name, "pr": context.number, "by": override.by},
+        )
+        return replace(state, override=None)
+    return state
+
+
+def _analysis_key(
+    repo: RepoRef, head_sha: str, context: PullRequestContext, declared: tuple[Evidence, ...]
+) -> str:
+    """An analysis is reusable for the same head under the same config files and declarations."""
     digest = hashlib.sha256()
-    for part in (context.org_config_text, context.config_text, *map(str, context.checklist_texts)):
+    parts = (context.org_config_text, context.config_text, *map(str, context.checklist_texts))
+    for part in (*parts, *map(str, declared)):
         digest.update((part or "").encode() + b"\0")
     return f"{repo.full_name}@{head_sha}:{digest.hexdigest()[:16]}"
 

@@ -49,6 +49,15 @@ class OwnerRule:
 
 
 @dataclass(frozen=True, slots=True)
+class Override:
+    """A repo admin passed the gate on the record, at `head_sha`."""
+
+    by: str
+    reason: str
+    head_sha: str
+
+
+@dataclass(frozen=True, slots=True)
 class PullRequestFacts:
     """What the gate needs from the pull request besides the analysis."""
 
@@ -60,6 +69,10 @@ class PullRequestFacts:
     # login -> the senior and owner references (`@org/team`, `login`) that person satisfies
     memberships: Mapping[str, frozenset[str]] = field(default_factory=dict)
     owner_rules: tuple[OwnerRule, ...] = ()
+    # An admin's override still in force (the caller ends it when AI-tagged commits follow).
+    override: Override | None = None
+    # A senior declared the change not AI-assisted: (login, reason).
+    declared_human: tuple[str, str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,8 +176,16 @@ def _judge(
 def decide(analysis: Analysis, config: ApprovalsConfig, facts: PullRequestFacts) -> Decision:
     """Whether the pull request's current head may merge, and why."""
     risk = f"risk {analysis.risk.level}, {analysis.risk.score}/100"
+    if facts.override is not None:
+        override = facts.override
+        title = f"Overridden by @{override.by}: {override.reason}"
+        return Decision(Conclusion.SUCCESS, title, reasons=(f"{title} (recorded)",))
     if not analysis.gated:
         return Decision(Conclusion.SUCCESS, "Not AI-assisted: no senior review required")
+    if facts.declared_human is not None and analysis.ai.assisted:
+        login, reason = facts.declared_human
+        title = f"Declared not AI-assisted by @{login}: {reason}"
+        return Decision(Conclusion.SUCCESS, title, reasons=(f"{title} (recorded)",))
     required = analysis.approvals.required
     if required == 0 and not facts.owner_rules:
         return Decision(Conclusion.SUCCESS, f"No senior approval required ({risk})")

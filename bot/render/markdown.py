@@ -115,8 +115,9 @@ def render_comment(
     tool_name: Callable[[str], str] = str,
     ticked: dict[str, str] | None = None,
     approvals_note: str | None = None,
+    state_marker: str = "",
 ) -> str:
-    """The whole comment, within GitHub's size limit."""
+    """The whole comment, within GitHub's size limit; `state_marker` rides hidden at its end."""
     risk = analysis.risk
     ai = analysis.ai
     parts = [
@@ -157,7 +158,8 @@ def render_comment(
         parts.append(f"Needs {analysis.approvals.required} approval(s) from {seniors}.")
     else:
         parts.append("No senior approval required at this risk level.")
-    return truncate("\n".join(parts).rstrip() + "\n")
+    body = truncate("\n".join(parts).rstrip() + "\n", MAX_COMMENT - len(state_marker) - 1)
+    return body + (state_marker + "\n" if state_marker else "")
 
 
 def truncate(body: str, limit: int = MAX_COMMENT) -> str:

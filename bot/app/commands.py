@@ -1,0 +1,111 @@
+"""Comment commands: `/ai-review COMMAND [ARGS]` on the first line of a pull request comment.
+
+Parsing and the table of who may run what are pure; the service asks GitHub who the commenter
+is (collaborator permission, senior team membership) and applies this table to the answer.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+# At most three spaces of indent: four make a markdown code block, `>` a quote.
+_COMMAND = re.compile(r"^ {0,3}/ai-review(?:[ \t]+(?P<rest>.*))?$", re.IGNORECASE)
+MAX_ARGS = 500
+
+
+class Role(StrEnum):
+    """What a commenter is, from GitHub; later roles include the earlier ones' rights."""
+
+    ANYONE = "anyone"
+    AUTHOR = "the pull request's author"
+    WRITE = "people with write access"
+    SENIOR = "senior reviewers"
+    ADMIN = "repository admins"
+
+
+@dataclass(frozen=True, slots=True)
+class CommandSpec:
+    name: str
+    usage: str
+    summary: str
+    allowed: tuple[Role, ...]
+
+
+COMMANDS = {
+    spec.name: spec
+    for spec in (
+        CommandSpec(
+            "help", "/ai-review help", "list the commands and who may use them", (Role.ANYONE,)
+        ),
+        CommandSpec(
+            "recheck",
+            "/ai-review recheck",
+            "analyze the current head again, with the config re-read from the base branch",
+            (Role.AUTHOR, Role.WRITE),
+        ),
+        CommandSpec(
+            "explain",
+            "/ai-review explain",
+            "break the risk score down per signal, with the lines and weights behind it",
+            (Role.ANYONE,),
+        ),
+        CommandSpec(
+            "config",
+            "/ai-review config",
+            "show the effective config and where each part came from",
+            (Role.ANYONE,),
+        ),
+        CommandSpec(
+            "ai-assisted",
+            "/ai-review ai-assisted [TOOL | no REASON]",
+            "declare AI use detection missed (author or write access); `no REASON` says "
+            "a detected PR is not AI-assisted or undoes a declaration (seniors only)",
+            (Role.AUTHOR, Role.WRITE),
+        ),
+        CommandSpec(
+            "override",
+            "/ai-review override REASON",
+            "pass the gate in an emergency, on the record; a later push with AI-tagged "
+            "commits ends it",
+            (Role.ADMIN,),
+        ),
+    )
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    name: str
+    args: str
+
+    @property
+    def spec(self) -> CommandSpec | None:
+        return COMMANDS.get(self.name)
+
+
+def parse_command(body: str) -> Command | None:
+    """The command on a comment's first line, or None when the comment is not a command."""
+    first = body.replace("\r\n", "\n").split("\n", 1)[0]
+    found = _COMMAND.match(first)
+    if found is None:
+        return None
+    rest = (found.group("rest") or "").strip()
+    name, _, args = rest.partition(" ")
+    return Command(name.lower() or "help", " ".join(args.split())[:MAX_ARGS])
+
+
+def help_text() -> str:
+    rows = ["| Command | What it does | Who may use it |", "| --- | --- | --- |"]
+    for spec in COMMANDS.values():
+        who = ", ".join(role.value for role in spec.allowed)
+        rows.append(f"| `{spec.usage}` | {spec.summary} | {who} |")
+    return "\n".join(rows)
+
+
+def may_run(spec: CommandSpec, roles: frozenset[Role]) -> bool:
+    """Whether someone with these roles may run the command; admins may run everything."""
+    if Role.ANYONE in spec.allowed or Role.ADMIN in roles:
+        return True
+    return bool(roles.intersection(spec.allowed))
