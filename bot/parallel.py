@@ -18,7 +18,7 @@ from types import TracebackType
 from bot.engine.files import FileJob, FileReport
 
 # Below this much text the workers alone are quicker than this process importing analyzers.
-HELP_MIN_BYTES = 4 * 1024 * 1024
+HELP_MIN_BYTES = 512 * 1024
 _CHUNK_BYTES = 256 * 1024
 
 Analyzer = Callable[[FileJob], FileReport]

@@ -8,88 +8,32 @@ from __future__ import annotations
 
 import re
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from aiohttp import web
-from aiohttp.test_utils import TestClient
 from pytest_aiohttp import AiohttpClient
 
-from bot.app.web import QUEUE, create_app
+from bot.app.web import create_app
 from bot.settings import load_settings
+from tests.appkit import (  # noqa: F401  (bot_fixture registers the fixture)
+    LOGIN_WITH_SQL,
+    REPO,
+    SECRET,
+    SENIORS,
+    Bot,
+    bot_fixture,
+    configure,
+    open_pull,
+    plain,
+)
 from tests.conftest import CLAUDE, Repo
 from tests.fakegithub import webhooks
 from tests.fakegithub.fixtures import (  # noqa: F401  (registers the fixtures)
     fake_github_fixture,
     github_repo_fixture,
 )
-from tests.fakegithub.models import CheckRun, RepoState
+from tests.fakegithub.models import RepoState
 from tests.fakegithub.state import FakeGitHub
-
-SECRET = "test-webhook-secret"
-REPO = "acme/widgets"
-LOGIN_WITH_SQL = (
-    "def login(db, name):\n"
-    "    query = f\"SELECT id FROM users WHERE name = '{name}'\"\n"
-    "    return db.execute(query).fetchone()\n"
-)
-SENIORS = "approvals:\n  seniors: ['@acme/architects']\n"
-
-
-def plain(markdown: str | None) -> str:
-    """Rendered text as a reader sees it: escapes and mention-breaking spaces removed."""
-    return re.sub(r"\\(.)", r"\1", (markdown or "").replace("\u200b", ""))
-
-
-@dataclass
-class Bot:
-    client: TestClient[web.Request, web.Application]
-    github: FakeGitHub
-
-    async def send(self, hook: webhooks.Webhook, delivery_id: str | None = None) -> int:
-        response = await webhooks.deliver(self.client, hook, SECRET, delivery_id=delivery_id)
-        return response.status
-
-    async def settle(self) -> None:
-        """Wait until every queued job has run."""
-        await self.client.app[QUEUE].join()
-
-    def check(self, head_sha: str) -> CheckRun:
-        (run,) = self.github.check_runs(REPO, head_sha=head_sha, name="ai-review")
-        return run
-
-    def bot_comments(self, number: int) -> list[str]:
-        return [c.body for c in self.github.comments(REPO, number) if c.login.endswith("[bot]")]
-
-
-@pytest.fixture
-async def bot(
-    fake_github: FakeGitHub, github_repo: RepoState, aiohttp_client: AiohttpClient
-) -> Bot:
-    settings = load_settings(fake_github.settings_env(SECRET))
-    app = create_app(settings, analysis_workers=0)
-    return Bot(await aiohttp_client(app), fake_github)
-
-
-def open_pull(
-    github: FakeGitHub,
-    repo: Repo,
-    files: dict[str, str],
-    *,
-    trailers: tuple[str, ...] = (),
-    branch: str = "feature/change",
-    **pull: object,
-) -> tuple[int, str]:
-    repo.branch(branch)
-    head = repo.commit("Change", files, trailers=trailers)
-    repo.checkout("main")
-    number = github.add_pull(REPO, branch, **pull).number  # type: ignore[arg-type]
-    return number, head
-
-
-def configure(repo: Repo, text: str) -> None:
-    repo.commit("Configure the review", {".github/ai-review.yml": text})
 
 
 async def test_ai_pull_request_gets_a_blocking_check_and_one_comment(bot: Bot, repo: Repo) -> None:

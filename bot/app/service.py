@@ -325,7 +325,7 @@ class ReviewService:
             base_branch=context.snapshot.base_branch,
             commits=context.snapshot.commits,
             reviews=context.reviews,
-            memberships=await self._membership_map(client, reviewers, refs),
+            memberships=await self.memberships(client, reviewers, refs),
             owner_rules=owner_rules,
             override=state.override,
             declared_human=(
@@ -335,9 +335,24 @@ class ReviewService:
             ),
         )
 
-    async def _membership_map(
+    async def review(
+        self,
+        client: GitHubClient,
+        repo: RepoRef,
+        job: Job,
+        context: PullRequestContext,
+        state: CommentState | None,
+    ) -> Outcome | None:
+        """Review with a known context and, for commands, a new comment state."""
+        try:
+            return await self._review(client, repo, job, context, state)
+        except ReviewFailed as failed:
+            return await self._fail(client, repo, job, failed.__cause__, failed.fail_open)
+
+    async def memberships(
         self, client: GitHubClient, logins: Sequence[str] | set[str], refs: set[str]
     ) -> Mapping[str, frozenset[str]]:
+        """login -> the senior and owner references (`@org/team`, `login`) each satisfies."""
         teams = sorted(ref for ref in refs if ref.startswith("@"))
         found: dict[str, frozenset[str]] = {}
         for login in sorted(logins):

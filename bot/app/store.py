@@ -27,6 +27,11 @@ class Store(Protocol):
 
     async def remember_analysis(self, key: str, analysis: Analysis) -> None: ...
 
+    async def audit(self, entry: dict[str, str]) -> None:
+        """Record who overrode or declared what (operators read it back with `audit_log`)."""
+
+    async def audit_log(self) -> list[dict[str, str]]: ...
+
     async def healthy(self) -> bool: ...
 
 
@@ -38,6 +43,7 @@ class MemoryStore:
         self._deliveries: OrderedDict[str, float] = OrderedDict()
         self._check_runs: OrderedDict[tuple[str, str], int] = OrderedDict()
         self._analyses: OrderedDict[str, Analysis] = OrderedDict()
+        self._audit: list[dict[str, str]] = []
 
     def _trim(self, table: OrderedDict[Any, Any]) -> None:
         while len(table) > self._max:
@@ -69,6 +75,13 @@ class MemoryStore:
         self._analyses[key] = analysis
         self._analyses.move_to_end(key)
         self._trim(self._analyses)
+
+    async def audit(self, entry: dict[str, str]) -> None:
+        self._audit.append({"at": str(time.time()), **entry})
+        del self._audit[: -self._max]
+
+    async def audit_log(self) -> list[dict[str, str]]:
+        return list(self._audit)
 
     async def healthy(self) -> bool:
         return True

@@ -23,6 +23,8 @@ from prometheus_client import (
     generate_latest,
 )
 
+from bot.app.command_runner import CommandRunner
+from bot.app.jobs import Job, JobKind
 from bot.app.queue import JobQueue
 from bot.app.service import ReviewService, process_analyzer
 from bot.app.store import MemoryStore, Store
@@ -149,7 +151,15 @@ def create_app(
             service = ReviewService(settings, session, app[STORE], process_analyzer(executor))
             app[SERVICE] = service
 
-            queue = JobQueue(service.run_job, workers=queue_workers)
+            commands = CommandRunner(service, app[STORE])
+
+            async def run(job: Job) -> None:
+                if job.kind is JobKind.COMMAND:
+                    await commands.run(job)
+                else:
+                    await service.run_job(job)
+
+            queue = JobQueue(run, workers=queue_workers)
             app[QUEUE] = queue
             queue.start()
             yield

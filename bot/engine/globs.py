@@ -65,12 +65,20 @@ def compile_glob(pattern: str) -> re.Pattern[str]:
     return re.compile("".join(regex) + r"\Z")
 
 
+@lru_cache(maxsize=1024)
+def _compile_any(patterns: tuple[str, ...]) -> re.Pattern[str]:
+    """One regex for a whole glob list: a path is matched once, not once per glob."""
+    if not patterns:
+        return re.compile(r"(?!)")
+    return re.compile("|".join(f"(?:{compile_glob(p).pattern})" for p in patterns))
+
+
 def match(path: str, pattern: str) -> bool:
     return compile_glob(pattern).match(path) is not None
 
 
 def match_any(path: str, patterns: Iterable[str]) -> bool:
-    return any(compile_glob(p).match(path) is not None for p in patterns)
+    return _compile_any(tuple(patterns)).match(path) is not None
 
 
 def first_match(path: str, patterns: Iterable[str]) -> str | None:

@@ -58,9 +58,9 @@ def critical_paths(change: Change, ruleset: Ruleset) -> SignalFinding:
     for changed in change.files:
         for index, area in enumerate(ruleset.critical_paths):
             paths = {changed.path, changed.old_path or changed.path}
-            pattern = next((p for p in area.paths if any(globs.match(x, p) for x in paths)), None)
-            if pattern is None:
+            if not any(globs.match_any(x, area.paths) for x in paths):
                 continue
+            pattern = next(p for p in area.paths if any(globs.match(x, p) for x in paths))
             name = area.name or f"critical path #{index + 1}"
             areas.setdefault(name, []).append(
                 Location(changed.path, None, f"{name} (matches {pattern})", rule="critical-path")

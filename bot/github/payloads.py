@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.app.commands import parse_command
 from bot.app.jobs import Job, JobKind
 
 
@@ -67,3 +68,36 @@ def check_jobs(data: dict[str, Any], key: str, delivery_id: str) -> list[Job]:
 def app_id_of_check_run(data: dict[str, Any]) -> str | None:
     app = (data.get("check_run") or {}).get("app") or {}
     return str(app["id"]) if "id" in app else None
+
+
+def command_job(data: dict[str, Any], delivery_id: str) -> Job | None:
+    """A job for a `/ai-review` comment on a pull request; None for anything else.
+
+    Comments by bots (this App included) never run commands, so the bot cannot loop.
+    """
+    issue = _field(data, "issue")
+    comment = _field(data, "comment")
+    sender = _field(data, "sender")
+    if "pull_request" not in issue or sender.get("type") == "Bot":
+        return None
+    login = str(sender.get("login") or "")
+    if not login or login.endswith("[bot]"):
+        return None
+    command = parse_command(str(comment.get("body") or ""))
+    if command is None:
+        return None
+    installation, owner, name = _repo(data)
+    return Job(
+        kind=JobKind.COMMAND,
+        installation_id=installation,
+        owner=owner,
+        repo=name,
+        number=int(_field(issue, "number")),
+        base_ref="",
+        head_sha="",
+        delivery_id=delivery_id,
+        command=command.name,
+        args=command.args,
+        comment_id=int(_field(comment, "id")),
+        sender=login,
+    )

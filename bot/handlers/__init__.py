@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from gidgethub import routing
 
-from bot.handlers import check_runs, installations, pull_requests, reviews
+from bot.handlers import check_runs, commands, installations, pull_requests, reviews
 
 router = routing.Router(
-    pull_requests.router, reviews.router, check_runs.router, installations.router
+    pull_requests.router,
+    reviews.router,
+    check_runs.router,
+    commands.router,
+    installations.router,
 )
