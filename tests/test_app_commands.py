@@ -1,0 +1,233 @@
+"""`/ai-review` commands end to end: each by an allowed and a refused user, as GitHub says who
+they are (admin, write, read, senior, the PR's author, a bot)."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.app.web import STORE
+from tests.appkit import (  # noqa: F401  (bot_fixture registers the fixture)
+    LOGIN_WITH_SQL,
+    REPO,
+    Bot,
+    bot_fixture,
+    configure,
+    open_pull,
+    plain,
+)
+from tests.conftest import CLAUDE, Repo
+from tests.fakegithub import webhooks
+from tests.fakegithub.fixtures import (  # noqa: F401  (registers the fixtures)
+    fake_github_fixture,
+    github_repo_fixture,
+)
+
+CONFIG = "approvals:\n  seniors: ['@acme/architects']\n"
+
+
+@pytest.fixture
+def people(bot: Bot) -> None:
+    """dana opens PRs; root is an admin, wendy can write, rita can read, alice is a senior."""
+    bot.github.set_permission(REPO, "root", "admin")
+    bot.github.set_permission(REPO, "wendy", "write")
+    bot.github.set_permission(REPO, "rita", "read")
+    bot.github.set_permission(REPO, "alice", "write")
+    bot.github.add_team_member("@acme/architects", "alice")
+
+
+async def command(bot: Bot, number: int, login: str, body: str, action: str = "created") -> int:
+    comment = bot.github.add_comment(REPO, number, login, body)
+    await bot.send(webhooks.issue_comment(bot.github, REPO, comment.id, action, sender=login))
+    await bot.settle()
+    return comment.id
+
+
+def reactions(bot: Bot, number: int, comment_id: int) -> list[str]:
+    (comment,) = [c for c in bot.github.comments(REPO, number) if c.id == comment_id]
+    return [content for (_, content) in comment.reactions]
+
+
+def replies(bot: Bot, number: int) -> list[str]:
+    """The bot's answers: its comments other than the review comment."""
+    return [b for b in bot.bot_comments(number) if not b.startswith("<!-- ai-review -->")]
+
+
+async def ai_pull(bot: Bot, repo: Repo) -> tuple[int, str]:
+    configure(repo, CONFIG)
+    number, head = open_pull(
+        bot.github, repo, {"auth/login.py": LOGIN_WITH_SQL}, trailers=(CLAUDE,)
+    )
+    await bot.send(webhooks.pull_request(bot.github, REPO, number, "opened"))
+    await bot.settle()
+    return number, head
+
+
+@pytest.mark.usefixtures("people")
+async def test_help_is_for_anyone(bot: Bot, repo: Repo) -> None:
+    number, _ = await ai_pull(bot, repo)
+
+    await command(bot, number, "rita", "/ai-review help")
+
+    (reply,) = replies(bot, number)
+    assert "`/ai-review override REASON`" in reply
+    assert "repository admins" in reply
+
+
+@pytest.mark.usefixtures("people")
+async def test_recheck_by_the_author_is_accepted_and_by_a_reader_refused(
+    bot: Bot, repo: Repo
+) -> None:
+    number, _ = await ai_pull(bot, repo)
+    bot.github.clear_log()
+
+    accepted = await command(bot, number, "dana", "/ai-review recheck")
+    analyzed = bot.github.count("GET", f"/repos/{REPO}/pulls/{number}")
+    refused = await command(bot, number, "rita", "/ai-review recheck")
+
+    assert reactions(bot, number, accepted) == ["+1"]
+    assert analyzed == 2  # the PR's base ref, then its diff
+    assert reactions(bot, number, refused) == []
+    (reply,) = replies(bot, number)
+    assert reply.startswith("@rita, `/ai-review recheck` is for the pull request's author, ")
+    assert "without write access to this repository" in reply
+
+
+@pytest.mark.usefixtures("people")
+async def test_explain_breaks_the_score_down_with_weights(bot: Bot, repo: Repo) -> None:
+    number, _ = await ai_pull(bot, repo)
+
+    comment_id = await command(bot, number, "rita", "/ai-review explain")
+
+    (reply,) = replies(bot, number)
+    assert reactions(bot, number, comment_id) == ["+1"]
+    assert "| Signal | Points | Weight | Why |" in reply
+    assert "| Critical paths | 20 | 25 |" in reply
+    assert "auth/login.py:2" in reply
+
+
+@pytest.mark.usefixtures("people")
+async def test_config_says_where_each_part_came_from(bot: Bot, repo: Repo) -> None:
+    number, _ = await ai_pull(bot, repo)
+
+    await command(bot, number, "rita", "/ai-review config")
+
+    (reply,) = replies(bot, number)
+    assert "- `approvals`: .github/ai-review.yml over built-in defaults" in reply
+    assert "- `risk`: built-in defaults" in reply
+    assert "- '@acme/architects'" in reply
+
+
+@pytest.mark.usefixtures("people")
+async def test_author_declares_ai_use_detection_missed(bot: Bot, repo: Repo) -> None:
+    configure(repo, CONFIG)
+    number, head = open_pull(bot.github, repo, {"auth/login.py": LOGIN_WITH_SQL})
+    await bot.send(webhooks.pull_request(bot.github, REPO, number, "opened"))
+    await bot.settle()
+    assert bot.check(head).conclusion == "success"
+
+    comment_id = await command(bot, number, "dana", "/ai-review ai-assisted Cursor")
+
+    assert reactions(bot, number, comment_id) == ["+1"]
+    assert bot.check(head).conclusion == "action_required"
+    (review_comment,) = [b for b in bot.bot_comments(number) if b.startswith("<!-- ai-review")]
+    assert "Cursor: declared in pull request" in plain(review_comment)
+
+
+@pytest.mark.usefixtures("people")
+async def test_only_a_senior_may_say_a_detected_pr_is_not_ai_assisted(bot: Bot, repo: Repo) -> None:
+    number, head = await ai_pull(bot, repo)
+
+    await command(bot, number, "wendy", "/ai-review ai-assisted no I wrote it by hand")
+    refused = bot.check(head).conclusion
+    await command(bot, number, "alice", "/ai-review ai-assisted no pair-programmed, no AI")
+
+    assert refused == "action_required"
+    assert replies(bot, number)[0].startswith("@wendy, only a senior reviewer can say")
+    run = bot.check(head)
+    assert (run.conclusion, run.title) == (
+        "success",
+        "Declared not AI-assisted by @alice: pair-programmed, no AI",
+    )
+    audit = await bot.client.app[STORE].audit_log()
+    assert [(e["action"], e["by"]) for e in audit] == [("declared not AI-assisted", "alice")]
+
+
+@pytest.mark.usefixtures("people")
+async def test_override_by_an_admin_passes_on_the_record_until_an_ai_push(
+    bot: Bot, repo: Repo
+) -> None:
+    number, head = await ai_pull(bot, repo)
+
+    await command(bot, number, "wendy", "/ai-review override ship it")
+    await command(bot, number, "root", "/ai-review override")
+    await command(bot, number, "root", "/ai-review override prod is down, see INC-42")
+
+    first, second = replies(bot, number)
+    assert first.startswith("@wendy, `/ai-review override REASON` is for repository admins;")
+    assert second == "An override needs a reason: `/ai-review override REASON` (it is recorded)."
+    run = bot.check(head)
+    assert (run.conclusion, run.title) == (
+        "success",
+        "Overridden by @root: prod is down, see INC-42",
+    )
+    (review_comment,) = [b for b in bot.bot_comments(number) if b.startswith("<!-- ai-review")]
+    assert "Overridden by @root: prod is down, see INC-42" in plain(review_comment)
+    audit = await bot.client.app[STORE].audit_log()
+    assert [(e["action"], e["by"], e["reason"]) for e in audit] == [
+        ("override", "root", "prod is down, see INC-42")
+    ]
+
+    repo.checkout("feature/change")
+    pushed = repo.commit("More AI code", {"auth/extra.py": "Z = 3\n"}, trailers=(CLAUDE,))
+    repo.checkout("main")
+    await bot.send(webhooks.pull_request(bot.github, REPO, number, "synchronize", before=head))
+    await bot.settle()
+
+    assert bot.check(pushed).conclusion == "action_required"
+
+
+@pytest.mark.usefixtures("people")
+async def test_unknown_command_gets_a_reply_with_the_commands(bot: Bot, repo: Repo) -> None:
+    number, _ = await ai_pull(bot, repo)
+
+    comment_id = await command(bot, number, "wendy", "/ai-review frobnicate")
+
+    (reply,) = replies(bot, number)
+    assert reply.startswith("Unknown command `frobnicate`. The commands are:")
+    assert reactions(bot, number, comment_id) == []
+
+
+@pytest.mark.usefixtures("people")
+@pytest.mark.parametrize(
+    "body", ["```\n/ai-review override hidden\n```", "> /ai-review override quoted"]
+)
+async def test_commands_in_code_or_quotes_do_nothing(bot: Bot, repo: Repo, body: str) -> None:
+    number, head = await ai_pull(bot, repo)
+    bot.github.clear_log()
+
+    await command(bot, number, "root", body)
+
+    assert bot.github.count() == 0
+    assert bot.check(head).conclusion == "action_required"
+
+
+@pytest.mark.usefixtures("people")
+async def test_an_edited_command_does_nothing_new(bot: Bot, repo: Repo) -> None:
+    number, head = await ai_pull(bot, repo)
+    bot.github.clear_log()
+
+    await command(bot, number, "root", "/ai-review override edited in", action="edited")
+
+    assert bot.github.count() == 0
+    assert bot.check(head).conclusion == "action_required"
+
+
+@pytest.mark.usefixtures("people")
+async def test_bots_cannot_run_commands(bot: Bot, repo: Repo) -> None:
+    number, head = await ai_pull(bot, repo)
+    bot.github.clear_log()
+
+    await command(bot, number, "ai-review[bot]", "/ai-review override looping")
+
+    assert bot.github.count() == 0
+    assert bot.check(head).conclusion == "action_required"
