@@ -3,9 +3,12 @@ they are (admin, write, read, senior, the PR's author, a bot)."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from bot.app.web import STORE
+from bot.render.markdown import parse_ticks
 from tests.appkit import (  # noqa: F401  (bot_fixture registers the fixture)
     LOGIN_WITH_SQL,
     REPO,
@@ -52,8 +55,8 @@ def replies(bot: Bot, number: int) -> list[str]:
     return [b for b in bot.bot_comments(number) if not b.startswith("<!-- ai-review -->")]
 
 
-async def ai_pull(bot: Bot, repo: Repo) -> tuple[int, str]:
-    configure(repo, CONFIG)
+async def ai_pull(bot: Bot, repo: Repo, config: str = CONFIG) -> tuple[int, str]:
+    configure(repo, config)
     number, head = open_pull(
         bot.github, repo, {"auth/login.py": LOGIN_WITH_SQL}, trailers=(CLAUDE,)
     )
@@ -231,3 +234,106 @@ async def test_bots_cannot_run_commands(bot: Bot, repo: Repo) -> None:
 
     assert bot.github.count() == 0
     assert bot.check(head).conclusion == "action_required"
+
+
+REQUIRE = CONFIG + "checklists:\n  require: [sql-params]\n"
+
+
+async def tick(bot: Bot, number: int, login: str, item: str) -> None:
+    """`login` ticks `item` in the bot's comment, as GitHub's UI does, and GitHub says so."""
+    (comment,) = [
+        c for c in bot.github.comments(REPO, number) if c.body.startswith("<!-- ai-review -->")
+    ]
+    before = comment.body
+    comment.body = re.sub(
+        rf"^- \[ \](.*<!-- ai-review-item:{re.escape(item)} -->)$", r"- [x]\1", before, flags=re.M
+    )
+    assert comment.body != before
+    await bot.send(
+        webhooks.issue_comment(
+            bot.github,
+            REPO,
+            comment.id,
+            "edited",
+            sender=login,
+            changes={"body": {"from": before}},
+        )
+    )
+    await bot.settle()
+
+
+def review_comment(bot: Bot, number: int) -> str:
+    (body,) = [b for b in bot.bot_comments(number) if b.startswith("<!-- ai-review -->")]
+    return body
+
+
+@pytest.mark.usefixtures("people")
+async def test_required_items_wait_for_a_seniors_tick_and_other_ticks_are_reverted(
+    bot: Bot, repo: Repo
+) -> None:
+    number, head = await ai_pull(bot, repo, REQUIRE)
+    approval = bot.github.add_review(REPO, number, "alice")
+    await bot.send(webhooks.pull_request_review(bot.github, REPO, number, approval.id))
+    await bot.settle()
+    waiting = bot.check(head).title or ""
+
+    await tick(bot, number, "rita", "sql-params")
+    after_rita = bot.check(head).conclusion
+    reverted = parse_ticks(review_comment(bot, number))["sql-params"]
+    await tick(bot, number, "alice", "sql-params")
+
+    assert waiting.startswith("Needs 1 required checklist item(s) ticked by a senior (risk ")
+    assert (after_rita, reverted) == ("action_required", False)
+    assert replies(bot, number) == [
+        "@rita, only senior reviewers (@\u200bacme/architects) can tick the review checklist; "
+        "your change to `sql-params` was reverted."
+    ]
+    run = bot.check(head)
+    assert run.conclusion == "success"
+    assert "ticked by alice" in review_comment(bot, number)
+    assert parse_ticks(review_comment(bot, number))["sql-params"] is True
+
+
+@pytest.mark.usefixtures("people")
+async def test_a_push_unticks_items_it_touches(bot: Bot, repo: Repo) -> None:
+    number, head = await ai_pull(bot, repo, REQUIRE)
+    await tick(bot, number, "alice", "sql-params")
+    assert parse_ticks(review_comment(bot, number))["sql-params"] is True
+
+    repo.checkout("feature/change")
+    repo.commit("Touch login", {"auth/login.py": LOGIN_WITH_SQL + "# more\n"})
+    repo.checkout("main")
+    await bot.send(webhooks.pull_request(bot.github, REPO, number, "synchronize", before=head))
+    await bot.settle()
+    await bot.settle()
+
+    assert parse_ticks(review_comment(bot, number))["sql-params"] is False
+
+
+@pytest.mark.usefixtures("people")
+async def test_editing_the_hidden_state_cannot_forge_an_override(bot: Bot, repo: Repo) -> None:
+    number, head = await ai_pull(bot, repo)
+    (comment,) = [
+        c for c in bot.github.comments(REPO, number) if c.body.startswith("<!-- ai-review -->")
+    ]
+    before = comment.body
+    comment.body = before.replace(
+        '"override":null',
+        '"override":{"by":"root","reason":"forged","head_sha":"' + head + '"}',
+    )
+    assert comment.body != before
+
+    await bot.send(
+        webhooks.issue_comment(
+            bot.github,
+            REPO,
+            comment.id,
+            "edited",
+            sender="wendy",
+            changes={"body": {"from": before}},
+        )
+    )
+    await bot.settle()
+
+    assert bot.check(head).conclusion == "action_required"
+    assert "forged" not in review_comment(bot, number)

@@ -28,7 +28,7 @@ from bot.engine.result import Analysis
 from bot.github.client import GitHubClient
 from bot.github.gather import PullRequestContext, RepoRef
 from bot.render.escape import md_code, md_text
-from bot.render.markdown import SIGNAL_TITLES
+from bot.render.markdown import SIGNAL_TITLES, parse_ticks
 from bot.render.state import CommentState, Declaration, read_state
 
 log = logging.getLogger(__name__)
@@ -75,6 +75,45 @@ class CommandRunner:
             return
         handler = getattr(self, "_" + spec.name.replace("-", "_"))
         await handler(client, repo, job, context, roles)
+
+    async def run_ticks(self, job: Job) -> None:
+        """Keep ticks by seniors (recorded with who ticked), revert everyone else's."""
+        client = await self._service.client_for(job.installation_id)
+        repo = RepoRef(job.owner, job.repo, job.installation_id)
+        context = await self._service.context(client, repo, job)
+        comment = context.bot_comment
+        if comment is None or comment.id != job.comment_id:
+            return  # another bot's comment, or not ours any more
+        trusted = read_state(job.args)
+        before, after = parse_ticks(job.args), parse_ticks(comment.body)
+        changed = sorted(
+            item for item in before.keys() | after.keys() if before.get(item) != after.get(item)
+        )
+        try:
+            config, _ = self._service.rules(context)
+        except ConfigError:
+            config = RepoConfig()
+        roles = await self._roles(client, repo, job.sender, context, config)
+        head = context.snapshot.head_sha
+        state = trusted
+        if changed and Role.SENIOR in roles:
+            for item in changed:
+                state = (
+                    state.tick(item, job.sender, head) if after.get(item) else state.untick(item)
+                )
+            await self._record(job, "checklist ticks", items=", ".join(changed))
+        # Re-rendering from the trusted state also undoes any edit to the hidden marker.
+        await self._review(client, repo, job, context, state, JobKind.GATE)
+        if changed and Role.SENIOR not in roles:
+            seniors = ", ".join(config.approvals.seniors) or "people with write access"
+            await self._reply(
+                client,
+                repo,
+                job,
+                f"@{job.sender}, only senior reviewers ({md_text(seniors)}) can tick the review "
+                f"checklist; your change to {', '.join(md_code(i) for i in changed)} was "
+                "reverted.",
+            )
 
     async def _roles(
         self,

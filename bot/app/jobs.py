@@ -14,6 +14,8 @@ class JobKind(StrEnum):
     GATE = "gate"
     # A `/ai-review` command from a comment: never merged with another job.
     COMMAND = "command"
+    # Someone edited the bot's comment (ticked or unticked checklist items).
+    TICKS = "ticks"
 
     def merge(self, other: JobKind) -> JobKind:
         """Two coalesced reviews of one PR need the stronger of the two."""
@@ -30,7 +32,8 @@ class Job:
     base_ref: str
     head_sha: str
     delivery_id: str
-    # Commands only: what was asked, in which comment, by whom.
+    # Commands and tick edits only: what was asked (or the comment before the edit), in which
+    # comment, by whom.
     command: str = ""
     args: str = ""
     comment_id: int = 0
@@ -50,4 +53,5 @@ class Job:
 
     @property
     def is_review(self) -> bool:
-        return self.kind is not JobKind.COMMAND
+        """Reviews of one PR coalesce in the queue; commands and tick edits never do."""
+        return self.kind in (JobKind.ANALYZE, JobKind.GATE)

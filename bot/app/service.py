@@ -26,6 +26,7 @@ from bot.builtins import load_builtins
 from bot.config.load import ConfigError, load_model
 from bot.config.model import ChecklistDef, RepoConfig
 from bot.config.resolve import build_ruleset, effective_config
+from bot.engine import globs
 from bot.engine.detect import Detector
 from bot.engine.files import needs_text
 from bot.engine.pipeline import analyze
@@ -226,6 +227,7 @@ class ReviewService:
         head_sha = context.snapshot.head_sha
         analysis = await self.analysis(client, job, context, ruleset, state, config.check.name)
         state = _end_stale_override(state, context, analysis)
+        state = await self._untick_after_push(client, context, ruleset, state)
         facts = await self._facts(client, context, ruleset, analysis, state)
         decision = decide(analysis, config.approvals, facts)
         output = check_output(analysis, decision)
@@ -243,6 +245,30 @@ class ReviewService:
             )
             await upsert_comment(client, repo, context.number, body, context.bot_comment)
         return Outcome(decision.conclusion, decision.title, head_sha, client.request_count)
+
+    async def _untick_after_push(
+        self,
+        client: GitHubClient,
+        context: PullRequestContext,
+        ruleset: Ruleset,
+        state: CommentState,
+    ) -> CommentState:
+        """Untick items a push touched: a file their paths select, or any file for items that
+        apply to the whole change. One compare per older head an item was ticked at."""
+        head = context.snapshot.head_sha
+        stale = {item: sha for item, sha in state.ticked_at.items() if sha != head}
+        unticked: list[str] = []
+        for since in sorted(set(stale.values())):
+            changed = await _files_changed(client, context.repo, since, head)
+            for item, sha in stale.items():
+                if sha != since:
+                    continue
+                selecting = _item_paths(ruleset, item)
+                if changed is None or any(
+                    not selecting or globs.match_any(path, selecting) for path in changed
+                ):
+                    unticked.append(item)
+        return state.untick(*unticked) if unticked else state
 
     async def analysis(
         self,
@@ -328,6 +354,12 @@ class ReviewService:
             memberships=await self.memberships(client, reviewers, refs),
             owner_rules=owner_rules,
             override=state.override,
+            unticked_required=tuple(
+                item.id
+                for checklist in analysis.checklist
+                for item in checklist.items
+                if item.required and item.id not in state.ticks
+            ),
             declared_human=(
                 (state.declaration.by, state.declaration.reason)
                 if state.declaration is not None and state.declaration.tool is None
@@ -412,6 +444,36 @@ class ReviewService:
             log.exception("could not report the failure", extra={"error_id": error_id})
             return None
         return Outcome(conclusion, output.title, job.head_sha, client.request_count)
+
+
+async def _files_changed(
+    client: GitHubClient, repo: RepoRef, since: str, head: str
+) -> list[str] | None:
+    """Files changed from `since` to `head`; None when GitHub cannot say (force-push)."""
+    try:
+        answer = await client.getitem(f"/repos/{repo.full_name}/compare/{since}...{head}")
+    except BadRequest as exc:
+        if exc.status_code == 404:
+            return None
+        raise
+    return [str(f["filename"]) for f in answer.get("files") or []]
+
+
+def _item_paths(ruleset: Ruleset, item_id: str) -> tuple[str, ...]:
+    """The path globs that alone select an item; () when it can apply to the whole change
+    (some alternative of its `when` names no paths), so any changed file counts."""
+    for checklist in ruleset.checklists:
+        for item in checklist.items:
+            if item.id != item_id:
+                continue
+            found: list[str] = []
+            for clause in (checklist.when, item.when):
+                whens = clause if isinstance(clause, list) else [clause] if clause else []
+                if any(not when.paths for when in whens):
+                    return ()
+                found.extend(glob for when in whens for glob in when.paths)
+            return tuple(found)
+    return ()
 
 
 def _declared_evidence(state: CommentState) -> tuple[Evidence, ...]:

@@ -156,6 +156,8 @@ def create_app(
             async def run(job: Job) -> None:
                 if job.kind is JobKind.COMMAND:
                     await commands.run(job)
+                elif job.kind is JobKind.TICKS:
+                    await commands.run_ticks(job)
                 else:
                     await service.run_job(job)
 

@@ -73,6 +73,8 @@ class PullRequestFacts:
     override: Override | None = None
     # A senior declared the change not AI-assisted: (login, reason).
     declared_human: tuple[str, str] | None = None
+    # Checklist items the config requires that no senior has ticked yet.
+    unticked_required: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,7 +189,7 @@ def decide(analysis: Analysis, config: ApprovalsConfig, facts: PullRequestFacts)
         title = f"Declared not AI-assisted by @{login}: {reason}"
         return Decision(Conclusion.SUCCESS, title, reasons=(f"{title} (recorded)",))
     required = analysis.approvals.required
-    if required == 0 and not facts.owner_rules:
+    if required == 0 and not facts.owner_rules and not facts.unticked_required:
         return Decision(Conclusion.SUCCESS, f"No senior approval required ({risk})")
 
     contributors = {
@@ -209,7 +211,8 @@ def decide(analysis: Analysis, config: ApprovalsConfig, facts: PullRequestFacts)
         if not any(_counts_for(login, rule.owners, facts) for login in counted)
     ]
     missing = max(0, required - len(counted))
-    if missing == 0 and not missing_owners:
+    unticked = facts.unticked_required
+    if missing == 0 and not missing_owners and not unticked:
         title = f"Approved by {_who(counted)} ({risk})"
         return Decision(Conclusion.SUCCESS, title, counted, 0, (), reasons)
     needs = []
@@ -217,5 +220,8 @@ def decide(analysis: Analysis, config: ApprovalsConfig, facts: PullRequestFacts)
         seniors = _who(config.seniors)
         needs.append(f"{missing} more approval{'s' if missing > 1 else ''} from {seniors}")
     needs.extend(f"an approval from {_who(rule.owners)} ({rule.area})" for rule in missing_owners)
+    if unticked:
+        needs.append(f"{len(unticked)} required checklist item(s) ticked by a senior")
+        reasons += (f"Not yet ticked: {', '.join(unticked)}",)
     title = f"Needs {' and '.join(needs)} ({risk})"
     return Decision(Conclusion.ACTION_REQUIRED, title, counted, missing, (), reasons)

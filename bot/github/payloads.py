@@ -101,3 +101,41 @@ def command_job(data: dict[str, Any], delivery_id: str) -> Job | None:
         comment_id=int(_field(comment, "id")),
         sender=login,
     )
+
+
+def ticks_job(data: dict[str, Any], delivery_id: str, marker: str) -> Job | None:
+    """A job for a person's edit of the bot's comment (a tick); None for any other edit.
+
+    The body before the edit comes from GitHub's signed payload: it is what the bot last wrote,
+    so the state it carries is trusted, whatever the edit did to the hidden marker.
+    """
+    issue = _field(data, "issue")
+    comment = _field(data, "comment")
+    sender = _field(data, "sender")
+    login = str(sender.get("login") or "")
+    author = str((comment.get("user") or {}).get("login") or "")
+    before = ((data.get("changes") or {}).get("body") or {}).get("from")
+    if (
+        "pull_request" not in issue
+        or sender.get("type") == "Bot"
+        or not login
+        or login.endswith("[bot]")
+        or not author.endswith("[bot]")
+        or not isinstance(before, str)
+        or not before.startswith(marker)
+    ):
+        return None
+    installation, owner, name = _repo(data)
+    return Job(
+        kind=JobKind.TICKS,
+        installation_id=installation,
+        owner=owner,
+        repo=name,
+        number=int(_field(issue, "number")),
+        base_ref="",
+        head_sha="",
+        delivery_id=delivery_id,
+        args=before,
+        comment_id=int(_field(comment, "id")),
+        sender=login,
+    )

@@ -1,4 +1,5 @@
-"""`/ai-review` comment commands: only new comments on pull requests; edits do nothing new."""
+"""Comments: `/ai-review` commands in new comments (an edited command does nothing new), and
+people ticking the checklist in the bot's own comment."""
 
 from __future__ import annotations
 
@@ -6,8 +7,9 @@ from typing import Any
 
 from gidgethub import routing, sansio
 
-from bot.github.payloads import command_job
+from bot.github.payloads import command_job, ticks_job
 from bot.handlers.context import HandlerContext
+from bot.render.markdown import MARKER
 
 router = routing.Router()
 
@@ -15,3 +17,8 @@ router = routing.Router()
 @router.register("issue_comment", action="created")
 async def on_comment(event: sansio.Event, context: HandlerContext, **_: Any) -> None:
     await context.enqueue(command_job(event.data, event.delivery_id))
+
+
+@router.register("issue_comment", action="edited")
+async def on_comment_edited(event: sansio.Event, context: HandlerContext, **_: Any) -> None:
+    await context.enqueue(ticks_job(event.data, event.delivery_id, MARKER))

@@ -34,9 +34,22 @@ class CommentState:
     override: Override | None = None
     # item id -> login of the senior who ticked it
     ticks: dict[str, str] = field(default_factory=dict)
+    # item id -> the head SHA it was ticked at (a later push may untick it)
+    ticked_at: dict[str, str] = field(default_factory=dict)
 
-    def with_ticks(self, ticks: dict[str, str]) -> CommentState:
-        return replace(self, ticks=dict(ticks))
+    def tick(self, item: str, login: str, head_sha: str) -> CommentState:
+        return replace(
+            self,
+            ticks={**self.ticks, item: login},
+            ticked_at={**self.ticked_at, item: head_sha},
+        )
+
+    def untick(self, *items: str) -> CommentState:
+        return replace(
+            self,
+            ticks={k: v for k, v in self.ticks.items() if k not in items},
+            ticked_at={k: v for k, v in self.ticked_at.items() if k not in items},
+        )
 
     def to_marker(self) -> str:
         data = json.dumps(asdict(self), sort_keys=True, separators=(",", ":"))
@@ -74,11 +87,15 @@ def read_state(body: str | None) -> CommentState:
         return CommentState()
     if not isinstance(raw, dict):
         return CommentState()
-    ticks = raw.get("ticks")
     return CommentState(
         declaration=_declaration(raw.get("declaration")),
         override=_override(raw.get("override")),
-        ticks={k: v for k, v in ticks.items() if isinstance(k, str) and isinstance(v, str)}
-        if isinstance(ticks, dict)
-        else {},
+        ticks=_strings(raw.get("ticks")),
+        ticked_at=_strings(raw.get("ticked_at")),
     )
+
+
+def _strings(raw: Any) -> dict[str, str]:
+    if not isinstance(raw, dict):
+        return {}
+    return {k: v for k, v in raw.items() if isinstance(k, str) and isinstance(v, str)}

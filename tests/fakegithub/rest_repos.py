@@ -9,12 +9,16 @@ from urllib.parse import quote
 from aiohttp import web
 
 from tests.fakegithub import shapes
+from tests.fakegithub.diff import pull_diff
 from tests.fakegithub.errors import not_found
 from tests.fakegithub.gitdata import (
     GitObject,
+    commits_between,
     github_revision,
+    merge_base,
     object_sizes,
     read_objects,
+    resolve_commit,
     tree_entries,
 )
 from tests.fakegithub.models import Permission, RepoState, Team
@@ -185,5 +189,28 @@ async def get_permission(request: web.Request) -> web.Response:
             "permission": _LEGACY[role] if role else "none",
             "role_name": role or "none",
             "user": shown_user,
+        }
+    )
+
+
+@routes.get("/repos/{owner}/{repo}/compare/{basehead}", CONTENTS)
+async def compare(request: web.Request) -> web.Response:
+    """GitHub's compare of BASE...HEAD: the commits and files from their merge-base to HEAD."""
+    repo = repo_of(request)
+    base, sep, head = request.match_info["basehead"].partition("...")
+    base_sha, head_sha = resolve_commit(repo.path, base), resolve_commit(repo.path, head)
+    if not sep or base_sha is None or head_sha is None:
+        raise not_found()
+    since = merge_base(repo.path, base_sha, head_sha)
+    if since is None:
+        raise not_found()
+    diff = await asyncio.to_thread(pull_diff, repo.path, since, head_sha)
+    site = site_of(request)
+    return json_response(
+        {
+            "status": "identical" if since == head_sha else "ahead",
+            "merge_base_commit": {"sha": since},
+            "total_commits": len(commits_between(repo.path, since, head_sha)),
+            "files": [shapes.pull_file(site, repo, head_sha, f) for f in diff.files[:300]],
         }
     )
