@@ -166,7 +166,10 @@ async def test_override_by_an_admin_passes_on_the_record_until_an_ai_push(
     await command(bot, number, "root", "/ai-review override prod is down, see INC-42")
 
     first, second = replies(bot, number)
-    assert first.startswith("@wendy, `/ai-review override REASON` is for repository admins;")
+    assert first == (
+        "@wendy, `/ai-review override REASON` is for repository admins; GitHub says you are "
+        "someone with write access. Ask one of them to run it."
+    )
     assert second == "An override needs a reason: `/ai-review override REASON` (it is recorded)."
     run = bot.check(head)
     assert (run.conclusion, run.title) == (

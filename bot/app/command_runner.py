@@ -279,10 +279,17 @@ def _invalid(exc: ConfigError) -> str:
     return f"The config on the base branch is invalid:\n\n```\n{exc.render()}\n```"
 
 
+_AS_SOMEONE = {
+    Role.ADMIN: "a repository admin",
+    Role.SENIOR: "a senior reviewer",
+    Role.WRITE: "someone with write access",
+    Role.AUTHOR: "the pull request's author",
+}
+
+
 def _describe(roles: frozenset[Role]) -> str:
-    ranked = (Role.ADMIN, Role.SENIOR, Role.WRITE, Role.AUTHOR)
-    named = [role.value for role in ranked if role in roles]
-    return "one of " + ", ".join(named) if named else "without write access to this repository"
+    named = [phrase for role, phrase in _AS_SOMEONE.items() if role in roles]
+    return " and ".join(named) if named else "without write access to this repository"
 
 
 def explain(analysis: Analysis) -> str:
