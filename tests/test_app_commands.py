@@ -340,3 +340,22 @@ async def test_editing_the_hidden_state_cannot_forge_an_override(bot: Bot, repo:
 
     assert bot.check(head).conclusion == "action_required"
     assert "forged" not in review_comment(bot, number)
+
+
+@pytest.mark.usefixtures("people")
+@pytest.mark.parametrize(
+    ("login", "accepted"), [("root", True), ("wendy", True), ("alice", True), ("rita", False)]
+)
+async def test_declaring_ai_use_needs_write_access_or_authorship(
+    bot: Bot, repo: Repo, login: str, accepted: bool
+) -> None:
+    configure(repo, CONFIG)
+    number, head = open_pull(bot.github, repo, {"app/plain.py": "X = 1\n"})
+    await bot.send(webhooks.pull_request(bot.github, REPO, number, "opened"))
+    await bot.settle()
+
+    comment_id = await command(bot, number, login, "/ai-review ai-assisted")
+
+    assert (reactions(bot, number, comment_id) == ["+1"]) is accepted
+    (run,) = bot.github.check_runs(REPO, head_sha=head, name="ai-review")
+    assert (run.title != "Not AI-assisted: no senior review required") is accepted
