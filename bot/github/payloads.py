@@ -70,37 +70,43 @@ def app_id_of_check_run(data: dict[str, Any]) -> str | None:
     return str(app["id"]) if "id" in app else None
 
 
-def command_job(data: dict[str, Any], delivery_id: str) -> Job | None:
-    """A job for a `/ai-review` comment on a pull request; None for anything else.
-
-    Comments by bots (this App included) never run commands, so the bot cannot loop.
-    """
-    issue = _field(data, "issue")
-    comment = _field(data, "comment")
+def _person_on_pull_request(data: dict[str, Any]) -> str | None:
+    """The login of the person behind a comment event on a pull request; None for bots (this
+    App included, so the bot cannot loop) and for comments on plain issues."""
     sender = _field(data, "sender")
-    if "pull_request" not in issue or sender.get("type") == "Bot":
-        return None
     login = str(sender.get("login") or "")
-    if not login or login.endswith("[bot]"):
+    if "pull_request" not in _field(data, "issue") or sender.get("type") == "Bot":
         return None
-    command = parse_command(str(comment.get("body") or ""))
-    if command is None:
-        return None
+    return None if not login or login.endswith("[bot]") else login
+
+
+def _comment_job(
+    data: dict[str, Any], kind: JobKind, delivery_id: str, sender: str, args: str, command: str = ""
+) -> Job:
     installation, owner, name = _repo(data)
     return Job(
-        kind=JobKind.COMMAND,
+        kind=kind,
         installation_id=installation,
         owner=owner,
         repo=name,
-        number=int(_field(issue, "number")),
+        number=int(_field(data, "issue", "number")),
         base_ref="",
         head_sha="",
         delivery_id=delivery_id,
-        command=command.name,
-        args=command.args,
-        comment_id=int(_field(comment, "id")),
-        sender=login,
+        command=command,
+        args=args,
+        comment_id=int(_field(data, "comment", "id")),
+        sender=sender,
     )
+
+
+def command_job(data: dict[str, Any], delivery_id: str) -> Job | None:
+    """A job for a `/ai-review` comment on a pull request; None for anything else."""
+    login = _person_on_pull_request(data)
+    command = parse_command(str(_field(data, "comment").get("body") or ""))
+    if login is None or command is None:
+        return None
+    return _comment_job(data, JobKind.COMMAND, delivery_id, login, command.args, command.name)
 
 
 def ticks_job(data: dict[str, Any], delivery_id: str, marker: str) -> Job | None:
@@ -109,33 +115,14 @@ def ticks_job(data: dict[str, Any], delivery_id: str, marker: str) -> Job | None
     The body before the edit comes from GitHub's signed payload: it is what the bot last wrote,
     so the state it carries is trusted, whatever the edit did to the hidden marker.
     """
-    issue = _field(data, "issue")
-    comment = _field(data, "comment")
-    sender = _field(data, "sender")
-    login = str(sender.get("login") or "")
-    author = str((comment.get("user") or {}).get("login") or "")
+    login = _person_on_pull_request(data)
+    author = str((_field(data, "comment").get("user") or {}).get("login") or "")
     before = ((data.get("changes") or {}).get("body") or {}).get("from")
     if (
-        "pull_request" not in issue
-        or sender.get("type") == "Bot"
-        or not login
-        or login.endswith("[bot]")
+        login is None
         or not author.endswith("[bot]")
         or not isinstance(before, str)
         or not before.startswith(marker)
     ):
         return None
-    installation, owner, name = _repo(data)
-    return Job(
-        kind=JobKind.TICKS,
-        installation_id=installation,
-        owner=owner,
-        repo=name,
-        number=int(_field(issue, "number")),
-        base_ref="",
-        head_sha="",
-        delivery_id=delivery_id,
-        args=before,
-        comment_id=int(_field(comment, "id")),
-        sender=login,
-    )
+    return _comment_job(data, JobKind.TICKS, delivery_id, login, before)
