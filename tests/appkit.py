@@ -69,12 +69,13 @@ def open_pull(
     *,
     trailers: tuple[str, ...] = (),
     branch: str = "feature/change",
-    **pull: object,
+    labels: tuple[str, ...] = (),
 ) -> tuple[int, str]:
+    """Commit `files` on a new branch and open a pull request from it into main."""
     repo.branch(branch)
     head = repo.commit("Change", files, trailers=trailers)
     repo.checkout("main")
-    number = github.add_pull(REPO, branch, **pull).number  # type: ignore[arg-type]
+    number = github.add_pull(REPO, branch, labels=labels).number
     return number, head
 
 
