@@ -99,3 +99,16 @@ def test_default_branch_falls_back_to_master(tmp_path: Path) -> None:
 def test_folder_that_is_not_a_repository_is_refused(tmp_path: Path) -> None:
     with pytest.raises(GitError, match="failed"):
         GitRepo(tmp_path)
+
+
+def test_symbolic_links_are_marked_and_left_out_of_content_analysis(repo: Repo) -> None:
+    base = repo.sha("HEAD")
+    (repo.path / "target.py").write_text("x = 1\n")
+    (repo.path / "link.py").symlink_to("target.py")
+    head = repo.commit("Link")
+
+    snapshot = GitRepo(repo.path).snapshot(base, head, always)
+    files = {f.path: f for f in snapshot.files}
+
+    assert files["link.py"].symlink is True
+    assert files["target.py"].symlink is False

@@ -71,6 +71,7 @@ def to_changed_file(
         status=status,
         old_path=source if status in (FileStatus.RENAMED, FileStatus.COPIED) else None,
         binary=patched.is_binary_file if binary is None else binary,
+        symlink=patched.is_symlink,
         hunks=hunks,
         added_lines=tuple(added),
         removed_lines=tuple(removed),

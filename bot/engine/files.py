@@ -61,6 +61,8 @@ def skip_reason(changed: ChangedFile, ruleset: Ruleset, head_text: str | None) -
     """Why a file is left out of content analysis, or None when it is analysed."""
     if changed.binary:
         return "binary file"
+    if changed.symlink:
+        return "symbolic link"
     if changed.status is FileStatus.REMOVED:
         return None
     pattern = globs.first_match(changed.path, ruleset.skip_globs)
@@ -81,7 +83,7 @@ def _looks_minified(text: str) -> bool:
 
 def needs_text(changed: ChangedFile, ruleset: Ruleset) -> bool:
     """Whether the engine reads this file whole (so adapters fetch only those)."""
-    if changed.binary:
+    if changed.binary or changed.symlink:
         return False
     if is_manifest(changed.path) or is_manifest(changed.old_path or changed.path):
         return True

@@ -75,6 +75,7 @@ class ChangedFile:
     status: FileStatus
     old_path: str | None = None
     binary: bool = False
+    symlink: bool = False
     hunks: tuple[Hunk, ...] = ()
     added_lines: tuple[int, ...] = ()
     removed_lines: tuple[int, ...] = ()
