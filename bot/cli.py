@@ -18,7 +18,8 @@ from bot.engine.result import Level
 if TYPE_CHECKING:
     from bot.parallel import FilePool
 
-CONFIG_PATH = ".github/ai-review.yml"
+from bot.config import CONFIG_PATH
+
 EXIT_OK, EXIT_FINDING, EXIT_USAGE = 0, 1, 2
 
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from bot.adapters.git import GitRepo
 from bot.builtins import load_builtins
+from bot.config import CHECKLISTS_DIR, CONFIG_PATH
 from bot.config.load import load_model, load_repo_config
 from bot.config.model import ChecklistDef
 from bot.config.resolve import build_ruleset
@@ -14,9 +15,6 @@ from bot.engine.files import needs_text
 from bot.engine.pipeline import analyze
 from bot.engine.result import Analysis
 from bot.parallel import FilePool
-
-CONFIG_PATH = ".github/ai-review.yml"
-REPO_CHECKLISTS = ".github/ai-review/checklists"
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +41,7 @@ class LocalAnalysis:
         return cls(repo, base_sha, head_sha)
 
     def _repo_checklists(self) -> list[ChecklistDef]:
-        paths = [p for p in self.repo.list_files(self.base, REPO_CHECKLISTS) if p.endswith(".yml")]
+        paths = [p for p in self.repo.list_files(self.base, CHECKLISTS_DIR) if p.endswith(".yml")]
         texts = self.repo.read_texts(self.base, paths)
         return [load_model(texts[p], p, ChecklistDef) for p in sorted(texts)]
 

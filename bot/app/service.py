@@ -23,6 +23,7 @@ from gidgethub import BadRequest
 from bot.app.jobs import Job, JobKind
 from bot.app.store import Store
 from bot.builtins import load_builtins
+from bot.config import CONFIG_PATH
 from bot.config.load import ConfigError, load_model
 from bot.config.model import ChecklistDef, RepoConfig
 from bot.config.resolve import build_ruleset, effective_config
@@ -37,7 +38,6 @@ from bot.engine.snapshot import Snapshot
 from bot.github.auth import AppAuth
 from bot.github.client import GitHubClient
 from bot.github.gather import (
-    CONFIG_PATH,
     PullRequestContext,
     RepoRef,
     fetch_changes,

@@ -18,12 +18,11 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from bot.adapters.diff import parse_diff, parse_file_patch, to_changed_file
+from bot.config import CHECKLISTS_DIR, CONFIG_PATH
 from bot.engine.policy import Review, ReviewState
 from bot.engine.snapshot import ChangedFile, Commit, FileStatus, Person, Snapshot, Truncation
 from bot.github.client import GitHubClient
 
-CONFIG_PATH = ".github/ai-review.yml"
-CHECKLISTS_DIR = ".github/ai-review/checklists"
 MAX_COMMITS = 250  # GitHub lists at most 250 commits of a pull request
 MAX_FILES = 3000  # and at most 3,000 files
 TEXTS_PER_QUERY = 300
