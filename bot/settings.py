@@ -66,12 +66,17 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     api_url = env.get("GITHUB_API_URL", "https://api.github.com").rstrip("/")
     if not api_url.startswith(("https://", "http://")):
         raise SettingsError("GITHUB_API_URL must be an http(s) URL")
+    database_url = env.get("DATABASE_URL") or "sqlite:///ai-review.sqlite3"
+    if not database_url.startswith("sqlite:///") or database_url == "sqlite:///":
+        raise SettingsError(
+            "DATABASE_URL must be sqlite:///PATH (the embedded store); use REDIS_URL to scale out"
+        )
     return Settings(
         app_id=app_id,
         private_key=key,
         webhook_secret=secret,
         api_url=api_url,
         port=int(port_text),
-        database_url=env.get("DATABASE_URL", "sqlite:///ai-review.sqlite3"),
+        database_url=database_url,
         redis_url=env.get("REDIS_URL") or None,
     )

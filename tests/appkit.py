@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from aiohttp import web
@@ -11,7 +12,7 @@ from aiohttp.test_utils import TestClient
 from pytest_aiohttp import AiohttpClient
 
 from bot.app.web import QUEUE, create_app
-from bot.settings import load_settings
+from bot.settings import Settings, load_settings
 from tests.conftest import Repo
 from tests.fakegithub import webhooks
 from tests.fakegithub.models import CheckRun, RepoState
@@ -53,12 +54,20 @@ class Bot:
         return [c.body for c in self.github.comments(REPO, number) if c.login.endswith("[bot]")]
 
 
+def app_settings(github: FakeGitHub, database: Path, *, enterprise: bool = False) -> Settings:
+    """Settings pointing the App at the fake GitHub, with its own SQLite file."""
+    env = github.settings_env(SECRET, enterprise=enterprise)
+    return load_settings({**env, "DATABASE_URL": f"sqlite:///{database}"})
+
+
 @pytest.fixture(name="bot")
 async def bot_fixture(
-    fake_github: FakeGitHub, github_repo: RepoState, aiohttp_client: AiohttpClient
+    fake_github: FakeGitHub,
+    github_repo: RepoState,
+    aiohttp_client: AiohttpClient,
+    tmp_path: Path,
 ) -> Bot:
-    settings = load_settings(fake_github.settings_env(SECRET))
-    app = create_app(settings, analysis_workers=0)
+    app = create_app(app_settings(fake_github, tmp_path / "bot.sqlite3"), analysis_workers=0)
     return Bot(await aiohttp_client(app), fake_github)
 
 

@@ -14,13 +14,13 @@ import pytest
 from pytest_aiohttp import AiohttpClient
 
 from bot.app.web import create_app
-from bot.settings import load_settings
 from tests.appkit import (  # noqa: F401  (bot_fixture registers the fixture)
     LOGIN_WITH_SQL,
     REPO,
     SECRET,
     SENIORS,
     Bot,
+    app_settings,
     bot_fixture,
     configure,
     open_pull,
@@ -346,9 +346,13 @@ async def test_fail_open_config_turns_an_internal_error_neutral(bot: Bot, repo: 
 
 
 async def test_enterprise_server_urls_and_a_real_analysis_process(
-    fake_github: FakeGitHub, github_repo: RepoState, aiohttp_client: AiohttpClient, repo: Repo
+    fake_github: FakeGitHub,
+    github_repo: RepoState,
+    aiohttp_client: AiohttpClient,
+    repo: Repo,
+    tmp_path: Path,
 ) -> None:
-    settings = load_settings(fake_github.settings_env(SECRET, enterprise=True))
+    settings = app_settings(fake_github, tmp_path / "bot.sqlite3", enterprise=True)
     bot = Bot(await aiohttp_client(create_app(settings, analysis_workers=1)), fake_github)
     number, head = open_pull(
         fake_github, repo, {"auth/login.py": LOGIN_WITH_SQL}, trailers=(CLAUDE,)

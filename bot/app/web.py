@@ -25,9 +25,9 @@ from prometheus_client import (
 
 from bot.app.command_runner import CommandRunner
 from bot.app.jobs import Job, JobKind
-from bot.app.queue import JobQueue
 from bot.app.service import ReviewService, process_analyzer
-from bot.app.store import MemoryStore, Store
+from bot.app.sqlite import Database, SqliteQueue, SqliteStore, sqlite_path
+from bot.app.store import Store
 from bot.github.payloads import PayloadError
 from bot.handlers import router
 from bot.handlers.context import HandlerContext
@@ -62,7 +62,7 @@ class Metrics:
 
 
 STORE = web.AppKey("store", Store)
-QUEUE = web.AppKey("queue", JobQueue)
+QUEUE = web.AppKey("queue", SqliteQueue)
 SETTINGS = web.AppKey("settings", Settings)
 METRICS = web.AppKey("metrics", Metrics)
 SERVICE = web.AppKey("service", ReviewService)
@@ -97,19 +97,19 @@ async def webhook(request: web.Request) -> web.Response:
     if event.event == "ping":
         metrics.webhooks.labels("ping", "pong").inc()
         return _answer(200, "pong")
-    if not await request.app[STORE].first_delivery(event.delivery_id):
-        metrics.webhooks.labels(event.event, "redelivery").inc()
-        return _answer(200, "already handled this delivery")
-    context = HandlerContext(request.app[QUEUE], request.app[SETTINGS].app_id)
+    context = HandlerContext(request.app[SETTINGS].app_id)
     try:
         await router.dispatch(event, context=context)
     except PayloadError as exc:
         metrics.webhooks.labels(event.event, "malformed").inc()
         return _answer(400, f"malformed {event.event} payload: {exc}")
+    if not await request.app[QUEUE].accept(event.delivery_id, context.jobs):
+        metrics.webhooks.labels(event.event, "redelivery").inc()
+        return _answer(200, "already handled this delivery")
     metrics.queue_depth.set(request.app[QUEUE].depth())
-    if context.queued:
+    if context.jobs:
         metrics.webhooks.labels(event.event, "queued").inc()
-        return _answer(202, f"queued {context.queued} job(s)")
+        return _answer(202, f"queued {len(context.jobs)} job(s)")
     metrics.webhooks.labels(event.event, "ignored").inc()
     return _answer(200, "nothing to do for this event")
 
@@ -119,9 +119,9 @@ async def healthz(_: web.Request) -> web.Response:
 
 
 async def readyz(request: web.Request) -> web.Response:
-    if await request.app[STORE].healthy():
+    if await request.app[STORE].healthy() and await request.app[QUEUE].healthy():
         return _answer(200, "ready")
-    return _answer(503, "store not answering")
+    return _answer(503, "store or queue not answering")
 
 
 async def metrics_endpoint(request: web.Request) -> web.Response:
@@ -139,7 +139,8 @@ def create_app(
     app = web.Application(client_max_size=MAX_BODY_BYTES)
     app[SETTINGS] = settings
     app[METRICS] = Metrics.create()
-    app[STORE] = MemoryStore()
+    database = Database(sqlite_path(settings.database_url))
+    app[STORE] = SqliteStore(database)
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
         executor = (
@@ -161,13 +162,14 @@ def create_app(
                 else:
                     await service.run_job(job)
 
-            queue = JobQueue(run, workers=queue_workers)
+            queue = SqliteQueue(database, run, workers=queue_workers)
             app[QUEUE] = queue
             queue.start()
             yield
             await queue.stop()
         if executor is not None:
             executor.shutdown(wait=True, cancel_futures=True)
+        database.close()
 
     app.cleanup_ctx.append(lifecycle)
     app.router.add_post("/webhook", webhook)

@@ -1,24 +1,19 @@
-"""What every handler receives besides the event."""
+"""What every handler receives besides the event: where to put the jobs it asks for."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Protocol
+from dataclasses import dataclass, field
 
 from bot.app.jobs import Job
 
 
-class JobSink(Protocol):
-    async def put(self, job: Job) -> None: ...
-
-
 @dataclass(slots=True)
 class HandlerContext:
-    jobs: JobSink
+    """Collects a delivery's jobs; the web layer queues them with the delivery, atomically."""
+
     app_id: str
-    queued: int = 0
+    jobs: list[Job] = field(default_factory=list)
 
     async def enqueue(self, job: Job | None) -> None:
         if job is not None:
-            await self.jobs.put(job)
-            self.queued += 1
+            self.jobs.append(job)

@@ -1,0 +1,276 @@
+"""The embedded default backend: one SQLite file (WAL) for the queue, deliveries and records.
+
+A delivery is written here, with the jobs it asks for, in one transaction before GitHub gets
+its 202; a job is deleted only once it has run. A process killed mid-job (kill -9, OOM) leaves
+the job `running`; the next start hands it back to the queue, so it runs again. Side effects
+are idempotent anyway (one comment, one check run per head), so running twice is harmless.
+
+SQLite serves one process (many threads of it); several processes share work through Redis.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sqlite3
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from functools import partial
+from pathlib import Path
+from typing import Any, TypeVar
+
+from bot.app.jobs import Job
+from bot.app.store import DELIVERY_TTL_SECONDS
+from bot.engine.result import Analysis
+
+T = TypeVar("T")
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS deliveries (id TEXT PRIMARY KEY, seen REAL NOT NULL);
+CREATE INDEX IF NOT EXISTS deliveries_seen ON deliveries (seen);
+CREATE TABLE IF NOT EXISTS jobs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    pr_key TEXT NOT NULL,
+    review INTEGER NOT NULL,
+    body TEXT NOT NULL,
+    state TEXT NOT NULL DEFAULT 'queued',
+    created REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS jobs_pr ON jobs (pr_key, state);
+CREATE TABLE IF NOT EXISTS check_runs (
+    repo TEXT NOT NULL, head_sha TEXT NOT NULL, id INTEGER NOT NULL,
+    PRIMARY KEY (repo, head_sha)
+);
+CREATE TABLE IF NOT EXISTS audit (at REAL NOT NULL, entry TEXT NOT NULL);
+"""
+
+
+class DatabaseError(Exception):
+    """The database URL cannot be used; the message says why."""
+
+
+def sqlite_path(database_url: str) -> Path:
+    """`sqlite:///relative.db` or `sqlite:////absolute.db` to a path."""
+    prefix = "sqlite:///"
+    if not database_url.startswith(prefix) or len(database_url) == len(prefix):
+        raise DatabaseError(
+            f"DATABASE_URL {database_url.split(':', 1)[0]}:… is not supported: use "
+            "sqlite:///PATH (embedded), and REDIS_URL to scale out"
+        )
+    return Path(database_url[len(prefix) :])
+
+
+class Database:
+    """One connection, used from worker threads one statement batch at a time."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._connection = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self._lock = threading.Lock()
+        with self._lock:
+            self._connection.execute("PRAGMA journal_mode=WAL")
+            self._connection.execute("PRAGMA synchronous=NORMAL")
+            self._connection.execute("PRAGMA busy_timeout=5000")
+            self._connection.executescript(_SCHEMA)
+            # The previous process died with these running: hand them back.
+            self._connection.execute("UPDATE jobs SET state = 'queued' WHERE state = 'running'")
+
+    async def run(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        """Run `work` in one transaction on a worker thread."""
+
+        def transaction() -> T:
+            with self._lock:
+                self._connection.execute("BEGIN IMMEDIATE")
+                try:
+                    result = work(self._connection)
+                except BaseException:
+                    self._connection.execute("ROLLBACK")
+                    raise
+                self._connection.execute("COMMIT")
+                return result
+
+        return await asyncio.to_thread(transaction)
+
+    def close(self) -> None:
+        with self._lock:
+            self._connection.close()
+
+
+def _accept(
+    connection: sqlite3.Connection, delivery_id: str, jobs: Sequence[Job], now: float
+) -> bool:
+    connection.execute("DELETE FROM deliveries WHERE seen < ?", (now - DELIVERY_TTL_SECONDS,))
+    seen = connection.execute(
+        "INSERT OR IGNORE INTO deliveries (id, seen) VALUES (?, ?)", (delivery_id, now)
+    )
+    if seen.rowcount == 0:
+        return False
+    for job in jobs:
+        _insert(connection, job, now)
+    return True
+
+
+def _insert(connection: sqlite3.Connection, job: Job, now: float) -> None:
+    """Queue a job; a review replaces the PR's queued review (kinds merged), commands append."""
+    body = job.to_json()
+    if job.is_review:
+        queued = connection.execute(
+            "SELECT id, body FROM jobs WHERE pr_key = ? AND review = 1 AND state = 'queued'",
+            (job.pr_key,),
+        ).fetchone()
+        if queued is not None:
+            older = Job.from_json(json.loads(queued[1]))
+            body["kind"] = older.kind.merge(job.kind).value
+            connection.execute(
+                "UPDATE jobs SET body = ? WHERE id = ?", (json.dumps(body), queued[0])
+            )
+            return
+    connection.execute(
+        "INSERT INTO jobs (pr_key, review, body, created) VALUES (?, ?, ?, ?)",
+        (job.pr_key, int(job.is_review), json.dumps(body), now),
+    )
+
+
+def _claim(connection: sqlite3.Connection) -> tuple[int, Job] | None:
+    """The oldest queued job of a pull request that has nothing running, marked running."""
+    row = connection.execute(
+        "SELECT id, body FROM jobs AS j WHERE state = 'queued' AND NOT EXISTS "
+        "(SELECT 1 FROM jobs WHERE pr_key = j.pr_key AND state = 'running') "
+        "ORDER BY id LIMIT 1"
+    ).fetchone()
+    if row is None:
+        return None
+    connection.execute("UPDATE jobs SET state = 'running' WHERE id = ?", (row[0],))
+    return int(row[0]), Job.from_json(json.loads(row[1]))
+
+
+def _finish(connection: sqlite3.Connection, job_id: int) -> None:
+    connection.execute("DELETE FROM jobs WHERE id = ?", (job_id,))
+
+
+class SqliteQueue:
+    """The durable queue: per PR one job at a time, the newest review only, commands in order."""
+
+    def __init__(self, database: Database, run: Callable[[Job], Any], workers: int = 4) -> None:
+        self._db = database
+        self._run = run
+        self._workers = workers
+        self._wake = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
+        self._depth = 0
+        self._busy = 0
+
+    async def accept(self, delivery_id: str, jobs: Sequence[Job]) -> bool:
+        now = time.time()
+        accepted = await self._db.run(lambda c: _accept(c, delivery_id, jobs, now))
+        if accepted and jobs:
+            self._wake.set()
+        return accepted
+
+    def start(self) -> None:
+        self._wake.set()
+        self._tasks = [
+            asyncio.create_task(self._worker(), name=f"job-worker-{i}")
+            for i in range(self._workers)
+        ]
+
+    def depth(self) -> int:
+        return self._depth
+
+    async def _count(self) -> int:
+        return await self._db.run(
+            lambda c: int(c.execute("SELECT COUNT(*) FROM jobs").fetchone()[0])
+        )
+
+    async def _worker(self) -> None:
+        while True:
+            claimed = await self._db.run(_claim)
+            if claimed is None:
+                self._depth = await self._count()
+                self._wake.clear()
+                await self._wake.wait()
+                continue
+            job_id, job = claimed
+            self._busy += 1
+            try:
+                await self._run(job)
+            finally:
+                self._busy -= 1
+                await self._db.run(partial(_finish, job_id=job_id))
+                # The PR may have more waiting; other workers may be asleep.
+                self._wake.set()
+
+    async def join(self) -> None:
+        """Wait until the queue is empty and nothing runs (tests, graceful shutdown)."""
+        while await self._count() or self._busy:
+            await asyncio.sleep(0.02)
+
+    async def healthy(self) -> bool:
+        try:
+            await self._count()
+        except sqlite3.Error:
+            return False
+        return True
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks = []
+
+
+class SqliteStore:
+    """Check runs and the audit log on disk; analyses (recomputable) cached in memory."""
+
+    def __init__(self, database: Database, max_analyses: int = 1000) -> None:
+        self._db = database
+        self._max = max_analyses
+        self._analyses: OrderedDict[str, Analysis] = OrderedDict()
+
+    async def check_run(self, repo: str, head_sha: str) -> int | None:
+        row = await self._db.run(
+            lambda c: c.execute(
+                "SELECT id FROM check_runs WHERE repo = ? AND head_sha = ?", (repo, head_sha)
+            ).fetchone()
+        )
+        return None if row is None else int(row[0])
+
+    async def remember_check_run(self, repo: str, head_sha: str, check_id: int) -> None:
+        await self._db.run(
+            lambda c: c.execute(
+                "INSERT OR REPLACE INTO check_runs (repo, head_sha, id) VALUES (?, ?, ?)",
+                (repo, head_sha, check_id),
+            )
+        )
+
+    async def analysis(self, key: str) -> Analysis | None:
+        return self._analyses.get(key)
+
+    async def remember_analysis(self, key: str, analysis: Analysis) -> None:
+        self._analyses[key] = analysis
+        self._analyses.move_to_end(key)
+        while len(self._analyses) > self._max:
+            self._analyses.popitem(last=False)
+
+    async def audit(self, entry: dict[str, str]) -> None:
+        now = time.time()
+        await self._db.run(
+            lambda c: c.execute(
+                "INSERT INTO audit (at, entry) VALUES (?, ?)", (now, json.dumps(entry))
+            )
+        )
+
+    async def audit_log(self) -> list[dict[str, str]]:
+        rows = await self._db.run(
+            lambda c: c.execute("SELECT at, entry FROM audit ORDER BY rowid").fetchall()
+        )
+        return [{"at": str(at), **json.loads(entry)} for at, entry in rows]
+
+    async def healthy(self) -> bool:
+        try:
+            await self._db.run(lambda c: c.execute("SELECT 1").fetchone())
+        except sqlite3.Error:
+            return False
+        return True
