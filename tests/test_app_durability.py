@@ -3,12 +3,13 @@ job a dead process left running runs again after a restart, once."""
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from pathlib import Path
 
 from pytest_aiohttp import AiohttpClient
 
-from bot.app.web import create_app
+from bot.app.web import QUEUE, create_app
 from tests.appkit import REPO, Bot, app_settings, open_pull
 from tests.conftest import CLAUDE, Repo
 from tests.fakegithub import webhooks
@@ -50,3 +51,61 @@ async def test_job_left_running_by_a_dead_process_runs_after_restart_once(
     assert run.status == "completed"
     assert len(second.bot_comments(number)) == 1
     assert fake_github.count("POST", f"/repos/{REPO}/check-runs") == 1
+
+
+async def _until_in_progress(github: FakeGitHub, head: str) -> None:
+    for _ in range(500):
+        if any(run.status == "in_progress" for run in github.check_runs(REPO, head_sha=head)):
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("the job never started")
+
+
+async def test_shutdown_finishes_the_job_in_flight_and_readiness_goes_503_first(
+    fake_github: FakeGitHub,
+    github_repo: RepoState,
+    aiohttp_client: AiohttpClient,
+    repo: Repo,
+    tmp_path: Path,
+) -> None:
+    settings = app_settings(fake_github, tmp_path / "bot.sqlite3")
+    bot = Bot(await aiohttp_client(create_app(settings, 0, shutdown_deadline=30)), fake_github)
+    number, head = open_pull(fake_github, repo, {"app/x.py": "X = 1\n"}, trailers=(CLAUDE,))
+    fake_github.slow("GET", rf"/repos/{REPO}/pulls/\d+$", 0.5)
+
+    await bot.send(webhooks.pull_request(fake_github, REPO, number, "opened"))
+    await _until_in_progress(fake_github, head)
+    bot.client.app[QUEUE].draining()
+    ready = await bot.client.get("/readyz")
+    await bot.client.close()
+
+    assert ready.status == 503
+    (run,) = fake_github.check_runs(REPO, head_sha=head)
+    assert run.status == "completed"
+
+
+async def test_a_job_past_the_shutdown_deadline_is_handed_back_and_runs_after_restart(
+    fake_github: FakeGitHub,
+    github_repo: RepoState,
+    aiohttp_client: AiohttpClient,
+    repo: Repo,
+    tmp_path: Path,
+) -> None:
+    settings = app_settings(fake_github, tmp_path / "bot.sqlite3")
+    first = Bot(await aiohttp_client(create_app(settings, 0, shutdown_deadline=0.1)), fake_github)
+    number, head = open_pull(fake_github, repo, {"app/x.py": "X = 1\n"}, trailers=(CLAUDE,))
+    fake_github.slow("GET", rf"/repos/{REPO}/pulls/\d+$", 3.0)
+
+    await first.send(webhooks.pull_request(fake_github, REPO, number, "opened"))
+    await _until_in_progress(fake_github, head)
+    await first.client.close()
+    fake_github.faults.clear()
+    handed_back = fake_github.check_runs(REPO, head_sha=head)[0].status
+
+    second = Bot(await aiohttp_client(create_app(settings, 0)), fake_github)
+    await second.settle()
+
+    assert handed_back == "in_progress"
+    (run,) = fake_github.check_runs(REPO, head_sha=head)
+    assert run.status == "completed"
+    assert len(second.bot_comments(number)) == 1

@@ -161,6 +161,7 @@ class SqliteQueue:
         self._tasks: list[asyncio.Task[None]] = []
         self._depth = 0
         self._busy = 0
+        self._stopping = False
 
     async def accept(self, delivery_id: str, jobs: Sequence[Job]) -> bool:
         now = time.time()
@@ -185,20 +186,27 @@ class SqliteQueue:
         )
 
     async def _worker(self) -> None:
-        while True:
+        while not self._stopping:
             claimed = await self._db.run(_claim)
             if claimed is None:
                 self._depth = await self._count()
                 self._wake.clear()
+                if self.is_draining:  # draining() may have run while we counted
+                    return
                 await self._wake.wait()
                 continue
             job_id, job = claimed
             self._busy += 1
             try:
                 await self._run(job)
+            except asyncio.CancelledError:
+                # Shutdown's deadline passed mid-job: hand it back for the next start.
+                await asyncio.shield(self._db.run(partial(_requeue, job_id=job_id)))
+                raise
+            else:
+                await self._db.run(partial(_finish, job_id=job_id))
             finally:
                 self._busy -= 1
-                await self._db.run(partial(_finish, job_id=job_id))
                 # The PR may have more waiting; other workers may be asleep.
                 self._wake.set()
 
@@ -208,17 +216,35 @@ class SqliteQueue:
             await asyncio.sleep(0.02)
 
     async def healthy(self) -> bool:
+        if self._stopping:
+            return False  # readiness goes 503 first, so no new deliveries are sent here
         try:
             await self._count()
         except sqlite3.Error:
             return False
         return True
 
-    async def stop(self) -> None:
-        for task in self._tasks:
+    @property
+    def is_draining(self) -> bool:
+        return self._stopping
+
+    def draining(self) -> None:
+        """Take no new jobs; readiness answers 503 from now on."""
+        self._stopping = True
+        self._wake.set()
+
+    async def stop(self, deadline: float = 25.0) -> None:
+        """Finish the jobs in flight within `deadline` seconds, then hand the rest back."""
+        self.draining()
+        _, pending = await asyncio.wait(self._tasks, timeout=deadline) if self._tasks else ((), ())
+        for task in pending:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks = []
+
+
+def _requeue(connection: sqlite3.Connection, job_id: int) -> None:
+    connection.execute("UPDATE jobs SET state = 'queued' WHERE id = ?", (job_id,))
 
 
 class SqliteStore:

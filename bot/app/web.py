@@ -133,7 +133,10 @@ async def metrics_endpoint(request: web.Request) -> web.Response:
 
 
 def create_app(
-    settings: Settings, analysis_workers: int = 2, queue_workers: int = 4
+    settings: Settings,
+    analysis_workers: int = 2,
+    queue_workers: int = 4,
+    shutdown_deadline: float = 25.0,
 ) -> web.Application:
     """The App's aiohttp application; background parts start and stop with it."""
     app = web.Application(client_max_size=MAX_BODY_BYTES)
@@ -166,11 +169,17 @@ def create_app(
             app[QUEUE] = queue
             queue.start()
             yield
-            await queue.stop()
+            await queue.stop(shutdown_deadline)
         if executor is not None:
             executor.shutdown(wait=True, cancel_futures=True)
         database.close()
 
+    async def drain(app: web.Application) -> None:
+        # Runs first on SIGTERM: readiness turns 503 before the server stops listening.
+        if QUEUE in app:
+            app[QUEUE].draining()
+
+    app.on_shutdown.append(drain)
     app.cleanup_ctx.append(lifecycle)
     app.router.add_post("/webhook", webhook)
     app.router.add_get("/healthz", healthz)
