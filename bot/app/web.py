@@ -31,6 +31,7 @@ from bot.app.store import Store
 from bot.github.payloads import PayloadError
 from bot.handlers import router
 from bot.handlers.context import HandlerContext
+from bot.logs import log_context
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -158,12 +159,19 @@ def create_app(
             commands = CommandRunner(service, app[STORE])
 
             async def run(job: Job) -> None:
-                if job.kind is JobKind.COMMAND:
-                    await commands.run(job)
-                elif job.kind is JobKind.TICKS:
-                    await commands.run_ticks(job)
-                else:
-                    await service.run_job(job)
+                with log_context(
+                    delivery=job.delivery_id,
+                    installation=job.installation_id,
+                    repo=f"{job.owner}/{job.repo}",
+                    pr=job.number,
+                    head_sha=job.head_sha,
+                ):
+                    if job.kind is JobKind.COMMAND:
+                        await commands.run(job)
+                    elif job.kind is JobKind.TICKS:
+                        await commands.run_ticks(job)
+                    else:
+                        await service.run_job(job)
 
             queue = SqliteQueue(database, run, workers=queue_workers)
             app[QUEUE] = queue
