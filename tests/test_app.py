@@ -253,6 +253,10 @@ async def test_health_readiness_and_metrics(bot: Bot, repo: Repo) -> None:
     assert (await bot.client.get("/readyz")).status == 200
     metrics = await (await bot.client.get("/metrics")).text()
     assert 'ai_review_webhooks_total{event="pull_request",outcome="queued"} 1.0' in metrics
+    assert 'ai_review_github_requests_total{status="200"}' in metrics
+    assert 'ai_review_job_seconds_count{kind="analyze"} 1.0' in metrics
+    assert 'ai_review_github_rate_limit_remaining{resource="core"}' in metrics
+    assert "ai_review_queue_oldest_job_seconds 0.0" in metrics
 
 
 async def test_github_5xx_is_retried(bot: Bot, repo: Repo) -> None:

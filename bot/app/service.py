@@ -36,7 +36,7 @@ from bot.engine.result import Analysis, Evidence
 from bot.engine.ruleset import Ruleset
 from bot.engine.snapshot import Snapshot
 from bot.github.auth import AppAuth
-from bot.github.client import GitHubClient
+from bot.github.client import GitHubClient, Observer
 from bot.github.gather import (
     PullRequestContext,
     RepoRef,
@@ -101,7 +101,9 @@ class ReviewService:
         session: aiohttp.ClientSession,
         store: Store,
         analyzer: Analyzer,
+        observe: Observer | None = None,
     ) -> None:
+        self._observe = observe
         self._settings = settings
         self._session = session
         self._store = store
@@ -116,6 +118,7 @@ class ReviewService:
             oauth_token=token,
             base_url=self._settings.api_url,
             graphql_url=self._settings.graphql_url,
+            observe=self._observe,
         )
 
     async def _fetch_token(self, installation_id: str, jwt: str) -> dict[str, str]:

@@ -180,6 +180,13 @@ class SqliteQueue:
     def depth(self) -> int:
         return self._depth
 
+    async def oldest_age(self) -> float:
+        """Seconds the oldest waiting job has waited (0 when none waits)."""
+        created = await self._db.run(
+            lambda c: c.execute("SELECT MIN(created) FROM jobs WHERE state = 'queued'").fetchone()
+        )
+        return 0.0 if created[0] is None else max(0.0, time.time() - float(created[0]))
+
     async def _count(self) -> int:
         return await self._db.run(
             lambda c: int(c.execute("SELECT COUNT(*) FROM jobs").fetchone()[0])

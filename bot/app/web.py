@@ -7,7 +7,7 @@ GitHub waits: a handled event is queued and answered 202 at once.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from multiprocessing import get_context
@@ -20,6 +20,7 @@ from prometheus_client import (
     CollectorRegistry,
     Counter,
     Gauge,
+    Histogram,
     generate_latest,
 )
 
@@ -44,6 +45,17 @@ class Metrics:
     registry: CollectorRegistry
     webhooks: Counter
     queue_depth: Gauge
+    queue_oldest: Gauge
+    job_seconds: Histogram
+    github_requests: Counter
+    rate_limit_remaining: Gauge
+
+    def observe_github(self, status: int, headers: Mapping[str, str]) -> None:
+        self.github_requests.labels(str(status) if status else "no_answer").inc()
+        remaining = headers.get("x-ratelimit-remaining", "")
+        if remaining.isdigit():
+            resource = headers.get("x-ratelimit-resource", "core")[:32]
+            self.rate_limit_remaining.labels(resource).set(int(remaining))
 
     @classmethod
     def create(cls) -> Metrics:
@@ -56,8 +68,30 @@ class Metrics:
                 ["event", "outcome"],
                 registry=registry,
             ),
-            queue_depth=Gauge(
-                "ai_review_queue_depth", "Pull requests waiting for a review job", registry=registry
+            queue_depth=Gauge("ai_review_queue_depth", "Jobs queued or running", registry=registry),
+            queue_oldest=Gauge(
+                "ai_review_queue_oldest_job_seconds",
+                "How long the oldest waiting job has waited",
+                registry=registry,
+            ),
+            job_seconds=Histogram(
+                "ai_review_job_seconds",
+                "Time to run one job, by kind",
+                ["kind"],
+                buckets=(0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300),
+                registry=registry,
+            ),
+            github_requests=Counter(
+                "ai_review_github_requests",
+                "Requests to GitHub by answer status (no_answer: timeout or connection error)",
+                ["status"],
+                registry=registry,
+            ),
+            rate_limit_remaining=Gauge(
+                "ai_review_github_rate_limit_remaining",
+                "Requests left in GitHub's rate-limit window, by resource",
+                ["resource"],
+                registry=registry,
             ),
         )
 
@@ -126,8 +160,10 @@ async def readyz(request: web.Request) -> web.Response:
 
 
 async def metrics_endpoint(request: web.Request) -> web.Response:
-    registry = request.app[METRICS].registry
-    request.app[METRICS].queue_depth.set(request.app[QUEUE].depth())
+    metrics = request.app[METRICS]
+    registry = metrics.registry
+    metrics.queue_depth.set(request.app[QUEUE].depth())
+    metrics.queue_oldest.set(await request.app[QUEUE].oldest_age())
     return web.Response(
         body=generate_latest(registry), headers={"Content-Type": CONTENT_TYPE_LATEST}
     )
@@ -153,18 +189,27 @@ def create_app(
             else None
         )
         async with aiohttp.ClientSession() as session:
-            service = ReviewService(settings, session, app[STORE], process_analyzer(executor))
+            service = ReviewService(
+                settings,
+                session,
+                app[STORE],
+                process_analyzer(executor),
+                observe=app[METRICS].observe_github,
+            )
             app[SERVICE] = service
 
             commands = CommandRunner(service, app[STORE])
 
             async def run(job: Job) -> None:
-                with log_context(
-                    delivery=job.delivery_id,
-                    installation=job.installation_id,
-                    repo=f"{job.owner}/{job.repo}",
-                    pr=job.number,
-                    head_sha=job.head_sha,
+                with (
+                    log_context(
+                        delivery=job.delivery_id,
+                        installation=job.installation_id,
+                        repo=f"{job.owner}/{job.repo}",
+                        pr=job.number,
+                        head_sha=job.head_sha,
+                    ),
+                    app[METRICS].job_seconds.labels(job.kind.value).time(),
                 ):
                     if job.kind is JobKind.COMMAND:
                         await commands.run(job)

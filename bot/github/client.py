@@ -10,7 +10,7 @@ from __future__ import annotations
 import random
 import time
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import aiohttp
@@ -31,6 +31,10 @@ MAX_ATTEMPTS = 5
 BASE_DELAY = 0.5
 MAX_DELAY = 30.0
 REQUEST_TIMEOUT = aiohttp.ClientTimeout(total=30, connect=10)
+
+
+# Called with each answer's status and headers (metrics: requests by status, rate limit left).
+Observer = Callable[[int, Mapping[str, str]], None]
 
 
 class GitHubUnavailable(Exception):
@@ -76,9 +80,11 @@ class GitHubClient(GitHubAPI):
         base_url: str,
         graphql_url: str,
         max_wait: float = 120.0,
+        observe: Observer | None = None,
     ) -> None:
         super().__init__(session, USER_AGENT, oauth_token=oauth_token, base_url=base_url)
         self.graphql_url = graphql_url
+        self._observe = observe
         self.statuses: Counter[int] = Counter()
         self._max_wait = max_wait
         self._waited = 0.0
@@ -106,6 +112,8 @@ class GitHubClient(GitHubAPI):
                 await self._pause(backoff(attempt))
                 continue
             self.statuses[answer[0]] += 1
+            if self._observe is not None:
+                self._observe(answer[0], answer[1])
             return answer
         raise AssertionError("unreachable")  # pragma: no cover
 
