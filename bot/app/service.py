@@ -104,6 +104,7 @@ class ReviewService:
         observe: Observer | None = None,
     ) -> None:
         self._observe = observe
+        self._write_locks: dict[str, asyncio.Lock] = {}
         self._settings = settings
         self._session = session
         self._store = store
@@ -112,13 +113,14 @@ class ReviewService:
         self._memberships: dict[tuple[str, str], tuple[bool, float]] = {}
         self._bot_login: str | None = None
 
-    def _client(self, token: str | None) -> GitHubClient:
+    def _client(self, token: str | None, installation_id: str = "") -> GitHubClient:
         return GitHubClient(
             self._session,
             oauth_token=token,
             base_url=self._settings.api_url,
             graphql_url=self._settings.graphql_url,
             observe=self._observe,
+            write_lock=self._write_locks.setdefault(installation_id, asyncio.Lock()),
         )
 
     async def _fetch_token(self, installation_id: str, jwt: str) -> dict[str, str]:
@@ -135,7 +137,8 @@ class ReviewService:
         return self._bot_login
 
     async def client_for(self, installation_id: str) -> GitHubClient:
-        return self._client(await self._auth.installation_token(installation_id))
+        token = await self._auth.installation_token(installation_id)
+        return self._client(token, installation_id)
 
     async def run_job(self, job: Job) -> None:
         """The queue's runner: the outcome is in the logs and on GitHub."""

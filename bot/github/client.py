@@ -7,6 +7,7 @@ sends them. Requests are counted by status for the metrics and the closing figur
 
 from __future__ import annotations
 
+import asyncio
 import random
 import time
 from collections import Counter
@@ -81,10 +82,13 @@ class GitHubClient(GitHubAPI):
         graphql_url: str,
         max_wait: float = 120.0,
         observe: Observer | None = None,
+        write_lock: asyncio.Lock | None = None,
     ) -> None:
         super().__init__(session, USER_AGENT, oauth_token=oauth_token, base_url=base_url)
         self.graphql_url = graphql_url
         self._observe = observe
+        # GitHub asks integrations to make mutating requests one at a time (secondary limits).
+        self._write_lock = write_lock
         self.statuses: Counter[int] = Counter()
         self._max_wait = max_wait
         self._waited = 0.0
@@ -98,6 +102,15 @@ class GitHubClient(GitHubAPI):
 
     async def _request(
         self, method: str, url: str, headers: Mapping[str, str], body: bytes = b""
+    ) -> tuple[int, Mapping[str, str], bytes]:
+        mutating = method != "GET" and url != self.graphql_url
+        if mutating and self._write_lock is not None:
+            async with self._write_lock:
+                return await self._send(method, url, headers, body)
+        return await self._send(method, url, headers, body)
+
+    async def _send(
+        self, method: str, url: str, headers: Mapping[str, str], body: bytes
     ) -> tuple[int, Mapping[str, str], bytes]:
         for attempt in range(1, MAX_ATTEMPTS + 1):
             try:
