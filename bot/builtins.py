@@ -9,6 +9,7 @@ from importlib.resources.abc import Traversable
 
 from bot.config.load import load_model
 from bot.config.model import ChecklistDef, CriticalPath, Model, PatternRule, Signatures
+from bot.engine.patterns.rules import PatternsFile
 from bot.engine.ruleset import Language, LanguageTable
 
 
@@ -28,10 +29,6 @@ class _LanguagesFile(Model):
 class _DefaultsFile(Model):
     critical_paths: list[CriticalPath]
     skip: list[str]
-
-
-class _PatternsFile(Model):
-    rules: list[PatternRule]
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +52,7 @@ def load_builtins() -> Builtins:
     signatures = load_model(_read(data / "signatures.yml"), "signatures.yml", Signatures)
     languages = load_model(_read(data / "languages.yml"), "languages.yml", _LanguagesFile)
     defaults = load_model(_read(data / "defaults.yml"), "defaults.yml", _DefaultsFile)
-    patterns = load_model(_read(data / "patterns.yml"), "patterns.yml", _PatternsFile)
+    patterns = load_model(_read(data / "patterns.yml"), "patterns.yml", PatternsFile)
     checklist_dir = resources.files("bot") / "checklists"
     checklists = tuple(
         load_model(_read(entry), f"checklists/{entry.name}", ChecklistDef)

@@ -20,7 +20,8 @@ from bot.app.jobs import Job, JobKind
 from bot.app.service import Outcome, ReviewService
 from bot.app.store import Store
 from bot.builtins import load_builtins
-from bot.config.load import ConfigError
+from bot.config import CONFIG_PATH
+from bot.config.load import ConfigError, parse_yaml
 from bot.config.model import RepoConfig
 from bot.engine.detect import Detector
 from bot.engine.policy import Override
@@ -351,10 +352,11 @@ def describe_config(service: ReviewService, context: PullRequestContext) -> str:
 
 
 def _sets(text: str | None, key: str) -> bool:
+    """Whether a config file sets a top-level key (read with the config's own safe parser)."""
     if not text:
         return False
     try:
-        loaded = yaml.safe_load(text)
-    except yaml.YAMLError:
+        loaded = parse_yaml(text, CONFIG_PATH)
+    except ConfigError:
         return False
     return isinstance(loaded, dict) and key in loaded

@@ -45,14 +45,14 @@ class PatternRulesError(ValueError):
     """A patterns document that does not validate; the message lists every problem."""
 
 
-class _PatternsDocument(Model):
+class PatternsFile(Model):
     rules: list[PatternRule]
 
 
 def load_rules(document: object) -> tuple[PatternRule, ...]:
     """Validate the parsed YAML of a patterns file (`rules:` list of rule mappings)."""
     try:
-        parsed = _PatternsDocument.model_validate(document)
+        parsed = PatternsFile.model_validate(document)
     except ValidationError as exc:
         problems = "; ".join(
             f"{'.'.join(str(step) for step in error['loc']) or 'document'}: {error['msg']}"
