@@ -34,6 +34,7 @@ from tests.fakegithub.fixtures import (  # noqa: F401  (registers the fixtures)
 )
 from tests.fakegithub.models import CheckRun, RepoState
 from tests.fakegithub.state import FakeGitHub
+from tests.preview_demo import STRICT
 
 Cli = Callable[..., CliResult]
 STRICTER = SENIORS + "  required: {low: 0, medium: 1, high: 2, critical: 2}\n"
@@ -590,3 +591,10 @@ async def test_argument_that_is_not_a_pull_request(cli: Cli) -> None:
         "ai-review-bot: error: 'acme/widgets' is not a pull request: give its URL "
         "(https://github.com/OWNER/REPO/pull/N) or OWNER/REPO#N"
     )
+
+
+def test_readme_shows_the_config_the_demo_runs() -> None:
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    tuning = readme[readme.index("## Tuning the checklists") :]
+
+    assert f"```yaml\n{STRICT}```" in tuning
