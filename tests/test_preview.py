@@ -381,6 +381,21 @@ async def test_diff_config_markdown_is_a_table_with_changed_rows_in_bold(
     assert "| risk level | high | high |" in markdown
 
 
+@pytest.mark.usefixtures("env")
+async def test_diff_config_with_an_invalid_config_shows_its_failure_and_exits_1(
+    fake_github: FakeGitHub, repo: Repo, cli: Cli, tmp_path: Path
+) -> None:
+    number, _ = ai_pull(fake_github, repo)
+    other = write_file(tmp_path, "other.yml", "approvals:\n  seniors: ['not valid!']\n")
+
+    result = await run_preview(cli, f"{REPO}#{number}", "--diff-config", other, "--format", "json")
+
+    assert result.code == 1
+    after = result.json()["after"]
+    assert (after["conclusion"], after["risk"]) == ("failure", None)
+    assert result.json()["before"]["conclusion"] == "action_required"
+
+
 # -- errors a person understands --------------------------------------------------------------
 
 

@@ -35,8 +35,8 @@ from bot.github.gather import (
 T = TypeVar("T")
 USER_AGENT = "ai-review-bot"
 PER_PAGE = 100
-# An interactive command: a flaky network or a 5xx is retried twice, quickly; a rate limit is
-# never waited out (the caller says when it resets instead).
+# An interactive command: a flaky network or a 5xx is retried twice, quickly (backoff with
+# jitter); a rate limit is never waited out (the caller says when it resets instead).
 TIMEOUT_SECONDS = 15
 RETRIES = 2
 BACKOFF_SECONDS = 0.25
@@ -59,6 +59,7 @@ def connect(api_url: str, token: str) -> Github:
     retry = Retry(
         total=RETRIES,
         backoff_factor=BACKOFF_SECONDS,
+        backoff_jitter=BACKOFF_SECONDS,
         status_forcelist=(500, 502, 503, 504),
         # POST is GraphQL here, a read: preview never writes.
         allowed_methods=frozenset({"GET", "POST"}),
