@@ -294,8 +294,10 @@ def _header(headers: Mapping[str, Any] | None, name: str) -> str | None:
 
 
 def _message(exc: GithubException) -> str:
+    """GitHub's message: its first line, printable characters only (it goes to a terminal)."""
     data = exc.data if isinstance(exc.data, dict) else {}
-    return str(data.get("message") or exc.message or "").split("\n", 1)[0]
+    first = str(data.get("message") or exc.message or "").split("\n", 1)[0]
+    return "".join(ch for ch in first if ch.isprintable())[:200]
 
 
 def _rate_limited(exc: GithubException) -> str:
