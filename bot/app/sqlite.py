@@ -15,14 +15,13 @@ import json
 import sqlite3
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
 from bot.app.jobs import Job
-from bot.app.store import DELIVERY_TTL_SECONDS
+from bot.app.store import DELIVERY_TTL_SECONDS, AnalysisCache
 from bot.engine.result import Analysis
 
 T = TypeVar("T")
@@ -159,7 +158,6 @@ class SqliteQueue:
         self._workers = workers
         self._wake = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
-        self._depth = 0
         self._busy = 0
         self._stopping = False
 
@@ -177,8 +175,8 @@ class SqliteQueue:
             for i in range(self._workers)
         ]
 
-    def depth(self) -> int:
-        return self._depth
+    async def depth(self) -> int:
+        return await self._count()
 
     async def oldest_age(self) -> float:
         """Seconds the oldest waiting job has waited (0 when none waits)."""
@@ -194,11 +192,11 @@ class SqliteQueue:
 
     async def _worker(self) -> None:
         while not self._stopping:
+            # Cleared before looking: a job queued while we look wakes us again.
+            self._wake.clear()
             claimed = await self._db.run(_claim)
             if claimed is None:
-                self._depth = await self._count()
-                self._wake.clear()
-                if self.is_draining:  # draining() may have run while we counted
+                if self.is_draining:  # draining() may have run while we looked
                     return
                 await self._wake.wait()
                 continue
@@ -259,8 +257,7 @@ class SqliteStore:
 
     def __init__(self, database: Database, max_analyses: int = 1000) -> None:
         self._db = database
-        self._max = max_analyses
-        self._analyses: OrderedDict[str, Analysis] = OrderedDict()
+        self._analyses = AnalysisCache(max_analyses)
 
     async def check_run(self, repo: str, head_sha: str) -> int | None:
         row = await self._db.run(
@@ -282,10 +279,7 @@ class SqliteStore:
         return self._analyses.get(key)
 
     async def remember_analysis(self, key: str, analysis: Analysis) -> None:
-        self._analyses[key] = analysis
-        self._analyses.move_to_end(key)
-        while len(self._analyses) > self._max:
-            self._analyses.popitem(last=False)
+        self._analyses.put(key, analysis)
 
     async def audit(self, entry: dict[str, str]) -> None:
         now = time.time()
