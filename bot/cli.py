@@ -66,7 +66,29 @@ def _parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="run the GitHub App webhook server")
     serve.add_argument("--host", default="0.0.0.0", help="address to listen on (default: all)")  # noqa: S104
     serve.add_argument("--port", type=int, help="port (default: $PORT, else 3000)")
+
+    worker = commands.add_parser(
+        "worker", help="run queued jobs from Redis (REDIS_URL); run as many as you need"
+    )
+    worker.add_argument(
+        "--concurrency", type=_positive, default=4, help="pull requests at once (default: 4)"
+    )
+    worker.add_argument(
+        "--port", type=int, help="serve /healthz, /readyz and /metrics on this port"
+    )
+    worker.add_argument(
+        "--lock-seconds",
+        type=_positive,
+        default=30,
+        help="how long a pull request whose worker died waits for another (default: 30)",
+    )
     return parser
+
+
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number above 0, got {text!r}")
+    return int(text)
 
 
 def _read_file(path: str) -> bytes:
@@ -158,6 +180,25 @@ def _serve(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _worker(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from bot import logs
+    from bot.app.worker import WorkerOptions, run_worker
+    from bot.settings import SettingsError, load_settings
+
+    try:
+        settings = load_settings(worker=True)
+    except SettingsError as exc:
+        raise UsageError(str(exc)) from None
+    logs.configure()
+    options = WorkerOptions(
+        concurrency=args.concurrency, lock_seconds=float(args.lock_seconds), port=args.port
+    )
+    asyncio.run(run_worker(settings, options))
+    return EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
@@ -167,6 +208,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _check_config(args.file)
         if args.command == "serve":
             return _serve(args)
+        if args.command == "worker":
+            return _worker(args)
         return _schema()
     except UsageError as exc:
         print(f"ai-review-bot: error: {exc}", file=sys.stderr)
