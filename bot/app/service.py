@@ -15,38 +15,29 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from concurrent.futures import Executor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import aiohttp
 from gidgethub import BadRequest
 
+from bot.app import compose
 from bot.app.jobs import Job, JobKind
 from bot.app.store import Store
-from bot.builtins import load_builtins
-from bot.config import CONFIG_PATH
-from bot.config.load import ConfigError, load_model
-from bot.config.model import ChecklistDef, RepoConfig
-from bot.config.resolve import build_ruleset, effective_config
-from bot.engine import globs
-from bot.engine.detect import Detector
+from bot.config.load import ConfigError
+from bot.config.model import RepoConfig
 from bot.engine.files import needs_text
 from bot.engine.pipeline import analyze
-from bot.engine.policy import Conclusion, Decision, OwnerRule, PullRequestFacts, ReviewState, decide
+from bot.engine.policy import Conclusion
 from bot.engine.result import Analysis, Evidence
 from bot.engine.ruleset import Ruleset
 from bot.engine.snapshot import Snapshot
 from bot.github.auth import AppAuth
 from bot.github.client import GitHubClient, Observer
-from bot.github.gather import (
-    PullRequestContext,
-    RepoRef,
-    fetch_changes,
-    fetch_pull_request,
-)
+from bot.github.fetch import fetch_changes, fetch_pull_request, files_changed_since
+from bot.github.gather import PullRequestContext, RepoRef
 from bot.github.writer import finish_check, start_check, upsert_comment
-from bot.render.checkrun import CheckOutput, check_output, error_output
-from bot.render.escape import md_text
-from bot.render.markdown import MARKER, render_comment
+from bot.render.checkrun import CheckOutput, error_output
+from bot.render.markdown import MARKER
 from bot.render.state import CommentState, read_state
 from bot.settings import Settings
 
@@ -186,8 +177,7 @@ class ReviewService:
 
     def rules(self, context: PullRequestContext) -> tuple[RepoConfig, Ruleset]:
         """The validated config and ruleset of the base branch; raises ConfigError."""
-        config, repo_checklists = self._config(context)
-        return config, build_ruleset(config, load_builtins(), repo_checklists)
+        return compose.rules(context)
 
     async def _review(
         self,
@@ -203,15 +193,11 @@ class ReviewService:
         try:
             config, ruleset = self.rules(context)
         except ConfigError as exc:
-            output = error_output(
-                f"Invalid {CONFIG_PATH}: {len(exc.issues)} error(s)",
-                "The review config on the base branch is rejected whole; fix it there.\n\n"
-                + "```\n"
-                + exc.render()
-                + "\n```",
+            invalid = compose.invalid_config(exc)
+            await self._write_check(
+                client, repo, head_sha, invalid.check_name, invalid.conclusion, invalid.output
             )
-            await self._write_check(client, repo, head_sha, "ai-review", Conclusion.FAILURE, output)
-            return Outcome(Conclusion.FAILURE, output.title, head_sha, client.request_count)
+            return Outcome(invalid.conclusion, invalid.title, head_sha, client.request_count)
 
         if state is None:
             state = read_state(context.bot_comment.body if context.bot_comment else None)
@@ -233,48 +219,22 @@ class ReviewService:
         head_sha = context.snapshot.head_sha
         analysis = await self.analysis(client, job, context, ruleset, state, config.check.name)
         state = _end_stale_override(state, context, analysis)
-        state = await self._untick_after_push(client, context, ruleset, state)
-        facts = await self._facts(client, context, ruleset, analysis, state)
-        decision = decide(analysis, config.approvals, facts)
-        output = check_output(analysis, decision)
-        await self._write_check(
-            client, repo, head_sha, config.check.name, decision.conclusion, output
+        changed_since = await files_changed_since(
+            client, context.repo, compose.stale_tick_heads(state, head_sha), head_sha
         )
-        if analysis.ai.assisted or context.bot_comment is not None or state != CommentState():
-            tool_name = Detector(ruleset.signatures, ()).tool_name
-            body = render_comment(
-                analysis,
-                tool_name,
-                ticked=state.ticks,
-                approvals_note=_approvals_note(decision),
-                state_marker=state.to_marker(),
-            )
-            await upsert_comment(client, repo, context.number, body, context.bot_comment)
-        return Outcome(decision.conclusion, decision.title, head_sha, client.request_count)
-
-    async def _untick_after_push(
-        self,
-        client: GitHubClient,
-        context: PullRequestContext,
-        ruleset: Ruleset,
-        state: CommentState,
-    ) -> CommentState:
-        """Untick items a push touched: a file their paths select, or any file for items that
-        apply to the whole change. One compare per older head an item was ticked at."""
-        head = context.snapshot.head_sha
-        stale = {item: sha for item, sha in state.ticked_at.items() if sha != head}
-        unticked: list[str] = []
-        for since in sorted(set(stale.values())):
-            changed = await _files_changed(client, context.repo, since, head)
-            for item, sha in stale.items():
-                if sha != since:
-                    continue
-                selecting = _item_paths(ruleset, item)
-                if changed is None or any(
-                    not selecting or globs.match_any(path, selecting) for path in changed
-                ):
-                    unticked.append(item)
-        return state.untick(*unticked) if unticked else state
+        state = compose.untick_after_push(state, ruleset, head_sha, changed_since)
+        member_of = await self.memberships(
+            client,
+            compose.deciding_reviewers(context.reviews),
+            compose.approval_refs(ruleset, analysis),
+        )
+        posting = compose.compose(context, config, ruleset, analysis, state, member_of)
+        await self._write_check(
+            client, repo, head_sha, posting.check_name, posting.conclusion, posting.output
+        )
+        if posting.comment is not None:
+            await upsert_comment(client, repo, context.number, posting.comment, context.bot_comment)
+        return Outcome(posting.conclusion, posting.title, head_sha, client.request_count)
 
     async def analysis(
         self,
@@ -287,7 +247,7 @@ class ReviewService:
     ) -> Analysis:
         """The head's analysis: cached for a review event, else computed (check in progress)."""
         repo, head_sha = context.repo, context.snapshot.head_sha
-        declared = _declared_evidence(state)
+        declared = compose.declared_evidence(state)
         cache_key = _analysis_key(repo, head_sha, context, declared)
         if job.kind is not JobKind.ANALYZE:
             cached = await self._store.analysis(cache_key)
@@ -303,19 +263,6 @@ class ReviewService:
         await self._store.remember_analysis(cache_key, analysis)
         return analysis
 
-    def _config(self, context: PullRequestContext) -> tuple[RepoConfig, list[ChecklistDef]]:
-        """The gate's config: org defaults under the repo's, both from their base branches."""
-        config = effective_config(
-            context.org_config_text,
-            f"{context.repo.owner}/.github:{CONFIG_PATH}",
-            context.config_text,
-            CONFIG_PATH,
-        )
-        checklists = [
-            load_model(text, path, ChecklistDef) for path, text in context.checklist_texts
-        ]
-        return config, checklists
-
     async def _write_check(
         self,
         client: GitHubClient,
@@ -330,48 +277,6 @@ class ReviewService:
             check_id = await start_check(client, repo, head_sha, name, None)
             await self._store.remember_check_run(repo.full_name, head_sha, check_id)
         await finish_check(client, repo, check_id, conclusion, output)
-
-    async def _facts(
-        self,
-        client: GitHubClient,
-        context: PullRequestContext,
-        ruleset: Ruleset,
-        analysis: Analysis,
-        state: CommentState,
-    ) -> PullRequestFacts:
-        touched = analysis.risk.signal("critical_paths").tags
-        owner_rules = tuple(
-            OwnerRule(area.name or f"critical path #{index + 1}", tuple(area.owners))
-            for index, area in enumerate(ruleset.critical_paths)
-            if area.owners and (area.name or f"critical path #{index + 1}") in touched
-        )
-        refs = {*ruleset.approvals.seniors, *(o for rule in owner_rules for o in rule.owners)}
-        reviewers = {
-            r.login
-            for r in context.reviews
-            if r.state in (ReviewState.APPROVED, ReviewState.CHANGES_REQUESTED)
-        }
-        return PullRequestFacts(
-            author=context.snapshot.author or "",
-            head_sha=context.snapshot.head_sha,
-            base_branch=context.snapshot.base_branch,
-            commits=context.snapshot.commits,
-            reviews=context.reviews,
-            memberships=await self.memberships(client, reviewers, refs),
-            owner_rules=owner_rules,
-            override=state.override,
-            unticked_required=tuple(
-                item.id
-                for checklist in analysis.checklist
-                for item in checklist.items
-                if item.required and item.id not in state.ticks
-            ),
-            declared_human=(
-                (state.declaration.by, state.declaration.reason)
-                if state.declaration is not None and state.declaration.tool is None
-                else None
-            ),
-        )
 
     async def review(
         self,
@@ -391,15 +296,11 @@ class ReviewService:
         self, client: GitHubClient, logins: Sequence[str] | set[str], refs: set[str]
     ) -> Mapping[str, frozenset[str]]:
         """login -> the senior and owner references (`@org/team`, `login`) each satisfies."""
-        teams = sorted(ref for ref in refs if ref.startswith("@"))
-        found: dict[str, frozenset[str]] = {}
-        for login in sorted(logins):
-            member_of = {ref for ref in refs if ref.lower() == login.lower()}
-            for team in teams:
-                if await self._is_member(client, team, login):
-                    member_of.add(team)
-            found[login.lower()] = frozenset(member_of)
-        return found
+        answers = {
+            (team, login): await self._is_member(client, team, login)
+            for team, login in compose.membership_questions(logins, refs)
+        }
+        return compose.memberships(logins, refs, answers)
 
     async def _is_member(self, client: GitHubClient, team: str, login: str) -> bool:
         """Active team membership, asked once per (team, person) and cached briefly."""
@@ -452,59 +353,17 @@ class ReviewService:
         return Outcome(conclusion, output.title, job.head_sha, client.request_count)
 
 
-async def _files_changed(
-    client: GitHubClient, repo: RepoRef, since: str, head: str
-) -> list[str] | None:
-    """Files changed from `since` to `head`; None when GitHub cannot say (force-push)."""
-    try:
-        answer = await client.getitem(f"/repos/{repo.full_name}/compare/{since}...{head}")
-    except BadRequest as exc:
-        if exc.status_code == 404:
-            return None
-        raise
-    return [str(f["filename"]) for f in answer.get("files") or []]
-
-
-def _item_paths(ruleset: Ruleset, item_id: str) -> tuple[str, ...]:
-    """The path globs that alone select an item; () when it can apply to the whole change
-    (some alternative of its `when` names no paths), so any changed file counts."""
-    for checklist in ruleset.checklists:
-        for item in checklist.items:
-            if item.id != item_id:
-                continue
-            found: list[str] = []
-            for clause in (checklist.when, item.when):
-                whens = clause if isinstance(clause, list) else [clause] if clause else []
-                if any(not when.paths for when in whens):
-                    return ()
-                found.extend(glob for when in whens for glob in when.paths)
-            return tuple(found)
-    return ()
-
-
-def _declared_evidence(state: CommentState) -> tuple[Evidence, ...]:
-    declaration = state.declaration
-    if declaration is None or declaration.tool is None:
-        return ()
-    return (Evidence("declared", declaration.tool, f"declared by @{declaration.by}"),)
-
-
 def _end_stale_override(
     state: CommentState, context: PullRequestContext, analysis: Analysis
 ) -> CommentState:
-    """An override ends once commits after it include AI-tagged ones."""
-    override = state.override
-    if override is None or override.head_sha == context.snapshot.head_sha:
-        return state
-    shas = [c.sha for c in context.snapshot.commits]
-    since = shas[shas.index(override.head_sha) + 1 :] if override.head_sha in shas else shas
-    if set(since) & set(analysis.ai.ai_commits):
+    """An override ends once commits after it include AI-tagged ones (and the log says so)."""
+    ended = compose.end_stale_override(state, context, analysis)
+    if state.override is not None and ended.override is None:
         log.info(
             "override ended by AI-tagged commits",
-            extra={"repo": context.repo.full_name, "pr": context.number, "by": override.by},
+            extra={"repo": context.repo.full_name, "pr": context.number, "by": state.override.by},
         )
-        return replace(state, override=None)
-    return state
+    return ended
 
 
 def _analysis_key(
@@ -516,10 +375,3 @@ def _analysis_key(
     for part in (*parts, *map(str, declared)):
         digest.update((part or "").encode() + b"\0")
     return f"{repo.full_name}@{head_sha}:{digest.hexdigest()[:16]}"
-
-
-def _approvals_note(decision: Decision) -> str:
-    """The gate's state in the comment; escaped, so updating the comment pings nobody."""
-    lines = [f"**{md_text(decision.title)}**"]
-    lines += [f"- {md_text(reason)}" for reason in decision.reasons]
-    return "\n".join(lines)

@@ -16,7 +16,14 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from tests.fakegithub import rest_app, rest_checks, rest_issues, rest_pulls, rest_repos
+from tests.fakegithub import (
+    rest_app,
+    rest_checks,
+    rest_issues,
+    rest_preview,
+    rest_pulls,
+    rest_repos,
+)
 from tests.fakegithub.auth import JwtRejected, verify_app_jwt
 from tests.fakegithub.errors import (
     GitHubError,
@@ -40,7 +47,7 @@ from tests.fakegithub.routing import (
 )
 from tests.fakegithub.state import FakeGitHub
 
-MODULES = (rest_app, rest_checks, rest_issues, rest_pulls, rest_repos)
+MODULES = (rest_app, rest_checks, rest_issues, rest_pulls, rest_repos, rest_preview)
 POLICIES_KEY = web.AppKey("policies", dict[Handler, Policy])
 DEFAULT_POLICY = Policy()
 RATE_LIMIT_DOCS = "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api"

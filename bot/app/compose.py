@@ -1,0 +1,262 @@
+"""What the App posts for one pull request, composed from what was gathered: pure functions.
+
+The App (bot/app/service.py) and `ai-review-bot preview` (bot/preview.py) both call these, so
+a preview shows what the App would post by construction: the same config resolution, the same
+state adjustments, the same gate decision, the same check-run output and comment.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+
+from bot.builtins import load_builtins
+from bot.config import CONFIG_PATH
+from bot.config.load import ConfigError, load_model
+from bot.config.model import ChecklistDef, RepoConfig
+from bot.config.resolve import build_ruleset, effective_config
+from bot.engine import globs
+from bot.engine.detect import Detector
+from bot.engine.policy import (
+    Conclusion,
+    Decision,
+    OwnerRule,
+    PullRequestFacts,
+    Review,
+    ReviewState,
+    decide,
+)
+from bot.engine.result import Analysis, Evidence
+from bot.engine.ruleset import Ruleset
+from bot.github.gather import PullRequestContext
+from bot.render.checkrun import CheckOutput, check_output, error_output
+from bot.render.escape import md_text
+from bot.render.markdown import render_comment
+from bot.render.state import CommentState
+
+# A team membership the gate needs to know: (`@org/slug`, login).
+Membership = tuple[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class Posting:
+    """What the App writes for one head: the check run's conclusion and output, and the body
+    of its one comment (None: no comment is posted or updated)."""
+
+    check_name: str
+    conclusion: Conclusion
+    title: str  # whole, before the output's cut to GitHub's 255 characters
+    output: CheckOutput
+    comment: str | None
+    decision: Decision | None = None  # None when the config is invalid
+
+
+def repo_config(context: PullRequestContext) -> tuple[RepoConfig, list[ChecklistDef]]:
+    """The gate's config: org defaults under the repo's, both from their base branches;
+    raises ConfigError."""
+    config = effective_config(
+        context.org_config_text,
+        f"{context.repo.owner}/.github:{CONFIG_PATH}",
+        context.config_text,
+        CONFIG_PATH,
+    )
+    checklists = [load_model(text, path, ChecklistDef) for path, text in context.checklist_texts]
+    return config, checklists
+
+
+def rules(context: PullRequestContext) -> tuple[RepoConfig, Ruleset]:
+    """The validated config and ruleset of the base branch; raises ConfigError."""
+    config, repo_checklists = repo_config(context)
+    return config, build_ruleset(config, load_builtins(), repo_checklists)
+
+
+def invalid_config(exc: ConfigError) -> Posting:
+    """The failing check run for a config rejected whole."""
+    output = error_output(
+        f"Invalid {CONFIG_PATH}: {len(exc.issues)} error(s)",
+        "The review config on the base branch is rejected whole; fix it there.\n\n"
+        + "```\n"
+        + exc.render()
+        + "\n```",
+    )
+    return Posting("ai-review", Conclusion.FAILURE, output.title, output, None)
+
+
+def declared_evidence(state: CommentState) -> tuple[Evidence, ...]:
+    """A declaration of AI use recorded in the bot's comment, as evidence for the engine."""
+    declaration = state.declaration
+    if declaration is None or declaration.tool is None:
+        return ()
+    return (Evidence("declared", declaration.tool, f"declared by @{declaration.by}"),)
+
+
+def end_stale_override(
+    state: CommentState, context: PullRequestContext, analysis: Analysis
+) -> CommentState:
+    """An override ends once commits after it include AI-tagged ones."""
+    override = state.override
+    if override is None or override.head_sha == context.snapshot.head_sha:
+        return state
+    shas = [c.sha for c in context.snapshot.commits]
+    since = shas[shas.index(override.head_sha) + 1 :] if override.head_sha in shas else shas
+    if set(since) & set(analysis.ai.ai_commits):
+        return replace(state, override=None)
+    return state
+
+
+def stale_tick_heads(state: CommentState, head_sha: str) -> list[str]:
+    """The older heads checklist items were ticked at, each compared once with the head."""
+    return sorted({sha for sha in state.ticked_at.values() if sha != head_sha})
+
+
+def untick_after_push(
+    state: CommentState,
+    ruleset: Ruleset,
+    head_sha: str,
+    changed_since: Mapping[str, Sequence[str] | None],
+) -> CommentState:
+    """Untick items a push touched: a file their paths select, or any file for items that
+    apply to the whole change. `changed_since` maps each older head to the files changed from
+    it to the head (None: unknown, so everything ticked there is unticked)."""
+    stale = {item: sha for item, sha in state.ticked_at.items() if sha != head_sha}
+    unticked: list[str] = []
+    for since in stale_tick_heads(state, head_sha):
+        changed = changed_since.get(since)
+        for item, sha in stale.items():
+            if sha != since:
+                continue
+            selecting = _item_paths(ruleset, item)
+            if changed is None or any(
+                not selecting or globs.match_any(path, selecting) for path in changed
+            ):
+                unticked.append(item)
+    return state.untick(*unticked) if unticked else state
+
+
+def _item_paths(ruleset: Ruleset, item_id: str) -> tuple[str, ...]:
+    """The path globs that alone select an item; () when it can apply to the whole change
+    (some alternative of its `when` names no paths), so any changed file counts."""
+    for checklist in ruleset.checklists:
+        for item in checklist.items:
+            if item.id != item_id:
+                continue
+            found: list[str] = []
+            for clause in (checklist.when, item.when):
+                whens = clause if isinstance(clause, list) else [clause] if clause else []
+                if any(not when.paths for when in whens):
+                    return ()
+                found.extend(glob for when in whens for glob in when.paths)
+            return tuple(found)
+    return ()
+
+
+def owner_rules(ruleset: Ruleset, analysis: Analysis) -> tuple[OwnerRule, ...]:
+    """The touched critical areas that name their own owners."""
+    touched = analysis.risk.signal("critical_paths").tags
+    return tuple(
+        OwnerRule(area.name or f"critical path #{index + 1}", tuple(area.owners))
+        for index, area in enumerate(ruleset.critical_paths)
+        if area.owners and (area.name or f"critical path #{index + 1}") in touched
+    )
+
+
+def deciding_reviewers(reviews: Iterable[Review]) -> set[str]:
+    """The people whose reviews move the gate (approvals and change requests)."""
+    return {
+        r.login for r in reviews if r.state in (ReviewState.APPROVED, ReviewState.CHANGES_REQUESTED)
+    }
+
+
+def approval_refs(ruleset: Ruleset, analysis: Analysis) -> set[str]:
+    """Every senior and owner reference (`@org/team`, `login`) the gate may ask about."""
+    rules = owner_rules(ruleset, analysis)
+    return {*ruleset.approvals.seniors, *(o for rule in rules for o in rule.owners)}
+
+
+def membership_questions(logins: Iterable[str], refs: Iterable[str]) -> list[Membership]:
+    """The (team, login) memberships to look up, in a stable order."""
+    teams = sorted(ref for ref in refs if ref.startswith("@"))
+    return [(team, login) for login in sorted(logins) for team in teams]
+
+
+def memberships(
+    logins: Iterable[str], refs: Iterable[str], member: Mapping[Membership, bool]
+) -> dict[str, frozenset[str]]:
+    """login -> the senior and owner references (`@org/team`, `login`) each satisfies, given
+    the answers to `membership_questions`."""
+    refs = set(refs)
+    found: dict[str, frozenset[str]] = {}
+    for login in sorted(logins):
+        member_of = {ref for ref in refs if ref.lower() == login.lower()}
+        member_of |= {team for (team, who), yes in member.items() if who == login and yes}
+        found[login.lower()] = frozenset(member_of)
+    return found
+
+
+def pull_request_facts(
+    context: PullRequestContext,
+    ruleset: Ruleset,
+    analysis: Analysis,
+    state: CommentState,
+    member_of: Mapping[str, frozenset[str]],
+) -> PullRequestFacts:
+    """What the gate needs from the pull request besides the analysis."""
+    return PullRequestFacts(
+        author=context.snapshot.author or "",
+        head_sha=context.snapshot.head_sha,
+        base_branch=context.snapshot.base_branch,
+        commits=context.snapshot.commits,
+        reviews=context.reviews,
+        memberships=member_of,
+        owner_rules=owner_rules(ruleset, analysis),
+        override=state.override,
+        unticked_required=tuple(
+            item.id
+            for checklist in analysis.checklist
+            for item in checklist.items
+            if item.required and item.id not in state.ticks
+        ),
+        declared_human=(
+            (state.declaration.by, state.declaration.reason)
+            if state.declaration is not None and state.declaration.tool is None
+            else None
+        ),
+    )
+
+
+def compose(
+    context: PullRequestContext,
+    config: RepoConfig,
+    ruleset: Ruleset,
+    analysis: Analysis,
+    state: CommentState,
+    member_of: Mapping[str, frozenset[str]],
+) -> Posting:
+    """The check run and comment for the head: the gate's decision over the analysis, the
+    reviews and `state` (after `end_stale_override` and `untick_after_push`)."""
+    facts = pull_request_facts(context, ruleset, analysis, state, member_of)
+    decision = decide(analysis, config.approvals, facts)
+    comment = None
+    if analysis.ai.assisted or context.bot_comment is not None or state != CommentState():
+        comment = render_comment(
+            analysis,
+            Detector(ruleset.signatures, ()).tool_name,
+            ticked=state.ticks,
+            approvals_note=_approvals_note(decision),
+            state_marker=state.to_marker(),
+        )
+    return Posting(
+        check_name=config.check.name,
+        conclusion=decision.conclusion,
+        title=decision.title,
+        output=check_output(analysis, decision),
+        comment=comment,
+        decision=decision,
+    )
+
+
+def _approvals_note(decision: Decision) -> str:
+    """The gate's state in the comment; escaped, so updating the comment pings nobody."""
+    lines = [f"**{md_text(decision.title)}**"]
+    lines += [f"- {md_text(reason)}" for reason in decision.reasons]
+    return "\n".join(lines)

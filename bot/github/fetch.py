@@ -1,0 +1,90 @@
+"""The App's side of gathering: gather.py's steps answered through the gidgethub client.
+
+Only how a request is sent lives here; what is asked and how answers become a Snapshot is in
+bot/github/gather.py, shared with `preview` (bot/github/pygithub_adapter.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import TypeVar
+
+from gidgethub import BadRequest
+
+from bot.engine.snapshot import ChangedFile, Snapshot
+from bot.github import gather
+from bot.github.client import GitHubClient
+from bot.github.gather import (
+    DIFF_MEDIA_TYPE,
+    Answer,
+    DiffRequest,
+    FilesRequest,
+    GraphQLQuery,
+    ItemRequest,
+    PullRequestContext,
+    RepoRef,
+    Request,
+    Steps,
+)
+
+T = TypeVar("T")
+PER_PAGE = 100
+
+
+async def _answer(client: GitHubClient, request: Request) -> Answer:
+    match request:
+        case GraphQLQuery(query, variables):
+            return await client.query(query, **variables)
+        case DiffRequest(path):
+            return await client.get_diff(path, DIFF_MEDIA_TYPE)
+        case FilesRequest(path, limit):
+            items = []
+            async for item in client.getiter(f"{path}?per_page={PER_PAGE}"):
+                items.append(item)
+                if len(items) >= limit:
+                    break
+            return items
+        case ItemRequest(path):
+            try:
+                found: dict[str, object] = await client.getitem(path)
+            except BadRequest as exc:
+                if exc.status_code == 404:
+                    return None
+                raise
+            return dict(found)
+
+
+async def run(client: GitHubClient, steps: Steps[T]) -> T:
+    """Drive a gathering step to its end, answering each request it yields."""
+    answer: Answer = None
+    while True:
+        try:
+            request = steps.send(answer)
+        except StopIteration as done:
+            result: T = done.value
+            return result
+        answer = await _answer(client, request)
+
+
+async def fetch_pull_request(
+    client: GitHubClient, repo: RepoRef, number: int, *, base_ref: str, bot_login: str, marker: str
+) -> PullRequestContext:
+    """Everything but the diff: PR, commits, reviews, our comment, configs at the base branch."""
+    return await run(
+        client,
+        gather.pull_request(repo, number, base_ref=base_ref, bot_login=bot_login, marker=marker),
+    )
+
+
+async def fetch_changes(
+    client: GitHubClient, context: PullRequestContext, needs_text: Callable[[ChangedFile], bool]
+) -> Snapshot:
+    """The snapshot completed with the changed files and the texts the engine reads."""
+    return await run(client, gather.changes(context, needs_text))
+
+
+async def files_changed_since(
+    client: GitHubClient, repo: RepoRef, since: Iterable[str], head: str
+) -> dict[str, list[str] | None]:
+    """Files changed from each older head to `head`; None for one GitHub cannot compare."""
+    return await run(client, gather.files_changed_since(repo, since, head))
