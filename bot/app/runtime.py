@@ -3,24 +3,26 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from multiprocessing import get_context
 
 import aiohttp
 
 from bot.app.command_runner import CommandRunner
-from bot.app.jobs import Job, JobKind
+from bot.app.jobs import JOB_TRIES, RETRY_SECONDS, Job, JobKind
 from bot.app.metrics import Metrics
 from bot.app.service import ReviewService, process_analyzer
 from bot.app.store import Store
 from bot.engine.result import Analysis, Evidence
 from bot.engine.ruleset import Ruleset
 from bot.engine.snapshot import Snapshot
+from bot.github.client import transient
 from bot.logs import log_context
 from bot.settings import Settings
 
@@ -36,29 +38,43 @@ class Runtime:
     async def run(self, job: Job) -> None:
         """Run one job; never raises but for cancellation (the queue then hands it back).
 
-        The review turns GitHub and config trouble into a check run itself; anything that
-        still escapes is a bug, logged with an error id and counted, and the job is done.
+        The review turns config trouble and final failures into a check run itself. While
+        GitHub is down or busy, the job waits and runs again (RETRY_SECONDS); anything else
+        that escapes is a bug, logged with an error id and counted, and the job is done.
         """
-        with (
-            log_context(
-                delivery=job.delivery_id,
-                installation=job.installation_id,
-                repo=f"{job.owner}/{job.repo}",
-                pr=job.number,
-                head_sha=job.head_sha,
-            ),
-            self.metrics.job_seconds.labels(job.kind.value).time(),
+        with log_context(
+            delivery=job.delivery_id,
+            installation=job.installation_id,
+            repo=f"{job.owner}/{job.repo}",
+            pr=job.number,
+            head_sha=job.head_sha,
         ):
-            try:
-                if job.kind is JobKind.COMMAND:
-                    await self.commands.run(job)
-                elif job.kind is JobKind.TICKS:
-                    await self.commands.run_ticks(job)
-                else:
-                    await self.service.run_job(job)
-            except Exception:
-                self.metrics.job_errors.labels(job.kind.value).inc()
-                log.exception("job failed", extra={"error_id": uuid.uuid4().hex[:12]})
+            for attempt in range(job.attempt, JOB_TRIES):
+                try:
+                    await self._run_once(replace(job, attempt=attempt))
+                except Exception as exc:
+                    if transient(exc) and attempt + 1 < JOB_TRIES:
+                        wait = RETRY_SECONDS[min(attempt, len(RETRY_SECONDS) - 1)]
+                        log.warning(
+                            "GitHub unavailable (%s); the job runs again in %.0f s",
+                            type(exc).__name__,
+                            wait,
+                            extra={"attempt": attempt + 1},
+                        )
+                        await asyncio.sleep(wait)
+                        continue
+                    self.metrics.job_errors.labels(job.kind.value).inc()
+                    log.exception("job failed", extra={"error_id": uuid.uuid4().hex[:12]})
+                return
+
+    async def _run_once(self, job: Job) -> None:
+        with self.metrics.job_seconds.labels(job.kind.value).time():
+            if job.kind is JobKind.COMMAND:
+                await self.commands.run(job)
+            elif job.kind is JobKind.TICKS:
+                await self.commands.run_ticks(job)
+            else:
+                await self.service.run_job(job)
 
 
 @asynccontextmanager

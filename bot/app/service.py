@@ -32,7 +32,7 @@ from bot.engine.result import Analysis, Evidence
 from bot.engine.ruleset import Ruleset
 from bot.engine.snapshot import Snapshot
 from bot.github.auth import AppAuth
-from bot.github.client import GitHubClient, Observer
+from bot.github.client import GitHubClient, GitHubUnavailable, Observer, transient
 from bot.github.fetch import fetch_changes, fetch_pull_request, files_changed_since
 from bot.github.gather import PullRequestContext, RepoRef
 from bot.github.writer import finish_check, start_check, upsert_comment
@@ -65,6 +65,15 @@ def process_analyzer(executor: Executor | None) -> Analyzer:
         return await loop.run_in_executor(executor, analyze_snapshot, snapshot, ruleset, declared)
 
     return run
+
+
+class RetryLater(GitHubUnavailable):
+    """GitHub is down or busy and the job has tries left: run it again later, post nothing."""
+
+
+def _retry_if_transient(job: Job, exc: BaseException | None) -> None:
+    if not job.last_try and transient(exc):
+        raise RetryLater(f"{type(exc).__name__}: {exc}") from exc
 
 
 class ReviewFailed(Exception):
@@ -143,8 +152,10 @@ class ReviewService:
         try:
             outcome = await self._review(client, repo, job)
         except ReviewFailed as failed:
+            _retry_if_transient(job, failed.__cause__)
             return await self._fail(client, repo, job, failed.__cause__, failed.fail_open)
         except Exception as exc:  # noqa: BLE001 - the check run must say something went wrong
+            _retry_if_transient(job, exc)
             return await self._fail(client, repo, job, exc, fail_open=False)
         log.info(
             "review done",
@@ -290,6 +301,7 @@ class ReviewService:
         try:
             return await self._review(client, repo, job, context, state)
         except ReviewFailed as failed:
+            _retry_if_transient(job, failed.__cause__)
             return await self._fail(client, repo, job, failed.__cause__, failed.fail_open)
 
     async def memberships(
