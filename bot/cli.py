@@ -82,6 +82,13 @@ def _parser() -> argparse.ArgumentParser:
         default=30,
         help="how long a pull request whose worker died waits for another (default: 30)",
     )
+    worker.add_argument(
+        "--shutdown-seconds",
+        type=_positive,
+        default=25,
+        help="on SIGTERM, time jobs in flight get to finish before they are handed back "
+        "(default: 25)",
+    )
     return parser
 
 
@@ -169,14 +176,19 @@ def _serve(args: argparse.Namespace) -> int:
         settings = load_settings()
     except SettingsError as exc:
         raise UsageError(str(exc)) from None
+    from redis.exceptions import RedisError
+
     logs.configure()
-    web.run_app(
-        create_app(settings),
-        host=args.host,
-        port=args.port or settings.port,
-        print=None,
-        access_log=None,
-    )
+    try:
+        web.run_app(
+            create_app(settings),
+            host=args.host,
+            port=args.port or settings.port,
+            print=None,
+            access_log=None,
+        )
+    except (RedisError, OSError) as exc:  # a port in use, Redis not answering
+        raise UsageError(f"cannot start the server: {exc}") from None
     return EXIT_OK
 
 
@@ -193,9 +205,17 @@ def _worker(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from None
     logs.configure()
     options = WorkerOptions(
-        concurrency=args.concurrency, lock_seconds=float(args.lock_seconds), port=args.port
+        concurrency=args.concurrency,
+        lock_seconds=float(args.lock_seconds),
+        shutdown_seconds=args.shutdown_seconds,
+        port=args.port,
     )
-    asyncio.run(run_worker(settings, options))
+    from redis.exceptions import RedisError
+
+    try:
+        asyncio.run(run_worker(settings, options))
+    except (RedisError, OSError) as exc:
+        raise UsageError(f"cannot reach Redis at REDIS_URL: {exc}") from None
     return EXIT_OK
 
 

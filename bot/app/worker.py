@@ -44,7 +44,7 @@ class WorkerOptions:
     analysis_workers: int = 2  # processes analyzing diffs
     shutdown_seconds: int = 25  # on SIGTERM, time given to jobs in flight
     lock_seconds: float = 30.0  # a dead worker's pull request waits this long for another
-    sweep_seconds: int = 15  # how often stranded pull requests are looked for
+    sweep_seconds: int = 5  # how often stranded pull requests are looked for
     port: int | None = None  # serve /healthz, /readyz and /metrics here
 
 
