@@ -4,9 +4,11 @@ job a dead process left running runs again after a restart, once."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import sqlite3
 from pathlib import Path
 
+import pytest
 from pytest_aiohttp import AiohttpClient
 
 from bot.app.web import QUEUE, create_app
@@ -109,3 +111,30 @@ async def test_a_job_past_the_shutdown_deadline_is_handed_back_and_runs_after_re
     (run,) = fake_github.check_runs(REPO, head_sha=head)
     assert run.status == "completed"
     assert len(second.bot_comments(number)) == 1
+
+
+async def test_a_job_that_killed_its_process_three_times_is_dropped_and_logged(
+    fake_github: FakeGitHub,
+    github_repo: RepoState,
+    aiohttp_client: AiohttpClient,
+    repo: Repo,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    database = tmp_path / "bot.sqlite3"
+    settings = app_settings(fake_github, database)
+    number, head = open_pull(fake_github, repo, {"app/x.py": "X = 1\n"}, trailers=(CLAUDE,))
+    first = Bot(await aiohttp_client(create_app(settings, 0, queue_workers=0)), fake_github)
+    await first.send(webhooks.pull_request(fake_github, REPO, number, "opened"))
+    await first.client.close()
+    with sqlite3.connect(database) as raw:
+        raw.execute("UPDATE jobs SET state = 'running', starts = 3")
+
+    with caplog.at_level(logging.ERROR):
+        second = Bot(await aiohttp_client(create_app(settings, 0)), fake_github)
+        await second.settle()
+
+    assert fake_github.check_runs(REPO, head_sha=head) == []
+    (line,) = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert line.getMessage() == "job dropped after 3 starts that never finished"
+    assert line.job == {"kind": "analyze", "pr": "acme/widgets#1", "delivery": line.job["delivery"]}  # type: ignore[attr-defined]

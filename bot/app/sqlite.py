@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import sqlite3
 import threading
 import time
@@ -25,6 +26,8 @@ from bot.app.store import DELIVERY_TTL_SECONDS, AnalysisCache
 from bot.engine.result import Analysis
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
+MAX_STARTS = 3  # a job whose process died this many times mid-job is dropped (logged)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS deliveries (id TEXT PRIMARY KEY, seen REAL NOT NULL);
@@ -73,7 +76,22 @@ class Database:
             self._connection.execute("PRAGMA synchronous=NORMAL")
             self._connection.execute("PRAGMA busy_timeout=5000")
             self._connection.executescript(_SCHEMA)
-            # The previous process died with these running: hand them back.
+            columns = {row[1] for row in self._connection.execute("PRAGMA table_info(jobs)")}
+            if "starts" not in columns:  # databases made before jobs counted their starts
+                self._connection.execute(
+                    "ALTER TABLE jobs ADD COLUMN starts INTEGER NOT NULL DEFAULT 0"
+                )
+            # The previous process died with these running: hand them back, unless they have
+            # been started MAX_STARTS times already (a job that kills its process).
+            for job_id, body in self._connection.execute(
+                "SELECT id, body FROM jobs WHERE state = 'running' AND starts >= ?", (MAX_STARTS,)
+            ).fetchall():
+                log.error(
+                    "job dropped after %d starts that never finished",
+                    MAX_STARTS,
+                    extra={"job": _describe(body)},
+                )
+                self._connection.execute("DELETE FROM jobs WHERE id = ?", (job_id,))
             self._connection.execute("UPDATE jobs SET state = 'queued' WHERE state = 'running'")
 
     async def run(self, work: Callable[[sqlite3.Connection], T]) -> T:
@@ -141,7 +159,9 @@ def _claim(connection: sqlite3.Connection) -> tuple[int, Job] | None:
     ).fetchone()
     if row is None:
         return None
-    connection.execute("UPDATE jobs SET state = 'running' WHERE id = ?", (row[0],))
+    connection.execute(
+        "UPDATE jobs SET state = 'running', starts = starts + 1 WHERE id = ?", (row[0],)
+    )
     return int(row[0]), Job.from_json(json.loads(row[1]))
 
 
@@ -249,7 +269,16 @@ class SqliteQueue:
 
 
 def _requeue(connection: sqlite3.Connection, job_id: int) -> None:
-    connection.execute("UPDATE jobs SET state = 'queued' WHERE id = ?", (job_id,))
+    """Handed back at shutdown: not a start that failed."""
+    connection.execute(
+        "UPDATE jobs SET state = 'queued', starts = starts - 1 WHERE id = ?", (job_id,)
+    )
+
+
+def _describe(body: str) -> dict[str, object]:
+    """Which job, for a log line: its kind, pull request and delivery, nothing else."""
+    job = Job.from_json(json.loads(body))
+    return {"kind": job.kind.value, "pr": job.pr_key, "delivery": job.delivery_id}
 
 
 class SqliteStore:
