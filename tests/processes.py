@@ -56,7 +56,13 @@ class BotProcess:
         return await asyncio.wait_for(self.process.wait(), timeout)
 
     async def stop(self) -> None:
-        if self.process is not None and self.process.returncode is None:
+        """SIGTERM, then SIGKILL if it has not exited within 10 s."""
+        if self.process is None or self.process.returncode is not None:
+            return
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            await asyncio.wait_for(self.process.wait(), 10)
+        except TimeoutError:
             self.process.send_signal(signal.SIGKILL)
             await self.process.wait()
 

@@ -143,3 +143,28 @@ async def test_sigterm_lets_a_workers_job_finish_within_the_deadline(
 
     assert await worker.wait(30) == 0
     _assert_done_once(scaled, head, number)
+
+
+def _children(pid: int) -> set[int]:
+    found: set[int] = set()
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        found |= {int(child) for child in (task / "children").read_text().split()}
+    return found
+
+
+async def test_analysis_processes_exit_when_their_server_is_killed(
+    embedded: Deployment, repo: Repo
+) -> None:
+    github = embedded.github
+    number, head = open_pull(github, repo, {"app/x.py": "X = 1\n"}, trailers=(CLAUDE,))
+    web = await embedded.web()
+    await embedded.send(webhooks.pull_request(github, REPO, number, "opened"))
+    await until(lambda: bool(embedded.completed(head)), 60)
+    assert web.process is not None
+    pool = _children(web.process.pid)
+    assert pool  # the analysis ran in the pool
+
+    web.signal(signal.SIGKILL)
+    await web.wait()
+
+    await until(lambda: not any(Path(f"/proc/{pid}").exists() for pid in pool), 10)

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import threading
+import time
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -77,13 +80,34 @@ class Runtime:
                 await self.service.run_job(job)
 
 
+ANALYSIS_NICENESS = 10
+
+
+def _analysis_process() -> None:
+    """Set up an analysis process: lower priority, and gone when its parent is."""
+    # Batch work: on a shared CPU, answering GitHub's webhooks comes first.
+    os.nice(ANALYSIS_NICENESS)
+    # A parent killed with -9 (or by the OOM killer) cannot stop its pool; this can.
+    threading.Thread(
+        target=_exit_with_parent, args=(os.getppid(),), name="parent-watch", daemon=True
+    ).start()
+
+
+def _exit_with_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(1)
+    os._exit(0)
+
+
 @asynccontextmanager
 async def runtime(
     settings: Settings, store: Store, metrics: Metrics, analysis_workers: int
 ) -> AsyncIterator[Runtime]:
     """Start the analysis pool and the HTTP session; stop them on exit."""
     executor = (
-        ProcessPoolExecutor(analysis_workers, mp_context=get_context("spawn"))
+        ProcessPoolExecutor(
+            analysis_workers, mp_context=get_context("spawn"), initializer=_analysis_process
+        )
         if analysis_workers > 0
         else None
     )
