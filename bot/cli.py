@@ -63,6 +63,27 @@ def _parser() -> argparse.ArgumentParser:
 
     commands.add_parser("schema", help="print the JSON Schema of the repo config")
 
+    preview = commands.add_parser(
+        "preview",
+        help="show what the App would post on a pull request, with a local config (reads only)",
+    )
+    preview.add_argument(
+        "pull_request",
+        metavar="PR",
+        help="https://github.com/OWNER/REPO/pull/N (or a GitHub Enterprise URL), or OWNER/REPO#N",
+    )
+    preview.add_argument(
+        "--config", help=f"config file (default: {CONFIG_PATH} on the pull request's base branch)"
+    )
+    preview.add_argument(
+        "--diff-config",
+        metavar="OTHER",
+        help="compare with this config: what changes for the pull request",
+    )
+    preview.add_argument(
+        "--format", choices=("text", "markdown", "json"), default="text", dest="output_format"
+    )
+
     serve = commands.add_parser("serve", help="run the GitHub App webhook server")
     serve.add_argument("--host", default="0.0.0.0", help="address to listen on (default: all)")  # noqa: S104
     serve.add_argument("--port", type=int, help="port (default: $PORT, else 3000)")
@@ -165,6 +186,21 @@ def _analyze_with(args: argparse.Namespace, pool: FilePool) -> int:
     return EXIT_OK
 
 
+def _preview(args: argparse.Namespace) -> int:
+    from bot.preview import PreviewError, run_preview
+
+    try:
+        return run_preview(
+            args.pull_request,
+            config=args.config,
+            diff_config=args.diff_config,
+            output_format=args.output_format,
+            write=sys.stdout.write,
+        )
+    except PreviewError as exc:
+        raise UsageError(str(exc)) from None
+
+
 def _serve(args: argparse.Namespace) -> int:
     from aiohttp import web
 
@@ -226,6 +262,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _analyze(args)
         if args.command == "check-config":
             return _check_config(args.file)
+        if args.command == "preview":
+            return _preview(args)
         if args.command == "serve":
             return _serve(args)
         if args.command == "worker":

@@ -51,22 +51,26 @@ class Posting:
     decision: Decision | None = None  # None when the config is invalid
 
 
-def repo_config(context: PullRequestContext) -> tuple[RepoConfig, list[ChecklistDef]]:
+def repo_config(
+    context: PullRequestContext, config_source: str = CONFIG_PATH
+) -> tuple[RepoConfig, list[ChecklistDef]]:
     """The gate's config: org defaults under the repo's, both from their base branches;
-    raises ConfigError."""
+    raises ConfigError, naming the repo's config `config_source` in its messages."""
     config = effective_config(
         context.org_config_text,
         f"{context.repo.owner}/.github:{CONFIG_PATH}",
         context.config_text,
-        CONFIG_PATH,
+        config_source,
     )
     checklists = [load_model(text, path, ChecklistDef) for path, text in context.checklist_texts]
     return config, checklists
 
 
-def rules(context: PullRequestContext) -> tuple[RepoConfig, Ruleset]:
+def rules(
+    context: PullRequestContext, config_source: str = CONFIG_PATH
+) -> tuple[RepoConfig, Ruleset]:
     """The validated config and ruleset of the base branch; raises ConfigError."""
-    config, repo_checklists = repo_config(context)
+    config, repo_checklists = repo_config(context, config_source)
     return config, build_ruleset(config, load_builtins(), repo_checklists)
 
 

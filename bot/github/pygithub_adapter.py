@@ -1,0 +1,203 @@
+"""`preview`'s side of gathering: gather.py's steps answered through PyGithub, synchronously.
+
+Only how a request is sent lives here (and the few reads preview makes besides the App's
+steps: the pull request's base branch, whether a repository or team is visible); what is asked
+and how answers become a Snapshot is bot/github/gather.py, shared with the App.
+
+PyGithub's exceptions (GithubException and its subclasses, requests' connection errors) are
+left to the caller, which turns them into one line for a person.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from itertools import islice
+from typing import Any, TypeVar
+
+from github import Auth, Github, GithubException
+from github.File import File
+from github.PaginatedList import PaginatedList
+from urllib3.util.retry import Retry
+
+from bot.github.gather import (
+    DIFF_MEDIA_TYPE,
+    Answer,
+    DiffRequest,
+    FilesRequest,
+    GraphQLQuery,
+    ItemRequest,
+    RepoRef,
+    Request,
+    Steps,
+)
+
+T = TypeVar("T")
+USER_AGENT = "ai-review-bot"
+PER_PAGE = 100
+# An interactive command: a flaky network or a 5xx is retried twice, quickly (backoff with
+# jitter); a rate limit is never waited out (the caller says when it resets instead).
+TIMEOUT_SECONDS = 15
+RETRIES = 2
+BACKOFF_SECONDS = 0.25
+
+
+class GraphQLFailed(Exception):
+    """GitHub answered a GraphQL query with errors other than NOT_FOUND."""
+
+
+class GraphQLRateLimited(Exception):
+    """GitHub's GraphQL rate limit is used up; `reset` is the epoch second it resets, if known."""
+
+    def __init__(self, message: str, reset: int | None) -> None:
+        super().__init__(message)
+        self.reset = reset
+
+
+def connect(api_url: str, token: str) -> Github:
+    """A PyGithub client for `api_url` (GitHub Enterprise Server: https://HOST/api/v3)."""
+    retry = Retry(
+        total=RETRIES,
+        backoff_factor=BACKOFF_SECONDS,
+        backoff_jitter=BACKOFF_SECONDS,
+        status_forcelist=(500, 502, 503, 504),
+        # POST is GraphQL here, a read: preview never writes.
+        allowed_methods=frozenset({"GET", "POST"}),
+        respect_retry_after_header=False,
+        raise_on_status=False,
+    )
+    return Github(
+        auth=Auth.Token(token),
+        base_url=api_url.rstrip("/"),
+        timeout=TIMEOUT_SECONDS,
+        user_agent=USER_AGENT,
+        per_page=PER_PAGE,
+        retry=retry,
+        seconds_between_requests=None,
+        lazy=True,
+    )
+
+
+def _graphql_data(headers: Mapping[str, Any], body: Any) -> dict[str, Any]:
+    """A GraphQL answer's data, read as the App's client reads it: NOT_FOUND errors leave the
+    missing parts null; a used-up budget or any other error raises."""
+    if not isinstance(body, dict):
+        raise GraphQLFailed("GitHub's GraphQL answer is not a JSON object")
+    errors = body.get("errors") or []
+    kinds = {error.get("type") for error in errors}
+    if "RATE_LIMITED" in kinds:
+        reset = str(headers.get("x-ratelimit-reset", ""))
+        raise GraphQLRateLimited(errors[0].get("message", ""), int(reset) if reset else None)
+    if errors and kinds != {"NOT_FOUND"}:
+        raise GraphQLFailed("; ".join(str(error.get("message")) for error in errors))
+    data: dict[str, Any] = body.get("data") or {}
+    return data
+
+
+def _json(text: str) -> dict[str, Any]:
+    try:
+        parsed = json.loads(text)
+    except ValueError:
+        return {"message": text[:200]}
+    return parsed if isinstance(parsed, dict) else {}
+
+
+class PyGithubAdapter:
+    """One token's view of GitHub through PyGithub."""
+
+    def __init__(self, github: Github) -> None:
+        self._github = github
+        self._requester = github.requester
+        self._teams_seen: dict[str, bool] = {}
+
+    def __repr__(self) -> str:
+        return f"PyGithubAdapter(base_url={self._requester.base_url!r})"
+
+    def close(self) -> None:
+        """Close the HTTP connections."""
+        self._github.close()
+
+    def run(self, steps: Steps[T]) -> T:
+        """Drive a gathering step to its end, answering each request it yields."""
+        answer: Answer = None
+        while True:
+            try:
+                request = steps.send(answer)
+            except StopIteration as done:
+                result: T = done.value
+                return result
+            answer = self._answer(request)
+
+    def _answer(self, request: Request) -> Answer:
+        match request:
+            case GraphQLQuery(query, variables):
+                headers, body = self._requester.requestJsonAndCheck(
+                    "POST",
+                    self._requester.graphql_url,
+                    input={"query": query, "variables": dict(variables)},
+                )
+                return _graphql_data(headers, body)
+            case DiffRequest(path):
+                status, headers, text = self._requester.requestJson(
+                    "GET", path, headers={"Accept": DIFF_MEDIA_TYPE}
+                )
+                if status == 406:
+                    return None
+                if status >= 400:
+                    raise self._requester.createException(status, headers, _json(text))
+                return text
+            case FilesRequest(path, limit):
+                files = PaginatedList(File, self._requester, path)
+                return [file.raw_data for file in islice(files, limit)]
+            case ItemRequest(path):
+                try:
+                    _, item = self._requester.requestJsonAndCheck("GET", path)
+                except GithubException as exc:
+                    if exc.status == 404:
+                        return None
+                    raise
+                return dict(item)
+
+    def base_ref(self, repo: RepoRef, number: int) -> str:
+        """The branch pull request `number` merges into; raises UnknownObjectException when
+        the token sees no such pull request."""
+        base: str = self._github.get_repo(repo.full_name).get_pull(number).base.ref
+        return base
+
+    def can_see(self, repo: RepoRef) -> bool:
+        """Whether the token can read the repository at all (GitHub answers 404 otherwise)."""
+        try:
+            self._github.get_repo(repo.full_name).id  # noqa: B018  (reading it fetches the repo)
+        except GithubException as exc:
+            if exc.status == 404:
+                return False
+            raise
+        return True
+
+    def is_member(self, team: str, login: str) -> bool | None:
+        """Active membership of `login` in `@org/slug`, asked as the App asks; None when this
+        token cannot see the team (GitHub answers 403, or 404 for the team itself)."""
+        org, slug = team[1:].split("/", 1)
+        found = self._github.get_organization(org).get_team_by_slug(slug)
+        try:
+            membership = found.get_team_membership(login)
+        except GithubException as exc:
+            if exc.status == 403:
+                return None
+            if exc.status != 404:
+                raise
+            # 404 is both "not a member" and "no such team for you": ask about the team once.
+            return False if self._team_visible(team, org, slug) else None
+        return bool(membership.state == "active")
+
+    def _team_visible(self, team: str, org: str, slug: str) -> bool:
+        if team not in self._teams_seen:
+            try:
+                self._github.get_organization(org).get_team_by_slug(slug).id  # noqa: B018
+            except GithubException as exc:
+                if exc.status not in (403, 404):
+                    raise
+                self._teams_seen[team] = False
+            else:
+                self._teams_seen[team] = True
+        return self._teams_seen[team]

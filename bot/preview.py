@@ -1,0 +1,405 @@
+"""`ai-review-bot preview`: what the App would post on a real pull request, with your config.
+
+Reads the pull request with your token through PyGithub, gathers the same snapshot the App
+gathers (bot/github/gather.py's steps, bot/github/pygithub_adapter.py's transport), and composes
+the same check run and comment (bot/app/compose.py). Nothing is written to GitHub.
+
+Every way GitHub can say no (no token, a refused token, no access, no such pull request, a
+used-up rate limit, no answer) becomes one PreviewError line that says what to do.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+import urllib3
+from github import BadCredentialsException, GithubException, RateLimitExceededException
+
+from bot.app import compose
+from bot.config import CONFIG_PATH
+from bot.config.load import ConfigError
+from bot.config.model import RepoConfig
+from bot.engine.files import needs_text
+from bot.engine.pipeline import analyze
+from bot.engine.ruleset import Ruleset
+from bot.engine.snapshot import Snapshot
+from bot.github import gather
+from bot.github import pygithub_adapter as adapter_module
+from bot.github.gather import PullRequestContext, RepoRef
+from bot.github.pygithub_adapter import GraphQLFailed, GraphQLRateLimited, PyGithubAdapter
+from bot.render import preview as render
+from bot.render.markdown import MARKER
+from bot.render.preview import Preview
+from bot.render.state import CommentState, read_state
+
+PUBLIC_API = "https://api.github.com"
+_PULL_URL = re.compile(
+    r"^(?P<scheme>https?)://(?P<host>[^/\s]+)/(?P<owner>[\w.-]+)/(?P<name>[\w.-]+)"
+    r"/pull/(?P<number>\d+)(?:[/?#]\S*)?$"
+)
+_PULL_SHORT = re.compile(r"^(?P<owner>[\w.-]+)/(?P<name>[\w.-]+)#(?P<number>\d+)$")
+_ERRNO = re.compile(r"\[Errno -?\d+\] ([^'\")\]]+)")
+
+
+class PreviewError(Exception):
+    """Something the person must fix or wait for; the message is one line saying what."""
+
+
+@dataclass(frozen=True, slots=True)
+class PullRequestRef:
+    """A pull request as the person named it; `site` is the web root a URL gave, if any."""
+
+    owner: str
+    name: str
+    number: int
+    site: str | None = None
+
+    @property
+    def repo(self) -> RepoRef:
+        return RepoRef(self.owner, self.name)
+
+    def __str__(self) -> str:
+        return f"{self.owner}/{self.name}#{self.number}"
+
+
+@dataclass(frozen=True, slots=True)
+class ConfigChoice:
+    """A config to preview with: a local file's text, or (text None) the base branch's.
+    `source` names it in error messages."""
+
+    source: str = CONFIG_PATH
+    text: str | None = None
+
+    def label(self, base_branch: str) -> str:
+        return self.source if self.text is not None else f"{self.source} at {base_branch}"
+
+
+def parse_pull_request(text: str) -> PullRequestRef:
+    """`https://HOST/OWNER/REPO/pull/N` or `OWNER/REPO#N`; raises PreviewError otherwise."""
+    text = text.strip()
+    found = _PULL_URL.match(text) or _PULL_SHORT.match(text)
+    if found is None:
+        raise PreviewError(
+            f"{text!r} is not a pull request: give its URL "
+            "(https://github.com/OWNER/REPO/pull/N) or OWNER/REPO#N"
+        )
+    parts = found.groupdict()
+    site = f"{parts['scheme']}://{parts['host']}" if "host" in parts else None
+    return PullRequestRef(parts["owner"], parts["name"], int(parts["number"]), site)
+
+
+def api_url_for(pull: PullRequestRef, env: Mapping[str, str]) -> str:
+    """GITHUB_API_URL when set; else the API of the site the URL names (GitHub Enterprise
+    Server: https://HOST/api/v3); else api.github.com."""
+    configured = env.get("GITHUB_API_URL", "").strip().rstrip("/")
+    if configured:
+        if not configured.startswith(("https://", "http://")):
+            raise PreviewError(f"GITHUB_API_URL must be an http(s) URL, not {configured!r}")
+        return configured
+    if pull.site is None or pull.site.split("://", 1)[1] in ("github.com", "www.github.com"):
+        return PUBLIC_API
+    return f"{pull.site}/api/v3"
+
+
+def _host(api_url: str) -> str:
+    """The host `gh` knows the API by: github.com for api.github.com, else the API's host."""
+    host = urlsplit(api_url).hostname or api_url
+    return "github.com" if host == "api.github.com" else host
+
+
+def find_token(env: Mapping[str, str], api_url: str) -> str:
+    """GITHUB_TOKEN, else what `gh auth token` gives for the API's host."""
+    token = env.get("GITHUB_TOKEN", "").strip()
+    if token:
+        return token
+    host = _host(api_url)
+    try:
+        done = subprocess.run(  # noqa: S603  (a fixed argument list, no shell)
+            ["gh", "auth", "token", "--hostname", host],  # noqa: S607  (gh from PATH, as typed)
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        done = None
+    if done is not None and done.returncode == 0 and done.stdout.strip():
+        return done.stdout.strip()
+    raise PreviewError(
+        f"no GitHub token for {host}: set GITHUB_TOKEN to a token that can read the "
+        "repository, or run `gh auth login`"
+    )
+
+
+def read_config(path: str) -> ConfigChoice:
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise PreviewError(f"cannot read {path}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise PreviewError(f"cannot read {path}: it is not UTF-8 text") from None
+    return ConfigChoice(path, text)
+
+
+# -- gathering and composing ------------------------------------------------------------------
+
+
+def _context(adapter: PyGithubAdapter, pull: PullRequestRef) -> PullRequestContext:
+    try:
+        base_ref = adapter.base_ref(pull.repo, pull.number)
+    except GithubException as exc:
+        if exc.status != 404:
+            raise
+        if adapter.can_see(pull.repo):
+            raise PreviewError(
+                f"{pull.repo.full_name} has no pull request #{pull.number}"
+            ) from None
+        raise PreviewError(
+            f"{pull.repo.full_name} was not found, or your token cannot read it (GitHub answers "
+            "404 for private repositories a token has no access to)"
+        ) from None
+    return adapter.run(
+        gather.pull_request(
+            pull.repo, pull.number, base_ref=base_ref, bot_login=None, marker=MARKER
+        )
+    )
+
+
+def _with_config(context: PullRequestContext, choice: ConfigChoice) -> PullRequestContext:
+    """The context as the App would see it with `choice` as the base branch's config."""
+    return context if choice.text is None else replace(context, config_text=choice.text)
+
+
+def _own_texts(snapshot: Snapshot, ruleset: Ruleset) -> Snapshot:
+    """The snapshot with only the texts the App would fetch under `ruleset` (a shared gather
+    for two configs fetches what either reads)."""
+    head, base = snapshot.head_sha, snapshot.base_sha
+    wanted = set(gather.text_keys(snapshot.files, lambda f: needs_text(f, ruleset), head, base))
+    texts = {(head, path): text for path, text in snapshot.head_texts.items()}
+    texts |= {(base, path): text for path, text in snapshot.base_texts.items()}
+    return gather.with_texts(snapshot, {key: text for key, text in texts.items() if key in wanted})
+
+
+class _Session:
+    """One preview run: answers asked once even when two configs need them."""
+
+    def __init__(self, adapter: PyGithubAdapter, context: PullRequestContext) -> None:
+        self.adapter = adapter
+        self.context = context
+        self._changed: dict[str, list[str] | None] = {}
+        self._members: dict[compose.Membership, bool | None] = {}
+
+    def changed_since(self, shas: Sequence[str]) -> dict[str, list[str] | None]:
+        missing = [sha for sha in shas if sha not in self._changed]
+        head = self.context.snapshot.head_sha
+        self._changed |= self.adapter.run(
+            gather.files_changed_since(self.context.repo, missing, head)
+        )
+        return {sha: self._changed[sha] for sha in shas}
+
+    def is_member(self, question: compose.Membership) -> bool | None:
+        if question not in self._members:
+            self._members[question] = self.adapter.is_member(*question)
+        return self._members[question]
+
+
+def _compose(
+    session: _Session,
+    choice: ConfigChoice,
+    rules: tuple[RepoConfig, Ruleset],
+    snapshot: Snapshot,
+    state: CommentState,
+) -> Preview:
+    config, ruleset = rules
+    context = _with_config(session.context, choice)
+    head_sha = context.snapshot.head_sha
+    analysis = analyze(
+        _own_texts(snapshot, ruleset), ruleset, declared=compose.declared_evidence(state)
+    )
+    state = compose.end_stale_override(state, context, analysis)
+    changed = session.changed_since(compose.stale_tick_heads(state, head_sha))
+    state = compose.untick_after_push(state, ruleset, head_sha, changed)
+    logins = compose.deciding_reviewers(context.reviews)
+    refs = compose.approval_refs(ruleset, analysis)
+    answers = {q: session.is_member(q) for q in compose.membership_questions(logins, refs)}
+    hidden = sorted({team for (team, _), answer in answers.items() if answer is None})
+    notes = tuple(
+        f"your token cannot see team {team}: approvals by its members count here as not from "
+        "a senior (the App, with its members permission, may count them)"
+        for team in hidden
+    )
+    member_of = compose.memberships(logins, refs, {q: bool(a) for q, a in answers.items()})
+    posting = compose.compose(context, config, ruleset, analysis, state, member_of)
+    label = choice.label(context.snapshot.base_branch)
+    return Preview(context, label, posting, analysis, notes)
+
+
+def preview(
+    adapter: PyGithubAdapter, pull: PullRequestRef, choices: Sequence[ConfigChoice]
+) -> list[Preview]:
+    """What the App would post under each config: one gather, one analysis per config."""
+    context = _context(adapter, pull)
+    resolved: list[tuple[ConfigChoice, tuple[RepoConfig, Ruleset] | ConfigError]] = []
+    for choice in choices:
+        try:
+            rules = compose.rules(_with_config(context, choice), choice.source)
+        except ConfigError as exc:
+            resolved.append((choice, exc))
+        else:
+            resolved.append((choice, rules))
+    rulesets = [outcome[1] for _, outcome in resolved if not isinstance(outcome, ConfigError)]
+    session = _Session(adapter, context)
+    snapshot = context.snapshot
+    if rulesets:
+        snapshot = adapter.run(
+            gather.changes(context, lambda f: any(needs_text(f, r) for r in rulesets))
+        )
+    state = read_state(context.bot_comment.body if context.bot_comment else None)
+    previews = []
+    for choice, outcome in resolved:
+        if isinstance(outcome, ConfigError):
+            label = choice.label(context.snapshot.base_branch)
+            previews.append(Preview(context, label, compose.invalid_config(outcome), None))
+        else:
+            previews.append(_compose(session, choice, outcome, snapshot, state))
+    return previews
+
+
+# -- what went wrong, in one line -------------------------------------------------------------
+
+
+def _reset(epoch: int | None) -> str:
+    if epoch is None:
+        return "resets within the hour"
+    minutes = max(0, round((epoch - time.time()) / 60))
+    at = datetime.fromtimestamp(epoch, UTC).strftime("%H:%M:%S UTC")
+    return f"resets at {at} (in {minutes} min)"
+
+
+def _header(headers: Mapping[str, Any] | None, name: str) -> str | None:
+    for key, value in (headers or {}).items():
+        if key.lower() == name:
+            return str(value)
+    return None
+
+
+def _message(exc: GithubException) -> str:
+    data = exc.data if isinstance(exc.data, dict) else {}
+    return str(data.get("message") or exc.message or "").split("\n", 1)[0]
+
+
+def _rate_limited(exc: GithubException) -> str:
+    retry_after = _header(exc.headers, "retry-after")
+    if retry_after is not None or "secondary" in _message(exc).lower():
+        wait = f"wait {retry_after} s" if retry_after else "wait a few minutes"
+        return f"GitHub's secondary rate limit stopped the preview: {wait} and run it again"
+    reset = _header(exc.headers, "x-ratelimit-reset")
+    return (
+        "GitHub's API rate limit for this token is used up; it "
+        f"{_reset(int(reset) if reset and reset.isdigit() else None)}"
+    )
+
+
+def explain(exc: Exception, api_url: str) -> str:
+    """One line a person understands for what PyGithub or the network raised."""
+    if isinstance(exc, BadCredentialsException) or (
+        isinstance(exc, GithubException) and exc.status == 401
+    ):
+        return (
+            f"GitHub at {api_url} refused the token ({_message(exc)}): set GITHUB_TOKEN to a "
+            "valid token, or run `gh auth login`"
+        )
+    if isinstance(exc, RateLimitExceededException):
+        return _rate_limited(exc)
+    if isinstance(exc, GraphQLRateLimited):
+        return f"GitHub's GraphQL rate limit for this token is used up; it {_reset(exc.reset)}"
+    if isinstance(exc, GraphQLFailed):
+        return f"GitHub's GraphQL API refused the query: {exc}"
+    if isinstance(exc, GithubException):
+        if exc.status == 403:
+            return (
+                f"your token may not read this pull request (GitHub: {_message(exc)}); it needs "
+                "read access to the repository's contents and pull requests"
+            )
+        if exc.status >= 500:
+            return f"GitHub at {api_url} answered {exc.status} ({_message(exc)}); try again later"
+        return f"GitHub at {api_url} answered {exc.status}: {_message(exc)}"
+    if _timed_out(exc):
+        return (
+            f"GitHub at {api_url} did not answer within {adapter_module.TIMEOUT_SECONDS} s; "
+            "check your network and try again"
+        )
+    reason = _ERRNO.search(str(exc))
+    why = reason.group(1).strip() if reason else type(exc).__name__
+    return (
+        f"cannot reach GitHub at {api_url} ({why}); check your network, or GITHUB_API_URL for "
+        "GitHub Enterprise Server"
+    )
+
+
+def _timed_out(exc: Exception) -> bool:
+    """A timeout, also a read timeout that used up the retries (requests then raises
+    ConnectionError, the reason inside)."""
+    if isinstance(exc, requests.Timeout):
+        return True
+    cause = exc.args[0] if exc.args else None
+    return isinstance(getattr(cause, "reason", None), urllib3.exceptions.ReadTimeoutError)
+
+
+_FAILURES = (GithubException, GraphQLFailed, GraphQLRateLimited, requests.RequestException)
+
+
+def run_preview(
+    pull_text: str,
+    *,
+    config: str | None,
+    diff_config: str | None,
+    output_format: str,
+    write: Callable[[str], Any],
+    env: Mapping[str, str] | None = None,
+) -> int:
+    """The `preview` command: writes the output; 0, or 1 when a config is invalid. Raises
+    PreviewError for anything the person must fix or wait for."""
+    env = os.environ if env is None else env
+    pull = parse_pull_request(pull_text)
+    choices = [read_config(config) if config else ConfigChoice()]
+    if diff_config:
+        choices.append(read_config(diff_config))
+    api_url = api_url_for(pull, env)
+    adapter = PyGithubAdapter(adapter_module.connect(api_url, find_token(env, api_url)))
+    try:
+        previews = preview(adapter, pull, choices)
+    except _FAILURES as exc:
+        raise PreviewError(explain(exc, api_url)) from None
+    except LookupError:
+        raise PreviewError(f"{pull} was not found") from None
+    finally:
+        adapter.close()
+    write(_render(previews, output_format))
+    return 1 if any(p.analysis is None for p in previews) else 0
+
+
+def _render(previews: Sequence[Preview], output_format: str) -> str:
+    if len(previews) == 2:
+        diff = render.config_diff(*previews)
+        if output_format == "json":
+            return render.dumps(render.diff_json(diff))
+        if output_format == "markdown":
+            return render.diff_markdown(diff)
+        return render.diff_text(diff)
+    (only,) = previews
+    if output_format == "json":
+        return render.dumps(render.preview_json(only))
+    if output_format == "markdown":
+        return render.preview_markdown(only)
+    return render.preview_text(only)
