@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import signal
 import sys
 from collections.abc import Callable, Sequence
@@ -137,6 +138,23 @@ class Deployment:
         body, headers = hook.signed(SECRET, delivery_id)
         async with self.session.post(self.url + "/webhook", data=body, headers=headers) as answer:
             return answer.status
+
+    async def queue_depth(self) -> int:
+        """Jobs queued or running, as the web process's /metrics says."""
+        async with self.session.get(self.url + "/metrics") as answer:
+            text = await answer.text()
+        match = re.search(r"^ai_review_queue_depth (\S+)$", text, re.MULTILINE)
+        assert match is not None
+        return int(float(match.group(1)))
+
+    async def settle(self, heads: Sequence[str], timeout: float = 60) -> None:
+        """Wait until every head has a completed check run and no job is queued or running."""
+
+        async def done() -> bool:
+            finals = all(self.completed(head) for head in heads)
+            return finals and await self.queue_depth() == 0
+
+        await until_async(done, timeout, poll=0.1)
 
     async def close(self) -> None:
         for process in self.processes:

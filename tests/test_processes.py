@@ -70,7 +70,7 @@ async def test_server_killed_mid_job_runs_it_once_after_restart(
     first.signal(signal.SIGKILL)
     await first.wait()
     await embedded.web("web-2")
-    await until(lambda: bool(embedded.completed(head)), 60)
+    await embedded.settle([head])
 
     _assert_done_once(embedded, head, number)
 
@@ -86,6 +86,7 @@ async def test_sigterm_mid_job_finishes_it_then_exits(embedded: Deployment, repo
     web.signal(signal.SIGTERM)
 
     assert await web.wait(30) == 0
+    await until(lambda: bool(embedded.completed(head)), 5)
     _assert_done_once(embedded, head, number)
 
 
@@ -103,7 +104,7 @@ async def test_worker_killed_mid_job_its_job_runs_once_on_a_new_worker(
     doomed.signal(signal.SIGKILL)
     await doomed.wait()
     await scaled.worker("worker-2", "--lock-seconds", "2")
-    await until(lambda: bool(scaled.completed(head)), 60)
+    await scaled.settle([head])
 
     _assert_done_once(scaled, head, number)
 
@@ -122,7 +123,7 @@ async def test_worker_stopped_past_its_deadline_hands_the_job_to_another(
     stopping.signal(signal.SIGTERM)
     exit_code = await stopping.wait(30)
     await scaled.worker("worker-2")
-    await until(lambda: bool(scaled.completed(head)), 60)
+    await scaled.settle([head])
 
     assert exit_code == 0
     _assert_done_once(scaled, head, number)

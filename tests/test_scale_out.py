@@ -20,7 +20,7 @@ from tests.fakegithub.fixtures import (  # noqa: F401  (registers the fixtures)
 )
 from tests.fakegithub.models import RepoState
 from tests.fakegithub.state import FakeGitHub
-from tests.processes import Deployment, until_async
+from tests.processes import Deployment
 from tests.redis_kit import (  # noqa: F401  (registers the fixtures)
     redis_server,
     redis_url_fixture,
@@ -46,20 +46,8 @@ async def embedded_fixture(
     await deployment.close()
 
 
-async def _queue_depth(deployment: Deployment) -> int:
-    async with deployment.session.get(deployment.url + "/metrics") as answer:
-        text = await answer.text()
-    match = re.search(r"^ai_review_queue_depth (\S+)$", text, re.MULTILINE)
-    assert match is not None
-    return int(float(match.group(1)))
-
-
 async def _settled(deployment: Deployment, burst: Burst, timeout: float) -> None:
-    async def done() -> bool:
-        finals = all(deployment.completed(pull.heads[-1]) for pull in burst.pulls)
-        return finals and await _queue_depth(deployment) == 0
-
-    await until_async(done, timeout, poll=0.25)
+    await deployment.settle([pull.heads[-1] for pull in burst.pulls], timeout)
 
 
 def _assert_one_of_each(deployment: Deployment, burst: Burst) -> None:

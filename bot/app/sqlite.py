@@ -17,6 +17,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
@@ -27,6 +28,8 @@ from bot.engine.result import Analysis
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
+CHECKPOINT_EVERY_SECONDS = 2.0
+PURGE_EVERY_SECONDS = 60.0  # deliveries older than the TTL are deleted this often
 MAX_STARTS = 3  # a job whose process died this many times mid-job is dropped (logged)
 
 _SCHEMA = """
@@ -65,15 +68,19 @@ def sqlite_path(database_url: str) -> Path:
 
 
 class Database:
-    """One connection, used from worker threads one statement batch at a time."""
+    """One connection, used by one thread of its own, one transaction at a time (in order)."""
 
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self._connection = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._lock = threading.Lock()
+        self._thread = ThreadPoolExecutor(1, thread_name_prefix="sqlite")
         with self._lock:
             self._connection.execute("PRAGMA journal_mode=WAL")
             self._connection.execute("PRAGMA synchronous=NORMAL")
+            # Checkpoints (the only step that waits for the disk) run on a thread of their own,
+            # not in the middle of a delivery's commit.
+            self._connection.execute("PRAGMA wal_autocheckpoint=0")
             self._connection.execute("PRAGMA busy_timeout=5000")
             self._connection.executescript(_SCHEMA)
             columns = {row[1] for row in self._connection.execute("PRAGMA table_info(jobs)")}
@@ -94,6 +101,26 @@ class Database:
                 self._connection.execute("DELETE FROM jobs WHERE id = ?", (job_id,))
             self._connection.execute("UPDATE jobs SET state = 'queued' WHERE state = 'running'")
 
+        self._closing = threading.Event()
+        self._checkpointer = threading.Thread(
+            target=self._checkpoint, args=(path,), name="sqlite-checkpoint", daemon=True
+        )
+        self._checkpointer.start()
+
+    def _checkpoint(self, path: Path) -> None:
+        """Copy the write-ahead log into the database every few seconds, beside the writer."""
+        connection = sqlite3.connect(path, isolation_level=None)
+        connection.execute("PRAGMA busy_timeout=5000")
+        try:
+            while not self._closing.wait(CHECKPOINT_EVERY_SECONDS):
+                try:
+                    connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+                except sqlite3.Error as exc:
+                    log.warning("WAL checkpoint failed: %s", exc)
+            connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        finally:
+            connection.close()
+
     async def run(self, work: Callable[[sqlite3.Connection], T]) -> T:
         """Run `work` in one transaction on a worker thread."""
 
@@ -108,17 +135,21 @@ class Database:
                 self._connection.execute("COMMIT")
                 return result
 
-        return await asyncio.to_thread(transaction)
+        return await asyncio.get_running_loop().run_in_executor(self._thread, transaction)
 
     def close(self) -> None:
+        self._thread.shutdown(wait=True)
+        self._closing.set()
+        self._checkpointer.join()
         with self._lock:
             self._connection.close()
 
 
 def _accept(
-    connection: sqlite3.Connection, delivery_id: str, jobs: Sequence[Job], now: float
+    connection: sqlite3.Connection, delivery_id: str, jobs: Sequence[Job], now: float, purge: bool
 ) -> bool:
-    connection.execute("DELETE FROM deliveries WHERE seen < ?", (now - DELIVERY_TTL_SECONDS,))
+    if purge:
+        connection.execute("DELETE FROM deliveries WHERE seen < ?", (now - DELIVERY_TTL_SECONDS,))
     seen = connection.execute(
         "INSERT OR IGNORE INTO deliveries (id, seen) VALUES (?, ?)", (delivery_id, now)
     )
@@ -176,20 +207,30 @@ class SqliteQueue:
         self._db = database
         self._run = run
         self._workers = workers
-        self._wake = asyncio.Event()
+        # One ticket per event that may have made a job runnable (a job queued, a job of the
+        # same PR finished); a runner takes one before it looks. So a runnable job always has
+        # a ticket out, and an idle runner sleeps instead of asking the database again.
+        self._tickets = asyncio.Semaphore(0)
         self._tasks: list[asyncio.Task[None]] = []
         self._busy = 0
         self._stopping = False
+        self._purged = 0.0
 
     async def accept(self, delivery_id: str, jobs: Sequence[Job]) -> bool:
         now = time.time()
-        accepted = await self._db.run(lambda c: _accept(c, delivery_id, jobs, now))
-        if accepted and jobs:
-            self._wake.set()
+        purge = now - self._purged > PURGE_EVERY_SECONDS
+        if purge:
+            self._purged = now
+        accepted = await self._db.run(lambda c: _accept(c, delivery_id, jobs, now, purge))
+        if accepted:
+            for _ in jobs:
+                self._tickets.release()
         return accepted
 
     def start(self) -> None:
-        self._wake.set()
+        # Jobs left from the last run (handed back, or running when it died).
+        for _ in range(self._workers):
+            self._tickets.release()
         self._tasks = [
             asyncio.create_task(self._worker(), name=f"job-worker-{i}")
             for i in range(self._workers)
@@ -211,14 +252,12 @@ class SqliteQueue:
         )
 
     async def _worker(self) -> None:
-        while not self._stopping:
-            # Cleared before looking: a job queued while we look wakes us again.
-            self._wake.clear()
+        while True:
+            await self._tickets.acquire()
+            if self.is_draining:
+                return
             claimed = await self._db.run(_claim)
             if claimed is None:
-                if self.is_draining:  # draining() may have run while we looked
-                    return
-                await self._wake.wait()
                 continue
             job_id, job = claimed
             self._busy += 1
@@ -228,12 +267,13 @@ class SqliteQueue:
                 # Shutdown's deadline passed mid-job: hand it back for the next start.
                 await asyncio.shield(self._db.run(partial(_requeue, job_id=job_id)))
                 raise
-            else:
-                await self._db.run(partial(_finish, job_id=job_id))
+            except Exception:  # the runner's own bug: the job is done, the runner goes on
+                log.exception("job runner raised", extra={"job": _describe_job(job)})
             finally:
                 self._busy -= 1
-                # The PR may have more waiting; other workers may be asleep.
-                self._wake.set()
+            await self._db.run(partial(_finish, job_id=job_id))
+            # The PR may have more waiting; and there may be more than the tickets said.
+            self._tickets.release()
 
     async def join(self) -> None:
         """Wait until the queue is empty and nothing runs (tests, graceful shutdown)."""
@@ -256,7 +296,8 @@ class SqliteQueue:
     def draining(self) -> None:
         """Take no new jobs; readiness answers 503 from now on."""
         self._stopping = True
-        self._wake.set()
+        for _ in range(self._workers):
+            self._tickets.release()
 
     async def stop(self, deadline: float = 25.0) -> None:
         """Finish the jobs in flight within `deadline` seconds, then hand the rest back."""
@@ -276,8 +317,11 @@ def _requeue(connection: sqlite3.Connection, job_id: int) -> None:
 
 
 def _describe(body: str) -> dict[str, object]:
+    return _describe_job(Job.from_json(json.loads(body)))
+
+
+def _describe_job(job: Job) -> dict[str, object]:
     """Which job, for a log line: its kind, pull request and delivery, nothing else."""
-    job = Job.from_json(json.loads(body))
     return {"kind": job.kind.value, "pr": job.pr_key, "delivery": job.delivery_id}
 
 

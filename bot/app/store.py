@@ -15,6 +15,9 @@ from bot.app.jobs import Job
 from bot.engine.result import Analysis
 
 DELIVERY_TTL_SECONDS = 8 * 24 * 3600  # GitHub redelivers for days; remember for over a week
+# Recorded as a head's check run id just before it is created on GitHub: if the process dies
+# before the real id is written down, the next one asks GitHub instead of creating another.
+CREATING = 0
 
 
 class Store(Protocol):
