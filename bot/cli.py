@@ -87,7 +87,36 @@ def _parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="run the GitHub App webhook server")
     serve.add_argument("--host", default="0.0.0.0", help="address to listen on (default: all)")  # noqa: S104
     serve.add_argument("--port", type=int, help="port (default: $PORT, else 3000)")
+
+    worker = commands.add_parser(
+        "worker", help="run queued jobs from Redis (REDIS_URL); run as many as you need"
+    )
+    worker.add_argument(
+        "--concurrency", type=_positive, default=4, help="pull requests at once (default: 4)"
+    )
+    worker.add_argument(
+        "--port", type=int, help="serve /healthz, /readyz and /metrics on this port"
+    )
+    worker.add_argument(
+        "--lock-seconds",
+        type=_positive,
+        default=30,
+        help="how long a pull request whose worker died waits for another (default: 30)",
+    )
+    worker.add_argument(
+        "--shutdown-seconds",
+        type=_positive,
+        default=25,
+        help="on SIGTERM, time jobs in flight get to finish before they are handed back "
+        "(default: 25)",
+    )
     return parser
+
+
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number above 0, got {text!r}")
+    return int(text)
 
 
 def _read_file(path: str) -> bytes:
@@ -183,14 +212,46 @@ def _serve(args: argparse.Namespace) -> int:
         settings = load_settings()
     except SettingsError as exc:
         raise UsageError(str(exc)) from None
+    from redis.exceptions import RedisError
+
     logs.configure()
-    web.run_app(
-        create_app(settings),
-        host=args.host,
-        port=args.port or settings.port,
-        print=None,
-        access_log=None,
+    try:
+        web.run_app(
+            create_app(settings),
+            host=args.host,
+            port=args.port or settings.port,
+            print=None,
+            access_log=None,
+        )
+    except (RedisError, OSError) as exc:  # a port in use, Redis not answering
+        raise UsageError(f"cannot start the server: {exc}") from None
+    return EXIT_OK
+
+
+def _worker(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from bot import logs
+    from bot.app.worker import WorkerOptions, run_worker
+    from bot.settings import SettingsError, load_settings
+
+    try:
+        settings = load_settings(worker=True)
+    except SettingsError as exc:
+        raise UsageError(str(exc)) from None
+    logs.configure()
+    options = WorkerOptions(
+        concurrency=args.concurrency,
+        lock_seconds=float(args.lock_seconds),
+        shutdown_seconds=args.shutdown_seconds,
+        port=args.port,
     )
+    from redis.exceptions import RedisError
+
+    try:
+        asyncio.run(run_worker(settings, options))
+    except (RedisError, OSError) as exc:
+        raise UsageError(f"cannot reach Redis at REDIS_URL: {exc}") from None
     return EXIT_OK
 
 
@@ -205,6 +266,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _preview(args)
         if args.command == "serve":
             return _serve(args)
+        if args.command == "worker":
+            return _worker(args)
         return _schema()
     except UsageError as exc:
         print(f"ai-review-bot: error: {exc}", file=sys.stderr)

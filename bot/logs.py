@@ -39,7 +39,8 @@ class JsonFormatter(logging.Formatter):
         line.update({k: v for k, v in vars(record).items() if k not in _STANDARD})
         if record.exc_info:
             line["error"] = self.formatException(record.exc_info)
-        return json.dumps(line, default=str, ensure_ascii=False)
+        # ASCII only: control, bidi and line-separator characters from payloads arrive escaped.
+        return json.dumps(line, default=str, ensure_ascii=True)
 
 
 def configure(level: int = logging.INFO) -> None:

@@ -20,7 +20,7 @@ class Settings:
     api_url: str = "https://api.github.com"
     port: int = 3000
     database_url: str = "sqlite:///ai-review.sqlite3"
-    redis_url: str | None = None
+    redis_url: str | None = field(default=None, repr=False)  # may hold a password
 
     @property
     def graphql_url(self) -> str:
@@ -46,11 +46,20 @@ def _private_key(env: Mapping[str, str]) -> str:
         raise SettingsError(f"cannot read GITHUB_PRIVATE_KEY_PATH {path}: {exc.strerror}") from None
 
 
-def load_settings(env: Mapping[str, str] | None = None) -> Settings:
-    """Settings from the environment; raise SettingsError naming what is missing or wrong."""
+def load_settings(env: Mapping[str, str] | None = None, *, worker: bool = False) -> Settings:
+    """Settings from the environment; raise SettingsError naming what is missing or wrong.
+
+    The web server needs the webhook secret; a `worker` needs REDIS_URL instead (it never sees
+    a webhook).
+    """
     env = os.environ if env is None else env
     secret = env.get("GITHUB_WEBHOOK_SECRET", "")
-    if not secret:
+    if worker and not env.get("REDIS_URL"):
+        raise SettingsError(
+            "REDIS_URL is required: workers take their jobs from Redis (without it, "
+            "`ai-review-bot serve` runs the jobs itself)"
+        )
+    if not secret and not worker:
         raise SettingsError(
             "GITHUB_WEBHOOK_SECRET is required: the server will not accept unsigned webhooks"
         )
@@ -71,6 +80,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         raise SettingsError(
             "DATABASE_URL must be sqlite:///PATH (the embedded store); use REDIS_URL to scale out"
         )
+    redis_url = env.get("REDIS_URL") or None
+    if redis_url is not None and not redis_url.startswith(("redis://", "rediss://", "unix://")):
+        raise SettingsError("REDIS_URL must be a redis://, rediss:// or unix:// URL")
     return Settings(
         app_id=app_id,
         private_key=key,
@@ -78,5 +90,5 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         api_url=api_url,
         port=int(port_text),
         database_url=database_url,
-        redis_url=env.get("REDIS_URL") or None,
+        redis_url=redis_url,
     )

@@ -25,6 +25,14 @@ def _isolated_git(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     (tmp_path / "gitconfig").write_text("[init]\n\tdefaultBranch = main\n")
 
 
+@pytest.fixture(autouse=True)
+def _quick_job_retries(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Waiting out GitHub trouble takes milliseconds in tests, not minutes: a job's waits
+    between tries, and the backoff between one request's retries (Retry-After still counts)."""
+    monkeypatch.setattr("bot.app.runtime.RETRY_SECONDS", (0.01,) * 5)
+    monkeypatch.setattr("bot.github.client.BASE_DELAY", 0.002)
+
+
 @dataclass
 class Repo:
     path: Path

@@ -4,13 +4,21 @@ job a dead process left running runs again after a restart, once."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import sqlite3
 from pathlib import Path
 
+import pytest
 from pytest_aiohttp import AiohttpClient
 
 from bot.app.web import QUEUE, create_app
-from tests.appkit import REPO, Bot, app_settings, open_pull
+from tests.appkit import (  # noqa: F401  (bot_fixture registers the fixture)
+    REPO,
+    Bot,
+    app_settings,
+    bot_fixture,
+    open_pull,
+)
 from tests.conftest import CLAUDE, Repo
 from tests.fakegithub import webhooks
 from tests.fakegithub.fixtures import (  # noqa: F401  (registers the fixtures)
@@ -109,3 +117,50 @@ async def test_a_job_past_the_shutdown_deadline_is_handed_back_and_runs_after_re
     (run,) = fake_github.check_runs(REPO, head_sha=head)
     assert run.status == "completed"
     assert len(second.bot_comments(number)) == 1
+
+
+async def test_a_job_that_killed_its_process_three_times_is_dropped_and_logged(
+    fake_github: FakeGitHub,
+    github_repo: RepoState,
+    aiohttp_client: AiohttpClient,
+    repo: Repo,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    database = tmp_path / "bot.sqlite3"
+    settings = app_settings(fake_github, database)
+    number, head = open_pull(fake_github, repo, {"app/x.py": "X = 1\n"}, trailers=(CLAUDE,))
+    first = Bot(await aiohttp_client(create_app(settings, 0, queue_workers=0)), fake_github)
+    await first.send(webhooks.pull_request(fake_github, REPO, number, "opened"))
+    await first.client.close()
+    with sqlite3.connect(database) as raw:
+        raw.execute("UPDATE jobs SET state = 'running', starts = 3")
+
+    with caplog.at_level(logging.ERROR):
+        second = Bot(await aiohttp_client(create_app(settings, 0)), fake_github)
+        await second.settle()
+
+    assert fake_github.check_runs(REPO, head_sha=head) == []
+    (line,) = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert line.getMessage() == "job dropped after 3 starts that never finished"
+    assert line.job == {"kind": "analyze", "pr": "acme/widgets#1", "delivery": line.job["delivery"]}  # type: ignore[attr-defined]
+
+
+async def test_a_check_run_created_by_a_process_that_died_before_noting_it_is_reused(
+    bot: Bot, repo: Repo, tmp_path: Path
+) -> None:
+    number, head = open_pull(bot.github, repo, {"app/x.py": "X = 1\n"}, trailers=(CLAUDE,))
+    await bot.send(webhooks.pull_request(bot.github, REPO, number, "opened"))
+    await bot.settle()
+    # As if the process had died between creating the check run and writing its id down.
+    with sqlite3.connect(tmp_path / "bot.sqlite3") as raw:
+        raw.execute("UPDATE check_runs SET id = 0")
+    bot.github.clear_log()
+
+    await bot.send(webhooks.pull_request(bot.github, REPO, number, "reopened"))
+    await bot.settle()
+
+    (run,) = bot.github.check_runs(REPO, head_sha=head)
+    assert run.status == "completed"
+    assert bot.github.count("POST", f"/repos/{REPO}/check-runs") == 0
+    assert bot.github.count("GET", f"/repos/{REPO}/commits/{head}/check-runs") == 1

@@ -6,6 +6,9 @@ from dataclasses import asdict, dataclass
 from enum import StrEnum
 from typing import Any
 
+JOB_TRIES = 6
+RETRY_SECONDS = (2.0, 10.0, 30.0, 120.0, 300.0)  # waits between tries: about 8 minutes
+
 
 class JobKind(StrEnum):
     # Analyze the head again: a push, an edit, a label, a re-run.
@@ -38,6 +41,13 @@ class Job:
     args: str = ""
     comment_id: int = 0
     sender: str = ""
+    # Tries of this job so far: GitHub being down makes a job wait and run again, up to
+    # JOB_TRIES times, before its check run says it failed.
+    attempt: int = 0
+
+    @property
+    def last_try(self) -> bool:
+        return self.attempt >= JOB_TRIES - 1
 
     @property
     def pr_key(self) -> str:

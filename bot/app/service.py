@@ -22,7 +22,7 @@ from gidgethub import BadRequest
 
 from bot.app import compose
 from bot.app.jobs import Job, JobKind
-from bot.app.store import Store
+from bot.app.store import CREATING, Store
 from bot.config.load import ConfigError
 from bot.config.model import RepoConfig
 from bot.engine.files import needs_text
@@ -32,7 +32,7 @@ from bot.engine.result import Analysis, Evidence
 from bot.engine.ruleset import Ruleset
 from bot.engine.snapshot import Snapshot
 from bot.github.auth import AppAuth
-from bot.github.client import GitHubClient, Observer
+from bot.github.client import GitHubClient, GitHubUnavailable, Observer, transient
 from bot.github.fetch import fetch_changes, fetch_pull_request, files_changed_since
 from bot.github.gather import PullRequestContext, RepoRef
 from bot.github.writer import finish_check, start_check, upsert_comment
@@ -65,6 +65,15 @@ def process_analyzer(executor: Executor | None) -> Analyzer:
         return await loop.run_in_executor(executor, analyze_snapshot, snapshot, ruleset, declared)
 
     return run
+
+
+class RetryLater(GitHubUnavailable):
+    """GitHub is down or busy and the job has tries left: run it again later, post nothing."""
+
+
+def _retry_if_transient(job: Job, exc: BaseException | None) -> None:
+    if not job.last_try and transient(exc):
+        raise RetryLater(f"{type(exc).__name__}: {exc}") from exc
 
 
 class ReviewFailed(Exception):
@@ -143,8 +152,10 @@ class ReviewService:
         try:
             outcome = await self._review(client, repo, job)
         except ReviewFailed as failed:
+            _retry_if_transient(job, failed.__cause__)
             return await self._fail(client, repo, job, failed.__cause__, failed.fail_open)
         except Exception as exc:  # noqa: BLE001 - the check run must say something went wrong
+            _retry_if_transient(job, exc)
             return await self._fail(client, repo, job, exc, fail_open=False)
         log.info(
             "review done",
@@ -253,7 +264,7 @@ class ReviewService:
             cached = await self._store.analysis(cache_key)
             if cached is not None:
                 return cached
-        check_id = await self._store.check_run(repo.full_name, head_sha)
+        check_id = await self._check_id(client, repo, head_sha, check_name)
         check_id = await start_check(client, repo, head_sha, check_name, check_id)
         await self._store.remember_check_run(repo.full_name, head_sha, check_id)
         snapshot = await fetch_changes(
@@ -272,11 +283,26 @@ class ReviewService:
         conclusion: Conclusion,
         output: CheckOutput,
     ) -> None:
-        check_id = await self._store.check_run(repo.full_name, head_sha)
+        check_id = await self._check_id(client, repo, head_sha, name)
         if check_id is None:
             check_id = await start_check(client, repo, head_sha, name, None)
             await self._store.remember_check_run(repo.full_name, head_sha, check_id)
         await finish_check(client, repo, check_id, conclusion, output)
+
+    async def _check_id(
+        self, client: GitHubClient, repo: RepoRef, head_sha: str, name: str
+    ) -> int | None:
+        """The head's check run, if one was made; None means the caller creates it.
+
+        The store says `CREATING` when a process set out to create it and died before it
+        could write the id down: GitHub is asked then, so no head gets two check runs.
+        """
+        known = await self._store.check_run(repo.full_name, head_sha)
+        if known == CREATING:
+            known = await _existing_check_run(client, repo, head_sha, name)
+        if known is None:
+            await self._store.remember_check_run(repo.full_name, head_sha, CREATING)
+        return known
 
     async def review(
         self,
@@ -290,6 +316,7 @@ class ReviewService:
         try:
             return await self._review(client, repo, job, context, state)
         except ReviewFailed as failed:
+            _retry_if_transient(job, failed.__cause__)
             return await self._fail(client, repo, job, failed.__cause__, failed.fail_open)
 
     async def memberships(
@@ -351,6 +378,18 @@ class ReviewService:
             log.exception("could not report the failure", extra={"error_id": error_id})
             return None
         return Outcome(conclusion, output.title, job.head_sha, client.request_count)
+
+
+async def _existing_check_run(
+    client: GitHubClient, repo: RepoRef, head_sha: str, name: str
+) -> int | None:
+    """The newest check run named `name` on `head_sha` (only this App can create it there)."""
+    found = await client.getitem(
+        f"/repos/{repo.full_name}/commits/{head_sha}/check-runs{{?check_name,filter,per_page}}",
+        {"check_name": name, "filter": "latest", "per_page": "1"},
+    )
+    runs = found.get("check_runs") or []
+    return int(runs[0]["id"]) if runs else None
 
 
 def _end_stale_override(

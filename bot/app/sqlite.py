@@ -12,20 +12,25 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import sqlite3
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
 from bot.app.jobs import Job
-from bot.app.store import DELIVERY_TTL_SECONDS
+from bot.app.store import DELIVERY_TTL_SECONDS, AnalysisCache
 from bot.engine.result import Analysis
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
+CHECKPOINT_EVERY_SECONDS = 2.0
+PURGE_EVERY_SECONDS = 60.0  # deliveries older than the TTL are deleted this often
+MAX_STARTS = 3  # a job whose process died this many times mid-job is dropped (logged)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS deliveries (id TEXT PRIMARY KEY, seen REAL NOT NULL);
@@ -63,19 +68,58 @@ def sqlite_path(database_url: str) -> Path:
 
 
 class Database:
-    """One connection, used from worker threads one statement batch at a time."""
+    """One connection, used by one thread of its own, one transaction at a time (in order)."""
 
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self._connection = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._lock = threading.Lock()
+        self._thread = ThreadPoolExecutor(1, thread_name_prefix="sqlite")
         with self._lock:
             self._connection.execute("PRAGMA journal_mode=WAL")
             self._connection.execute("PRAGMA synchronous=NORMAL")
+            # Checkpoints (the only step that waits for the disk) run on a thread of their own,
+            # not in the middle of a delivery's commit.
+            self._connection.execute("PRAGMA wal_autocheckpoint=0")
             self._connection.execute("PRAGMA busy_timeout=5000")
             self._connection.executescript(_SCHEMA)
-            # The previous process died with these running: hand them back.
+            columns = {row[1] for row in self._connection.execute("PRAGMA table_info(jobs)")}
+            if "starts" not in columns:  # databases made before jobs counted their starts
+                self._connection.execute(
+                    "ALTER TABLE jobs ADD COLUMN starts INTEGER NOT NULL DEFAULT 0"
+                )
+            # The previous process died with these running: hand them back, unless they have
+            # been started MAX_STARTS times already (a job that kills its process).
+            for job_id, body in self._connection.execute(
+                "SELECT id, body FROM jobs WHERE state = 'running' AND starts >= ?", (MAX_STARTS,)
+            ).fetchall():
+                log.error(
+                    "job dropped after %d starts that never finished",
+                    MAX_STARTS,
+                    extra={"job": _describe(body)},
+                )
+                self._connection.execute("DELETE FROM jobs WHERE id = ?", (job_id,))
             self._connection.execute("UPDATE jobs SET state = 'queued' WHERE state = 'running'")
+
+        self._closing = threading.Event()
+        self._checkpointer = threading.Thread(
+            target=self._checkpoint, args=(path,), name="sqlite-checkpoint", daemon=True
+        )
+        self._checkpointer.start()
+
+    def _checkpoint(self, path: Path) -> None:
+        """Copy the write-ahead log into the database every few seconds, beside the writer."""
+        connection = sqlite3.connect(path, isolation_level=None)
+        connection.execute("PRAGMA busy_timeout=5000")
+        try:
+            while not self._closing.wait(CHECKPOINT_EVERY_SECONDS):
+                try:
+                    connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+                except sqlite3.Error as exc:
+                    log.warning("WAL checkpoint failed: %s", exc)
+            connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        finally:
+            connection.close()
 
     async def run(self, work: Callable[[sqlite3.Connection], T]) -> T:
         """Run `work` in one transaction on a worker thread."""
@@ -91,17 +135,21 @@ class Database:
                 self._connection.execute("COMMIT")
                 return result
 
-        return await asyncio.to_thread(transaction)
+        return await asyncio.get_running_loop().run_in_executor(self._thread, transaction)
 
     def close(self) -> None:
+        self._thread.shutdown(wait=True)
+        self._closing.set()
+        self._checkpointer.join()
         with self._lock:
             self._connection.close()
 
 
 def _accept(
-    connection: sqlite3.Connection, delivery_id: str, jobs: Sequence[Job], now: float
+    connection: sqlite3.Connection, delivery_id: str, jobs: Sequence[Job], now: float, purge: bool
 ) -> bool:
-    connection.execute("DELETE FROM deliveries WHERE seen < ?", (now - DELIVERY_TTL_SECONDS,))
+    if purge:
+        connection.execute("DELETE FROM deliveries WHERE seen < ?", (now - DELIVERY_TTL_SECONDS,))
     seen = connection.execute(
         "INSERT OR IGNORE INTO deliveries (id, seen) VALUES (?, ?)", (delivery_id, now)
     )
@@ -142,7 +190,9 @@ def _claim(connection: sqlite3.Connection) -> tuple[int, Job] | None:
     ).fetchone()
     if row is None:
         return None
-    connection.execute("UPDATE jobs SET state = 'running' WHERE id = ?", (row[0],))
+    connection.execute(
+        "UPDATE jobs SET state = 'running', starts = starts + 1 WHERE id = ?", (row[0],)
+    )
     return int(row[0]), Job.from_json(json.loads(row[1]))
 
 
@@ -157,28 +207,37 @@ class SqliteQueue:
         self._db = database
         self._run = run
         self._workers = workers
-        self._wake = asyncio.Event()
+        # One ticket per event that may have made a job runnable (a job queued, a job of the
+        # same PR finished); a runner takes one before it looks. So a runnable job always has
+        # a ticket out, and an idle runner sleeps instead of asking the database again.
+        self._tickets = asyncio.Semaphore(0)
         self._tasks: list[asyncio.Task[None]] = []
-        self._depth = 0
         self._busy = 0
         self._stopping = False
+        self._purged = 0.0
 
     async def accept(self, delivery_id: str, jobs: Sequence[Job]) -> bool:
         now = time.time()
-        accepted = await self._db.run(lambda c: _accept(c, delivery_id, jobs, now))
-        if accepted and jobs:
-            self._wake.set()
+        purge = now - self._purged > PURGE_EVERY_SECONDS
+        if purge:
+            self._purged = now
+        accepted = await self._db.run(lambda c: _accept(c, delivery_id, jobs, now, purge))
+        if accepted:
+            for _ in jobs:
+                self._tickets.release()
         return accepted
 
     def start(self) -> None:
-        self._wake.set()
+        # Jobs left from the last run (handed back, or running when it died).
+        for _ in range(self._workers):
+            self._tickets.release()
         self._tasks = [
             asyncio.create_task(self._worker(), name=f"job-worker-{i}")
             for i in range(self._workers)
         ]
 
-    def depth(self) -> int:
-        return self._depth
+    async def depth(self) -> int:
+        return await self._count()
 
     async def oldest_age(self) -> float:
         """Seconds the oldest waiting job has waited (0 when none waits)."""
@@ -193,14 +252,12 @@ class SqliteQueue:
         )
 
     async def _worker(self) -> None:
-        while not self._stopping:
+        while True:
+            await self._tickets.acquire()
+            if self.is_draining:
+                return
             claimed = await self._db.run(_claim)
             if claimed is None:
-                self._depth = await self._count()
-                self._wake.clear()
-                if self.is_draining:  # draining() may have run while we counted
-                    return
-                await self._wake.wait()
                 continue
             job_id, job = claimed
             self._busy += 1
@@ -210,12 +267,13 @@ class SqliteQueue:
                 # Shutdown's deadline passed mid-job: hand it back for the next start.
                 await asyncio.shield(self._db.run(partial(_requeue, job_id=job_id)))
                 raise
-            else:
-                await self._db.run(partial(_finish, job_id=job_id))
+            except Exception:  # the runner's own bug: the job is done, the runner goes on
+                log.exception("job runner raised", extra={"job": _describe_job(job)})
             finally:
                 self._busy -= 1
-                # The PR may have more waiting; other workers may be asleep.
-                self._wake.set()
+            await self._db.run(partial(_finish, job_id=job_id))
+            # The PR may have more waiting; and there may be more than the tickets said.
+            self._tickets.release()
 
     async def join(self) -> None:
         """Wait until the queue is empty and nothing runs (tests, graceful shutdown)."""
@@ -238,7 +296,8 @@ class SqliteQueue:
     def draining(self) -> None:
         """Take no new jobs; readiness answers 503 from now on."""
         self._stopping = True
-        self._wake.set()
+        for _ in range(self._workers):
+            self._tickets.release()
 
     async def stop(self, deadline: float = 25.0) -> None:
         """Finish the jobs in flight within `deadline` seconds, then hand the rest back."""
@@ -251,7 +310,19 @@ class SqliteQueue:
 
 
 def _requeue(connection: sqlite3.Connection, job_id: int) -> None:
-    connection.execute("UPDATE jobs SET state = 'queued' WHERE id = ?", (job_id,))
+    """Handed back at shutdown: not a start that failed."""
+    connection.execute(
+        "UPDATE jobs SET state = 'queued', starts = starts - 1 WHERE id = ?", (job_id,)
+    )
+
+
+def _describe(body: str) -> dict[str, object]:
+    return _describe_job(Job.from_json(json.loads(body)))
+
+
+def _describe_job(job: Job) -> dict[str, object]:
+    """Which job, for a log line: its kind, pull request and delivery, nothing else."""
+    return {"kind": job.kind.value, "pr": job.pr_key, "delivery": job.delivery_id}
 
 
 class SqliteStore:
@@ -259,8 +330,7 @@ class SqliteStore:
 
     def __init__(self, database: Database, max_analyses: int = 1000) -> None:
         self._db = database
-        self._max = max_analyses
-        self._analyses: OrderedDict[str, Analysis] = OrderedDict()
+        self._analyses = AnalysisCache(max_analyses)
 
     async def check_run(self, repo: str, head_sha: str) -> int | None:
         row = await self._db.run(
@@ -282,10 +352,7 @@ class SqliteStore:
         return self._analyses.get(key)
 
     async def remember_analysis(self, key: str, analysis: Analysis) -> None:
-        self._analyses[key] = analysis
-        self._analyses.move_to_end(key)
-        while len(self._analyses) > self._max:
-            self._analyses.popitem(last=False)
+        self._analyses.put(key, analysis)
 
     async def audit(self, entry: dict[str, str]) -> None:
         now = time.time()

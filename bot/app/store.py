@@ -7,11 +7,17 @@ Deliveries seen live with the queue, which records them and their jobs in one tr
 
 from __future__ import annotations
 
+from collections import OrderedDict
+from collections.abc import Sequence
 from typing import Protocol
 
+from bot.app.jobs import Job
 from bot.engine.result import Analysis
 
 DELIVERY_TTL_SECONDS = 8 * 24 * 3600  # GitHub redelivers for days; remember for over a week
+# Recorded as a head's check run id just before it is created on GitHub: if the process dies
+# before the real id is written down, the next one asks GitHub instead of creating another.
+CREATING = 0
 
 
 class Store(Protocol):
@@ -29,3 +35,48 @@ class Store(Protocol):
     async def audit_log(self) -> list[dict[str, str]]: ...
 
     async def healthy(self) -> bool: ...
+
+
+class Queue(Protocol):
+    """Where accepted deliveries wait: embedded (SQLite, in-process workers) or Redis."""
+
+    async def accept(self, delivery_id: str, jobs: Sequence[Job]) -> bool:
+        """Record the delivery and queue its jobs atomically; False when seen before."""
+
+    async def depth(self) -> int:
+        """Jobs queued or running."""
+
+    async def oldest_age(self) -> float:
+        """Seconds the oldest waiting job has waited (0 when none waits)."""
+
+    async def healthy(self) -> bool: ...
+
+    @property
+    def is_draining(self) -> bool: ...
+
+    def draining(self) -> None:
+        """Take no new work; readiness answers 503 from now on."""
+
+    def start(self) -> None: ...
+
+    async def stop(self, deadline: float = 25.0) -> None: ...
+
+    async def join(self) -> None:
+        """Wait until nothing is queued or running (tests, benchmarks)."""
+
+
+class AnalysisCache:
+    """Analyses per head, recomputable, kept in this process's memory (LRU)."""
+
+    def __init__(self, max_entries: int = 1000) -> None:
+        self._max = max_entries
+        self._entries: OrderedDict[str, Analysis] = OrderedDict()
+
+    def get(self, key: str) -> Analysis | None:
+        return self._entries.get(key)
+
+    def put(self, key: str, analysis: Analysis) -> None:
+        self._entries[key] = analysis
+        self._entries.move_to_end(key)
+        while len(self._entries) > self._max:
+            self._entries.popitem(last=False)

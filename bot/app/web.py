@@ -6,98 +6,36 @@ GitHub waits: a handled event is queued and answered 202 at once.
 
 from __future__ import annotations
 
+import json
 import logging
-from collections.abc import AsyncIterator, Mapping
-from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
-from multiprocessing import get_context
+import re
+from collections.abc import AsyncIterator
+from typing import Any
 
-import aiohttp
 from aiohttp import web
-from gidgethub import BadRequest, ValidationFailure, sansio
-from prometheus_client import (
-    CONTENT_TYPE_LATEST,
-    CollectorRegistry,
-    Counter,
-    Gauge,
-    Histogram,
-    generate_latest,
-)
+from gidgethub import ValidationFailure, sansio
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from bot.app.command_runner import CommandRunner
-from bot.app.jobs import Job, JobKind
-from bot.app.service import ReviewService, process_analyzer
+from bot.app.metrics import Metrics
+from bot.app.runtime import runtime
+from bot.app.service import ReviewService
 from bot.app.sqlite import Database, SqliteQueue, SqliteStore, sqlite_path
-from bot.app.store import Store
+from bot.app.store import Queue, Store
 from bot.github.payloads import PayloadError
 from bot.handlers import router
 from bot.handlers.context import HandlerContext
-from bot.logs import log_context
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 25 * 1024 * 1024  # GitHub caps webhook payloads at 25 MB
-
-
-@dataclass
-class Metrics:
-    registry: CollectorRegistry
-    webhooks: Counter
-    queue_depth: Gauge
-    queue_oldest: Gauge
-    job_seconds: Histogram
-    github_requests: Counter
-    rate_limit_remaining: Gauge
-
-    def observe_github(self, status: int, headers: Mapping[str, str]) -> None:
-        self.github_requests.labels(str(status) if status else "no_answer").inc()
-        remaining = headers.get("x-ratelimit-remaining", "")
-        if remaining.isdigit():
-            resource = headers.get("x-ratelimit-resource", "core")[:32]
-            self.rate_limit_remaining.labels(resource).set(int(remaining))
-
-    @classmethod
-    def create(cls) -> Metrics:
-        registry = CollectorRegistry()
-        return cls(
-            registry=registry,
-            webhooks=Counter(
-                "ai_review_webhooks",
-                "Webhook deliveries by event and outcome",
-                ["event", "outcome"],
-                registry=registry,
-            ),
-            queue_depth=Gauge("ai_review_queue_depth", "Jobs queued or running", registry=registry),
-            queue_oldest=Gauge(
-                "ai_review_queue_oldest_job_seconds",
-                "How long the oldest waiting job has waited",
-                registry=registry,
-            ),
-            job_seconds=Histogram(
-                "ai_review_job_seconds",
-                "Time to run one job, by kind",
-                ["kind"],
-                buckets=(0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300),
-                registry=registry,
-            ),
-            github_requests=Counter(
-                "ai_review_github_requests",
-                "Requests to GitHub by answer status (no_answer: timeout or connection error)",
-                ["status"],
-                registry=registry,
-            ),
-            rate_limit_remaining=Gauge(
-                "ai_review_github_rate_limit_remaining",
-                "Requests left in GitHub's rate-limit window, by resource",
-                ["resource"],
-                registry=registry,
-            ),
-        )
+MAX_JSON_DEPTH = 64  # GitHub's payloads nest about 8 deep
+_EVENT_NAME = re.compile(r"[a-z][a-z_]{0,63}")
+_DELIVERY_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,99}")
 
 
 STORE = web.AppKey("store", Store)
-QUEUE = web.AppKey("queue", SqliteQueue)
+QUEUE = web.AppKey("queue", Queue)
 SETTINGS = web.AppKey("settings", Settings)
 METRICS = web.AppKey("metrics", Metrics)
 SERVICE = web.AppKey("service", ReviewService)
@@ -105,6 +43,58 @@ SERVICE = web.AppKey("service", ReviewService)
 
 def _answer(status: int, message: str) -> web.Response:
     return web.json_response({"message": message}, status=status)
+
+
+class Refused(Exception):
+    """A delivery answered with an error status; the message is safe to send back."""
+
+    def __init__(self, status: int, outcome: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.outcome = outcome
+
+
+def _depth_within(value: Any, limit: int) -> bool:
+    """Whether containers nest at most `limit` deep (iterative: no recursion to exhaust)."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > limit:
+            return False
+        children = node.values() if isinstance(node, dict) else node
+        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+    return True
+
+
+def parse_delivery(headers: Any, body: bytes, secret: str) -> sansio.Event:
+    """The verified event of a delivery; raises Refused saying what is wrong with it.
+
+    The signature (HMAC-SHA256 only, compared in constant time) is checked on the raw body
+    before anything reads it.
+    """
+    signature = headers.get("X-Hub-Signature-256", "")
+    if not signature.startswith("sha256="):
+        raise Refused(401, "bad_signature", "missing or invalid X-Hub-Signature-256")
+    try:
+        sansio.validate_event(body, signature=signature, secret=secret)
+    except ValidationFailure:
+        raise Refused(401, "bad_signature", "missing or invalid X-Hub-Signature-256") from None
+    event_name = headers.get("X-GitHub-Event", "")
+    delivery_id = headers.get("X-GitHub-Delivery", "")
+    if not _EVENT_NAME.fullmatch(event_name) or not _DELIVERY_ID.fullmatch(delivery_id):
+        raise Refused(400, "malformed", "malformed webhook: bad X-GitHub-Event or -Delivery")
+    media_type = headers.get("Content-Type", "").split(";", 1)[0].strip().lower()
+    if media_type != "application/json":
+        raise Refused(400, "malformed", "malformed webhook: the content type must be JSON")
+    try:
+        data = json.loads(body)
+    except (ValueError, RecursionError):
+        raise Refused(400, "malformed", "malformed webhook: the body is not JSON") from None
+    if not isinstance(data, dict):
+        raise Refused(400, "malformed", "malformed webhook: the body is not a JSON object")
+    if not _depth_within(data, MAX_JSON_DEPTH):
+        raise Refused(400, "malformed", f"malformed webhook: nested over {MAX_JSON_DEPTH} deep")
+    return sansio.Event(data, event=event_name, delivery_id=delivery_id)
 
 
 async def webhook(request: web.Request) -> web.Response:
@@ -115,20 +105,14 @@ async def webhook(request: web.Request) -> web.Response:
         body = await request.read()
     except web.HTTPRequestEntityTooLarge:
         return _answer(413, "payload larger than 25 MiB")
-    event_name = request.headers.get("X-GitHub-Event", "unknown")[:64]
+    # A metric label, never logged: only known-shaped names, else "unknown".
+    header = request.headers.get("X-GitHub-Event", "")
+    event_name = header if _EVENT_NAME.fullmatch(header) else "unknown"
     try:
-        event = sansio.Event.from_http(
-            request.headers, body, secret=request.app[SETTINGS].webhook_secret
-        )
-    except ValidationFailure:
-        metrics.webhooks.labels(event_name, "bad_signature").inc()
-        return _answer(401, "missing or invalid X-Hub-Signature-256")
-    except (BadRequest, ValueError, KeyError, UnicodeDecodeError):
-        metrics.webhooks.labels(event_name, "malformed").inc()
-        return _answer(400, "malformed webhook: expected GitHub's headers and a JSON body")
-    if not isinstance(event.data, dict):
-        metrics.webhooks.labels(event_name, "malformed").inc()
-        return _answer(400, "malformed webhook: the body is not a JSON object")
+        event = parse_delivery(request.headers, body, request.app[SETTINGS].webhook_secret)
+    except Refused as refused:
+        metrics.webhooks.labels(event_name, refused.outcome).inc()
+        return _answer(refused.status, str(refused))
     if event.event == "ping":
         metrics.webhooks.labels("ping", "pong").inc()
         return _answer(200, "pong")
@@ -141,7 +125,6 @@ async def webhook(request: web.Request) -> web.Response:
     if not await request.app[QUEUE].accept(event.delivery_id, context.jobs):
         metrics.webhooks.labels(event.event, "redelivery").inc()
         return _answer(200, "already handled this delivery")
-    metrics.queue_depth.set(request.app[QUEUE].depth())
     if context.jobs:
         metrics.webhooks.labels(event.event, "queued").inc()
         return _answer(202, f"queued {len(context.jobs)} job(s)")
@@ -162,7 +145,7 @@ async def readyz(request: web.Request) -> web.Response:
 async def metrics_endpoint(request: web.Request) -> web.Response:
     metrics = request.app[METRICS]
     registry = metrics.registry
-    metrics.queue_depth.set(request.app[QUEUE].depth())
+    metrics.queue_depth.set(await request.app[QUEUE].depth())
     metrics.queue_oldest.set(await request.app[QUEUE].oldest_age())
     return web.Response(
         body=generate_latest(registry), headers={"Content-Type": CONTENT_TYPE_LATEST}
@@ -175,57 +158,19 @@ def create_app(
     queue_workers: int = 4,
     shutdown_deadline: float = 25.0,
 ) -> web.Application:
-    """The App's aiohttp application; background parts start and stop with it."""
+    """The App's aiohttp application; background parts start and stop with it.
+
+    Embedded (no REDIS_URL): deliveries wait in SQLite and this process runs them with
+    `queue_workers` tasks. With REDIS_URL: deliveries go to Redis and `worker` processes run them.
+    """
     app = web.Application(client_max_size=MAX_BODY_BYTES)
     app[SETTINGS] = settings
     app[METRICS] = Metrics.create()
-    database = Database(sqlite_path(settings.database_url))
-    app[STORE] = SqliteStore(database)
-
-    async def lifecycle(app: web.Application) -> AsyncIterator[None]:
-        executor = (
-            ProcessPoolExecutor(analysis_workers, mp_context=get_context("spawn"))
-            if analysis_workers > 0
-            else None
-        )
-        async with aiohttp.ClientSession() as session:
-            service = ReviewService(
-                settings,
-                session,
-                app[STORE],
-                process_analyzer(executor),
-                observe=app[METRICS].observe_github,
-            )
-            app[SERVICE] = service
-
-            commands = CommandRunner(service, app[STORE])
-
-            async def run(job: Job) -> None:
-                with (
-                    log_context(
-                        delivery=job.delivery_id,
-                        installation=job.installation_id,
-                        repo=f"{job.owner}/{job.repo}",
-                        pr=job.number,
-                        head_sha=job.head_sha,
-                    ),
-                    app[METRICS].job_seconds.labels(job.kind.value).time(),
-                ):
-                    if job.kind is JobKind.COMMAND:
-                        await commands.run(job)
-                    elif job.kind is JobKind.TICKS:
-                        await commands.run_ticks(job)
-                    else:
-                        await service.run_job(job)
-
-            queue = SqliteQueue(database, run, workers=queue_workers)
-            app[QUEUE] = queue
-            queue.start()
-            yield
-            await queue.stop(shutdown_deadline)
-        if executor is not None:
-            executor.shutdown(wait=True, cancel_futures=True)
-        database.close()
+    lifecycle = (
+        _redis_lifecycle
+        if settings.redis_url
+        else _embedded_lifecycle(analysis_workers, queue_workers, shutdown_deadline)
+    )
 
     async def drain(app: web.Application) -> None:
         # Runs first on SIGTERM: readiness turns 503 before the server stops listening.
@@ -239,3 +184,37 @@ def create_app(
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/metrics", metrics_endpoint)
     return app
+
+
+def _embedded_lifecycle(analysis_workers: int, queue_workers: int, shutdown_deadline: float) -> Any:
+    async def lifecycle(app: web.Application) -> AsyncIterator[None]:
+        settings = app[SETTINGS]
+        database = Database(sqlite_path(settings.database_url))
+        store = SqliteStore(database)
+        app[STORE] = store
+        try:
+            async with runtime(settings, store, app[METRICS], analysis_workers) as jobs:
+                app[SERVICE] = jobs.service
+                queue = SqliteQueue(database, jobs.run, workers=queue_workers)
+                app[QUEUE] = queue
+                queue.start()
+                yield
+                await queue.stop(shutdown_deadline)
+        finally:
+            database.close()
+
+    return lifecycle
+
+
+async def _redis_lifecycle(app: web.Application) -> AsyncIterator[None]:
+    from bot.app.redis_backend import RedisQueue, RedisStore, connect
+
+    settings = app[SETTINGS]
+    assert settings.redis_url is not None
+    redis = await connect(settings.redis_url)
+    try:
+        app[STORE] = RedisStore(redis)
+        app[QUEUE] = RedisQueue(redis)
+        yield
+    finally:
+        await redis.aclose()

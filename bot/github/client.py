@@ -62,6 +62,20 @@ def _is_secondary_limit(exc: HTTPException) -> bool:
     return "secondary rate limit" in message or "abuse" in message or "retry-after" in headers
 
 
+def transient(exc: BaseException | None) -> bool:
+    """Whether GitHub being down or busy caused `exc`: worth trying the whole job again later."""
+    if isinstance(exc, GitHubUnavailable | GitHubBroken | RateLimitExceeded | TimeoutError):
+        return True
+    if isinstance(exc, aiohttp.ClientConnectionError | aiohttp.ClientPayloadError):
+        return True
+    if isinstance(exc, BadRequest) and _is_secondary_limit(exc):
+        return True
+    if isinstance(exc, QueryError):
+        errors = (exc.response or {}).get("errors") or []
+        return any(error.get("type") == "RATE_LIMITED" for error in errors)
+    return isinstance(exc, BadGraphQLRequest) and exc.status_code in (403, 429)
+
+
 _JITTER = random.SystemRandom()
 
 

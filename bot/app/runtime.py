@@ -1,0 +1,131 @@
+"""What runs jobs, wherever they were queued: the embedded queue in `serve`, or a Redis
+`worker`. One HTTP session, one analysis pool and one review service per process."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import threading
+import time
+import uuid
+from collections.abc import AsyncIterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, replace
+from multiprocessing import get_context
+
+import aiohttp
+
+from bot.app.command_runner import CommandRunner
+from bot.app.jobs import JOB_TRIES, RETRY_SECONDS, Job, JobKind
+from bot.app.metrics import Metrics
+from bot.app.service import ReviewService, process_analyzer
+from bot.app.store import Store
+from bot.engine.result import Analysis, Evidence
+from bot.engine.ruleset import Ruleset
+from bot.engine.snapshot import Snapshot
+from bot.github.client import transient
+from bot.logs import log_context
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Runtime:
+    service: ReviewService
+    commands: CommandRunner
+    metrics: Metrics
+
+    async def run(self, job: Job) -> None:
+        """Run one job; never raises but for cancellation (the queue then hands it back).
+
+        The review turns config trouble and final failures into a check run itself. While
+        GitHub is down or busy, the job waits and runs again (RETRY_SECONDS); anything else
+        that escapes is a bug, logged with an error id and counted, and the job is done.
+        """
+        with log_context(
+            delivery=job.delivery_id,
+            installation=job.installation_id,
+            repo=f"{job.owner}/{job.repo}",
+            pr=job.number,
+            head_sha=job.head_sha,
+        ):
+            for attempt in range(job.attempt, JOB_TRIES):
+                try:
+                    await self._run_once(replace(job, attempt=attempt))
+                except Exception as exc:
+                    if transient(exc) and attempt + 1 < JOB_TRIES:
+                        wait = RETRY_SECONDS[min(attempt, len(RETRY_SECONDS) - 1)]
+                        log.warning(
+                            "GitHub unavailable (%s); the job runs again in %.0f s",
+                            type(exc).__name__,
+                            wait,
+                            extra={"attempt": attempt + 1},
+                        )
+                        await asyncio.sleep(wait)
+                        continue
+                    self.metrics.job_errors.labels(job.kind.value).inc()
+                    log.exception("job failed", extra={"error_id": uuid.uuid4().hex[:12]})
+                return
+
+    async def _run_once(self, job: Job) -> None:
+        with self.metrics.job_seconds.labels(job.kind.value).time():
+            if job.kind is JobKind.COMMAND:
+                await self.commands.run(job)
+            elif job.kind is JobKind.TICKS:
+                await self.commands.run_ticks(job)
+            else:
+                await self.service.run_job(job)
+
+
+ANALYSIS_NICENESS = 10
+
+
+def _analysis_process() -> None:
+    """Set up an analysis process: lower priority, and gone when its parent is."""
+    # Batch work: on a shared CPU, answering GitHub's webhooks comes first.
+    os.nice(ANALYSIS_NICENESS)
+    # A parent killed with -9 (or by the OOM killer) cannot stop its pool; this can.
+    threading.Thread(
+        target=_exit_with_parent, args=(os.getppid(),), name="parent-watch", daemon=True
+    ).start()
+
+
+def _exit_with_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(1)
+    os._exit(0)
+
+
+@asynccontextmanager
+async def runtime(
+    settings: Settings, store: Store, metrics: Metrics, analysis_workers: int
+) -> AsyncIterator[Runtime]:
+    """Start the analysis pool and the HTTP session; stop them on exit."""
+    executor = (
+        ProcessPoolExecutor(
+            analysis_workers, mp_context=get_context("spawn"), initializer=_analysis_process
+        )
+        if analysis_workers > 0
+        else None
+    )
+    analyze = process_analyzer(executor)
+
+    async def counted(
+        snapshot: Snapshot, ruleset: Ruleset, declared: Sequence[Evidence]
+    ) -> Analysis:
+        analysis = await analyze(snapshot, ruleset, declared)
+        metrics.observe_analysis(analysis)
+        return analysis
+
+    try:
+        async with aiohttp.ClientSession() as session:
+            service = ReviewService(
+                settings, session, store, counted, observe=metrics.observe_github
+            )
+            yield Runtime(service, CommandRunner(service, store), metrics)
+    finally:
+        if executor is not None:
+            executor.shutdown(wait=True, cancel_futures=True)

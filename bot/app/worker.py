@@ -1,0 +1,137 @@
+"""`ai-review-bot worker`: run the jobs web processes queued in Redis (REDIS_URL).
+
+Any number of workers share the work; arq hands each "drain this pull request" job to one of
+them. On SIGTERM a worker takes no new jobs, lets those in flight finish within the deadline,
+and hands the rest back to Redis for another worker.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import web
+from arq import cron, func
+from arq.connections import ArqRedis
+from arq.worker import Worker
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from bot.app.metrics import Metrics
+from bot.app.redis_backend import (
+    DRAIN,
+    Drainer,
+    DrainSettings,
+    RedisQueue,
+    RedisStore,
+    connect,
+    worker_codecs,
+)
+from bot.app.runtime import runtime
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+ONE_JOB_SECONDS = 900  # a job waits out a GitHub outage with retries, within this
+
+
+@dataclass(frozen=True, slots=True)
+class WorkerOptions:
+    concurrency: int = 4  # pull requests drained at once by this process
+    analysis_workers: int = 2  # processes analyzing diffs
+    shutdown_seconds: int = 25  # on SIGTERM, time given to jobs in flight
+    lock_seconds: float = 30.0  # a dead worker's pull request waits this long for another
+    sweep_seconds: int = 5  # how often stranded pull requests are looked for
+    port: int | None = None  # serve /healthz, /readyz and /metrics here
+
+
+async def run_worker(settings: Settings, options: WorkerOptions) -> None:
+    """Run until SIGTERM or SIGINT."""
+    assert settings.redis_url is not None
+    metrics = Metrics.create()
+    redis = await connect(settings.redis_url)
+    store = RedisStore(redis)
+    async with runtime(settings, store, metrics, options.analysis_workers) as jobs:
+        drainer = Drainer(redis, jobs.run, DrainSettings(lock_seconds=options.lock_seconds))
+
+        async def drain(ctx: dict[str, Any], pr_key: str) -> int:
+            return await drainer.drain(pr_key)
+
+        async def sweep(ctx: dict[str, Any]) -> int:
+            kicked = await drainer.sweep()
+            if kicked:
+                log.info("sweep kicked %d pull request(s) with work and no worker", kicked)
+            return kicked
+
+        worker = Worker(
+            functions=[
+                func(
+                    drain,
+                    name=DRAIN,
+                    timeout=DrainSettings().budget_seconds + ONE_JOB_SECONDS,
+                    max_tries=20,
+                )
+            ],
+            cron_jobs=[
+                cron(
+                    sweep,
+                    name="sweep",
+                    second=set(range(0, 60, options.sweep_seconds)),
+                    run_at_startup=True,
+                    timeout=30,
+                )
+            ],
+            redis_pool=redis,
+            max_jobs=options.concurrency,
+            keep_result=0,
+            poll_delay=0.05,
+            job_completion_wait=options.shutdown_seconds,
+            handle_signals=True,
+            **worker_codecs(),
+        )
+        async with _probes(redis, metrics, options.port):
+            try:
+                await worker.async_run()
+            except asyncio.CancelledError:
+                log.info("worker stopped")
+            finally:
+                await worker.close()
+
+
+@asynccontextmanager
+async def _probes(redis: ArqRedis, metrics: Metrics, port: int | None) -> AsyncIterator[None]:
+    """Health, readiness and metrics for a worker, when given a port."""
+    if port is None:
+        yield
+        return
+    queue = RedisQueue(redis)
+
+    async def healthz(_: web.Request) -> web.Response:
+        return web.json_response({"message": "ok"})
+
+    async def readyz(_: web.Request) -> web.Response:
+        if await queue.healthy():
+            return web.json_response({"message": "ready"})
+        return web.json_response({"message": "Redis not answering"}, status=503)
+
+    async def metrics_endpoint(_: web.Request) -> web.Response:
+        metrics.queue_depth.set(await queue.depth())
+        metrics.queue_oldest.set(await queue.oldest_age())
+        return web.Response(
+            body=generate_latest(metrics.registry), headers={"Content-Type": CONTENT_TYPE_LATEST}
+        )
+
+    app = web.Application()
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", readyz)
+    app.router.add_get("/metrics", metrics_endpoint)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, "0.0.0.0", port).start()  # noqa: S104 - probes answer any host
+    try:
+        yield
+    finally:
+        await runner.cleanup()
