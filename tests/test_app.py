@@ -257,6 +257,18 @@ async def test_health_readiness_and_metrics(bot: Bot, repo: Repo) -> None:
     assert 'ai_review_job_seconds_count{kind="analyze"} 1.0' in metrics
     assert 'ai_review_github_rate_limit_remaining{resource="core"}' in metrics
     assert "ai_review_queue_oldest_job_seconds 0.0" in metrics
+    assert "ai_review_queue_depth 0.0" in metrics
+
+
+async def test_files_an_analysis_could_not_measure_are_counted(bot: Bot, repo: Repo) -> None:
+    files = {"app/ok.py": "X = 1\n", "app/broken.py": "def f(:\n    pass\n"}
+    number, _ = open_pull(bot.github, repo, files, trailers=(CLAUDE,))
+
+    await bot.send(webhooks.pull_request(bot.github, REPO, number, "opened"))
+    await bot.settle()
+
+    metrics = await (await bot.client.get("/metrics")).text()
+    assert 'ai_review_analysis_skipped_files_total{signal="complexity"} 1.0' in metrics
 
 
 async def test_github_5xx_is_retried(bot: Bot, repo: Repo) -> None:
