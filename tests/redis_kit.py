@@ -28,8 +28,8 @@ def free_port() -> int:
 
 
 class RedisServer:
-    def __init__(self, directory: Path) -> None:
-        self.port = free_port()
+    def __init__(self, directory: Path, port: int | None = None) -> None:
+        self.port = port or free_port()
         self.url = f"redis://127.0.0.1:{self.port}/0"
         self._process = subprocess.Popen(
             [
@@ -54,6 +54,11 @@ class RedisServer:
             self.stop()
             raise RuntimeError("redis-server did not start")
         client.close()
+
+    @classmethod
+    def at(cls, port: int, directory: Path) -> RedisServer:
+        """A new server on a port a stopped one had (a Redis restart)."""
+        return cls(directory, port)
 
     def flush(self) -> None:
         with redis.Redis(port=self.port) as client:

@@ -9,12 +9,14 @@ from __future__ import annotations
 import json
 import logging
 import re
+import sqlite3
 from collections.abc import AsyncIterator
 from typing import Any
 
 from aiohttp import web
 from gidgethub import ValidationFailure, sansio
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from redis.exceptions import RedisError
 
 from bot.app.metrics import Metrics
 from bot.app.runtime import runtime
@@ -30,6 +32,7 @@ log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 25 * 1024 * 1024  # GitHub caps webhook payloads at 25 MB
 MAX_JSON_DEPTH = 64  # GitHub's payloads nest about 8 deep
+QUEUE_ERRORS: tuple[type[Exception], ...] = (sqlite3.Error, RedisError, OSError)
 _EVENT_NAME = re.compile(r"[a-z][a-z_]{0,63}")
 _DELIVERY_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,99}")
 
@@ -122,7 +125,14 @@ async def webhook(request: web.Request) -> web.Response:
     except PayloadError as exc:
         metrics.webhooks.labels(event.event, "malformed").inc()
         return _answer(400, f"malformed {event.event} payload: {exc}")
-    if not await request.app[QUEUE].accept(event.delivery_id, context.jobs):
+    try:
+        accepted = await request.app[QUEUE].accept(event.delivery_id, context.jobs)
+    except QUEUE_ERRORS:
+        # Not acknowledged, so not lost: GitHub shows the delivery failed; redeliver it.
+        log.exception("could not queue a delivery", extra={"delivery": event.delivery_id})
+        metrics.webhooks.labels(event.event, "unavailable").inc()
+        return _answer(503, "the job queue is not answering; redeliver later")
+    if not accepted:
         metrics.webhooks.labels(event.event, "redelivery").inc()
         return _answer(200, "already handled this delivery")
     if context.jobs:
