@@ -112,6 +112,7 @@ class ReviewService:
         self._auth = AppAuth(settings.app_id, settings.private_key, self._fetch_token)
         self._memberships: dict[tuple[str, str], tuple[bool, float]] = {}
         self._bot_login: str | None = None
+        self._bot_login_lock = asyncio.Lock()
 
     def _client(self, token: str | None, installation_id: str = "") -> GitHubClient:
         return GitHubClient(
@@ -131,10 +132,11 @@ class ReviewService:
 
     async def bot_login(self) -> str:
         """The App's own account (`slug[bot]`), to find its comment and ignore its own events."""
-        if self._bot_login is None:
-            app = await self._client(None).getitem("/app", jwt=self._auth.app_jwt())
-            self._bot_login = f"{app['slug']}[bot]"
-        return self._bot_login
+        async with self._bot_login_lock:  # jobs starting together ask GitHub once
+            if self._bot_login is None:
+                app = await self._client(None).getitem("/app", jwt=self._auth.app_jwt())
+                self._bot_login = f"{app['slug']}[bot]"
+            return self._bot_login
 
     async def client_for(self, installation_id: str) -> GitHubClient:
         token = await self._auth.installation_token(installation_id)
