@@ -256,7 +256,13 @@ class SqliteQueue:
             await self._tickets.acquire()
             if self.is_draining:
                 return
-            claimed = await self._db.run(_claim)
+            try:
+                claimed = await self._db.run(_claim)
+            except sqlite3.Error:
+                log.exception("could not take a job from the queue; trying again in 1 s")
+                await asyncio.sleep(1)
+                self._tickets.release()
+                continue
             if claimed is None:
                 continue
             job_id, job = claimed
