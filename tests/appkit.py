@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,9 +43,12 @@ class Bot:
         response = await webhooks.deliver(self.client, hook, SECRET, delivery_id=delivery_id)
         return response.status
 
-    async def settle(self) -> None:
-        """Wait until every queued job has run."""
-        await self.client.app[QUEUE].join()
+    async def settle(self, timeout: float = 60) -> None:
+        """Wait until every queued job has run (a test fails, not hangs, when one never does)."""
+        try:
+            await asyncio.wait_for(self.client.app[QUEUE].join(), timeout)
+        except TimeoutError:
+            pytest.fail(f"jobs still queued or running after {timeout} s")
 
     def check(self, head_sha: str) -> CheckRun:
         (run,) = self.github.check_runs(REPO, head_sha=head_sha, name="ai-review")
