@@ -76,6 +76,21 @@ async def test_a_delivery_is_accepted_once(arq_redis: ArqRedis) -> None:
     assert await arq_redis.zcard(ARQ_QUEUE) == 1  # one drain asked for
 
 
+async def test_deliveries_for_a_pull_request_with_a_drain_coming_ask_for_no_other(
+    arq_redis: ArqRedis,
+) -> None:
+    queue = RedisQueue(arq_redis)
+    for index in range(3):
+        await queue.accept(f"d-{index}", [job(JobKind.COMMAND, command=str(index))])
+    asked_during_burst = await arq_redis.zcard(ARQ_QUEUE)
+
+    await Drainer(arq_redis, Recorder()).drain(PR)
+    await queue.accept("d-after", [job(JobKind.COMMAND, command="after")])
+
+    assert asked_during_burst == 1
+    assert await arq_redis.zcard(ARQ_QUEUE) == 2  # the drained PR asks again
+
+
 async def test_a_delivery_is_remembered_for_over_a_week(arq_redis: ArqRedis) -> None:
     await RedisQueue(arq_redis).accept("d-1", [])
 

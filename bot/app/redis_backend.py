@@ -12,6 +12,7 @@ Lua scripts below, each atomic on the Redis server:
     ai-review:pr:KEY:running     the job in flight, kept until it has run
     ai-review:pr:KEY:tries       how many times that job was started
     ai-review:pr:KEY:lock        which drain holds the PR (a random token, expires unless renewed)
+    ai-review:pr:KEY:kicked      a drain is queued or running: more deliveries need not ask
 
 A web process accepts a delivery (one script: remember the id, queue its jobs) and then asks
 arq to drain each PR it touched. A drain takes the PR's lock, runs its jobs one by one, and
@@ -48,11 +49,16 @@ CHECK_RUN_TTL_SECONDS = 90 * 24 * 3600
 MAX_TRIES = 3  # a job whose worker died this many times is dropped (logged): a poison job
 
 # Entries: "R|kind|queued_at|job-json" for reviews (they coalesce), "C|kind|queued_at|..." else.
+# KEYS: delivery, pending, then per job its PR's queue and kicked flag. ARGV: delivery TTL,
+# then per job its PR key and entry. Answers 0 for a delivery seen before, else 1 and the PRs
+# that need a drain asked for (none is queued or running for them).
 _ACCEPT = """
-if redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) == false then return 0 end
+if redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) == false then return {0} end
+local kick = {1}
 local n = (#ARGV - 1) / 2
 for i = 1, n do
-  local key, entry, queue = ARGV[2 * i], ARGV[2 * i + 1], KEYS[2 + i]
+  local key, entry = ARGV[2 * i], ARGV[2 * i + 1]
+  local queue, kicked = KEYS[1 + 2 * i], KEYS[2 + 2 * i]
   local merged = false
   if string.sub(entry, 1, 2) == 'R|' then
     local waiting = redis.call('LRANGE', queue, 0, -1)
@@ -70,11 +76,14 @@ for i = 1, n do
   end
   if not merged then redis.call('RPUSH', queue, entry) end
   redis.call('SADD', KEYS[2], key)
+  if redis.call('SET', kicked, '1', 'NX', 'EX', 3600) then table.insert(kick, key) end
 end
-return 1
+return kick
 """
 
-# KEYS: lock, running, queue, pending, tries. ARGV: token, lock ms, pr key, max tries.
+# KEYS: lock, running, queue, pending, tries, kicked. ARGV: token, lock ms, pr key, max tries.
+# Empty: the lock, the PR's place in `pending` and its kicked flag go in one step, so the next
+# delivery asks for a new drain.
 _CLAIM = """
 local holder = redis.call('GET', KEYS[1])
 if holder and holder ~= ARGV[1] then return {'busy'} end
@@ -90,7 +99,7 @@ if running then
 end
 local entry = redis.call('LPOP', KEYS[3])
 if not entry then
-  redis.call('DEL', KEYS[1])
+  redis.call('DEL', KEYS[1], KEYS[6])
   redis.call('SREM', KEYS[4], ARGV[3])
   return {'empty'}
 end
@@ -152,6 +161,11 @@ def _keys(pr_key: str) -> tuple[str, str, str, str]:
     return f"{base}:lock", f"{base}:running", f"{base}:queue", f"{base}:tries"
 
 
+def _kicked(pr_key: str) -> str:
+    """Set while a drain of the PR is queued or running: more deliveries need not ask again."""
+    return f"{PREFIX}pr:{pr_key}:kicked"
+
+
 def _entry(job: Job, now: float) -> str:
     return "|".join(
         ("R" if job.is_review else "C", job.kind.value, f"{now:.3f}", json.dumps(job.to_json()))
@@ -205,12 +219,13 @@ class RedisQueue:
         keys = [f"{PREFIX}delivery:{delivery_id}", PENDING]
         args: list[str | int] = [DELIVERY_TTL_SECONDS]
         for job in jobs:
-            keys.append(_keys(job.pr_key)[2])
+            keys += [_keys(job.pr_key)[2], _kicked(job.pr_key)]
             args += [job.pr_key, _entry(job, now)]
-        if not await self._accept(keys=keys, args=args):
+        accepted, *to_kick = await self._accept(keys=keys, args=args)
+        if not accepted:
             return False
-        for pr_key in dict.fromkeys(job.pr_key for job in jobs):
-            await kick(self._redis, pr_key)
+        for pr_key in to_kick:
+            await kick(self._redis, _text(pr_key))
         return True
 
     async def depth(self) -> int:
@@ -298,7 +313,7 @@ class Drainer:
             answer = [
                 _text(part)
                 for part in await self._claim(
-                    keys=[lock, running, queue, PENDING, tries],
+                    keys=[lock, running, queue, PENDING, tries, _kicked(pr_key)],
                     args=[token, self._lock_ms, pr_key, MAX_TRIES],
                 )
             ]
