@@ -15,7 +15,9 @@ the project's fake GitHub on loopback, for each backend:
     second warms the server up (its worst is shown apart) and is not in the percentiles.
 (b) Throughput: N pull requests are opened at once (one `opened` delivery each), with the fake
     GitHub adding 50 ms to every call; the figure is pull request events per second from the
-    first delivery to the last final check run.
+    first delivery to the last final check run. Mutating requests of one installation go one at
+    a time (GitHub's rule), so the run is made with the pull requests in 1 installation and
+    spread over 4.
 
     .venv/bin/python bench/service_bench.py
     .venv/bin/python bench/service_bench.py --modes redis --rate 200 --seconds 10 --prs 80
@@ -155,31 +157,43 @@ async def ack_latency(
 
 
 async def throughput(
-    mode: str, prs: int, latency: float, redis_url: str | None
+    mode: str, prs: int, latency: float, redis_url: str | None, installations: int = 1
 ) -> dict[str, object]:
+    """`prs` pull requests opened at once, spread over `installations` organizations."""
     with tempfile.TemporaryDirectory() as raw:
         tmp = Path(raw)
         repo = _git_repo(tmp)
         github = FakeGitHub()
         async with serve(github):
-            github.install("acme")
-            github.add_repo(REPO, repo)
+            names = [REPO] + [f"org{i}/widgets" for i in range(1, installations)]
+            for name in names:
+                github.install(name.split("/")[0])
+                github.add_repo(name, repo)  # one git repository behind every name
             repo.commit("Configure", {".github/ai-review.yml": SENIORS})
             heads, hooks = [], []
             for index in range(prs):
+                name = names[index % len(names)]
                 repo.branch(f"t/{index}")
                 body = "".join(f"def f{i}(x):\n    return x + {i}\n" for i in range(20))
-                heads.append(repo.commit("Change", {f"app/t{index}.py": body}, trailers=(CLAUDE,)))
+                head = repo.commit("Change", {f"app/t{index}.py": body}, trailers=(CLAUDE,))
+                heads.append((name, head))
                 repo.checkout("main")
-                number = github.add_pull(REPO, f"t/{index}").number
-                hooks.append(webhooks.pull_request(github, REPO, number, "opened"))
+                number = github.add_pull(name, f"t/{index}").number
+                hooks.append(webhooks.pull_request(github, name, number, "opened"))
             deployment = await _deploy(github, tmp, mode, redis_url)
+
+            def finished() -> bool:
+                return all(
+                    any(run.status == "completed" for run in github.check_runs(name, head_sha=h))
+                    for name, h in heads
+                )
+
             try:
                 github.latency = latency
                 github.clear_log()
                 started = time.monotonic()
                 statuses = await asyncio.gather(*(deployment.send(hook) for hook in hooks))
-                await until(lambda: all(deployment.completed(h) for h in heads), 600, poll=0.05)
+                await until(finished, 600, poll=0.05)
                 elapsed = time.monotonic() - started
                 calls = github.count()
             finally:
@@ -187,6 +201,7 @@ async def throughput(
     assert set(statuses) == {202}, statuses
     return {
         "prs": prs,
+        "installations": installations,
         "latency_ms": latency * 1000,
         "seconds": round(elapsed, 2),
         "events_per_second": round(prs / elapsed, 2),
@@ -212,7 +227,12 @@ async def main(args: argparse.Namespace) -> None:
             if server:
                 server.flush()
             if mode != "redis-web":
-                result["throughput"] = await throughput(mode, args.prs, args.latency, url)
+                for count in args.installations:
+                    if server:
+                        server.flush()
+                    result[f"throughput_{count}_installations"] = await throughput(
+                        mode, args.prs, args.latency, url, count
+                    )
             report[mode] = result
             print(json.dumps({mode: report[mode]}), flush=True)
         print(json.dumps(report, indent=2))
@@ -234,4 +254,10 @@ if __name__ == "__main__":
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--prs", type=int, default=80)
     parser.add_argument("--latency", type=float, default=0.05, help="seconds per GitHub call")
+    parser.add_argument(
+        "--installations",
+        type=lambda s: [int(n) for n in s.split(",")],
+        default=[1, 4],
+        help="throughput runs with the pull requests spread over this many installations",
+    )
     asyncio.run(main(parser.parse_args()))
