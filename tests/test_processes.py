@@ -20,6 +20,7 @@ from tests.fakegithub.models import RepoState
 from tests.fakegithub.state import FakeGitHub
 from tests.processes import Deployment, until
 from tests.redis_kit import (  # noqa: F401  (registers the fixtures)
+    free_port,
     redis_server,
     redis_url_fixture,
 )
@@ -169,3 +170,25 @@ async def test_analysis_processes_exit_when_their_server_is_killed(
     await web.wait()
 
     await until(lambda: not any(Path(f"/proc/{pid}").exists() for pid in pool), 10)
+
+
+async def test_a_worker_serves_health_readiness_and_its_job_metrics(
+    scaled: Deployment, repo: Repo
+) -> None:
+    github = scaled.github
+    number, head = open_pull(github, repo, {"app/x.py": "X = 1\n"}, trailers=(CLAUDE,))
+    port = free_port()
+    await scaled.web()
+    await scaled.worker("worker-1", "--port", str(port))
+    await scaled.send(webhooks.pull_request(github, REPO, number, "opened"))
+    await scaled.settle([head])
+    probes = f"http://127.0.0.1:{port}"
+
+    async with scaled.session.get(probes + "/healthz") as health:
+        assert health.status == 200
+    async with scaled.session.get(probes + "/readyz") as ready:
+        assert ready.status == 200
+    async with scaled.session.get(probes + "/metrics") as metrics:
+        text = await metrics.text()
+    assert 'ai_review_job_seconds_count{kind="analyze"} 1.0' in text
+    assert "ai_review_queue_depth 0.0" in text

@@ -18,6 +18,7 @@ from bot.app.redis_backend import (
     DrainSettings,
     RedisQueue,
     RedisStore,
+    RedisWriteLocks,
 )
 from tests.redis_kit import (  # noqa: F401  (registers the fixtures)
     arq_redis_fixture,
@@ -289,3 +290,45 @@ async def test_the_store_keeps_check_runs_and_the_audit_log(arq_redis: ArqRedis)
     (entry,) = await store.audit_log()
     assert entry["by"] == "root"
     assert float(entry["at"]) > 0
+
+
+async def _overlap(enter: list[object]) -> int:
+    """Run one short critical section under each lock at once; the most inside together."""
+    inside = most = 0
+
+    async def section(lock: object) -> None:
+        nonlocal inside, most
+        async with lock:  # type: ignore[attr-defined]
+            inside += 1
+            most = max(most, inside)
+            await asyncio.sleep(0.005)
+            inside -= 1
+
+    await asyncio.gather(*(section(lock) for lock in enter))
+    return most
+
+
+async def test_write_locks_serialize_an_installation_across_processes(
+    arq_redis: ArqRedis,
+) -> None:
+    # Two RedisWriteLocks stand for two worker processes sharing one Redis.
+    first, second = RedisWriteLocks(arq_redis), RedisWriteLocks(arq_redis)
+
+    same = await _overlap([locks("7") for locks in (first, second) for _ in range(5)])
+    different = await _overlap([first("7"), second("8")])
+
+    assert (same, different) == (1, 2)
+    assert await arq_redis.keys("ai-review:installation:*") == []
+
+
+async def test_a_write_lock_left_by_a_dead_process_expires(
+    arq_redis: ArqRedis, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("bot.app.redis_backend.WRITE_HOLD_SECONDS", 0.2)
+    await arq_redis.set("ai-review:installation:7:write", "dead", px=200)
+    started = asyncio.get_running_loop().time()
+
+    async with RedisWriteLocks(arq_redis)("7"):
+        waited = asyncio.get_running_loop().time() - started
+
+    assert 0.1 < waited < 2

@@ -9,7 +9,7 @@ import os
 import threading
 import time
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
@@ -25,7 +25,7 @@ from bot.app.store import Store
 from bot.engine.result import Analysis, Evidence
 from bot.engine.ruleset import Ruleset
 from bot.engine.snapshot import Snapshot
-from bot.github.client import transient
+from bot.github.client import WriteLock, transient
 from bot.logs import log_context
 from bot.settings import Settings
 
@@ -101,7 +101,11 @@ def _exit_with_parent(parent: int) -> None:
 
 @asynccontextmanager
 async def runtime(
-    settings: Settings, store: Store, metrics: Metrics, analysis_workers: int
+    settings: Settings,
+    store: Store,
+    metrics: Metrics,
+    analysis_workers: int,
+    write_lock: Callable[[str], WriteLock] | None = None,
 ) -> AsyncIterator[Runtime]:
     """Start the analysis pool and the HTTP session; stop them on exit."""
     executor = (
@@ -123,7 +127,12 @@ async def runtime(
     try:
         async with aiohttp.ClientSession() as session:
             service = ReviewService(
-                settings, session, store, counted, observe=metrics.observe_github
+                settings,
+                session,
+                store,
+                counted,
+                observe=metrics.observe_github,
+                write_lock=write_lock,
             )
             yield Runtime(service, CommandRunner(service, store), metrics)
     finally:

@@ -32,7 +32,13 @@ from bot.engine.result import Analysis, Evidence
 from bot.engine.ruleset import Ruleset
 from bot.engine.snapshot import Snapshot
 from bot.github.auth import AppAuth
-from bot.github.client import GitHubClient, GitHubUnavailable, Observer, transient
+from bot.github.client import (
+    GitHubClient,
+    GitHubUnavailable,
+    Observer,
+    WriteLock,
+    transient,
+)
 from bot.github.fetch import fetch_changes, fetch_pull_request, files_changed_since
 from bot.github.gather import PullRequestContext, RepoRef
 from bot.github.writer import finish_check, start_check, upsert_comment
@@ -94,6 +100,16 @@ class Outcome:
     requests: int
 
 
+class _LocalWriteLocks:
+    """One lock per installation, for the mutating requests of this process."""
+
+    def __init__(self) -> None:
+        self._locks: dict[str, asyncio.Lock] = {}
+
+    def __call__(self, installation_id: str) -> WriteLock:
+        return self._locks.setdefault(installation_id, asyncio.Lock())
+
+
 class ReviewService:
     def __init__(
         self,
@@ -102,9 +118,10 @@ class ReviewService:
         store: Store,
         analyzer: Analyzer,
         observe: Observer | None = None,
+        write_lock: Callable[[str], WriteLock] | None = None,
     ) -> None:
         self._observe = observe
-        self._write_locks: dict[str, asyncio.Lock] = {}
+        self._write_lock = write_lock or _LocalWriteLocks()
         self._settings = settings
         self._session = session
         self._store = store
@@ -121,7 +138,7 @@ class ReviewService:
             base_url=self._settings.api_url,
             graphql_url=self._settings.graphql_url,
             observe=self._observe,
-            write_lock=self._write_locks.setdefault(installation_id, asyncio.Lock()),
+            write_lock=self._write_lock(installation_id),
         )
 
     async def _fetch_token(self, installation_id: str, jwt: str) -> dict[str, str]:

@@ -27,6 +27,7 @@ from bot.app.redis_backend import (
     DrainSettings,
     RedisQueue,
     RedisStore,
+    RedisWriteLocks,
     connect,
     worker_codecs,
 )
@@ -54,7 +55,8 @@ async def run_worker(settings: Settings, options: WorkerOptions) -> None:
     metrics = Metrics.create()
     redis = await connect(settings.redis_url)
     store = RedisStore(redis)
-    async with runtime(settings, store, metrics, options.analysis_workers) as jobs:
+    locks = RedisWriteLocks(redis)
+    async with runtime(settings, store, metrics, options.analysis_workers, locks) as jobs:
         drainer = Drainer(redis, jobs.run, DrainSettings(lock_seconds=options.lock_seconds))
 
         async def drain(ctx: dict[str, Any], pr_key: str) -> int:

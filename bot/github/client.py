@@ -7,11 +7,12 @@ sends them. Requests are counted by status for the metrics and the closing figur
 
 from __future__ import annotations
 
-import asyncio
+import contextlib
 import random
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping
+from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 import aiohttp
@@ -36,6 +37,9 @@ REQUEST_TIMEOUT = aiohttp.ClientTimeout(total=30, connect=10)
 
 # Called with each answer's status and headers (metrics: requests by status, rate limit left).
 Observer = Callable[[int, Mapping[str, str]], None]
+# Held around each mutating request of one installation: an asyncio.Lock in one process, a
+# Redis lock shared by every worker when scaled out.
+WriteLock = AbstractAsyncContextManager[Any]
 
 
 class GitHubUnavailable(Exception):
@@ -96,7 +100,7 @@ class GitHubClient(GitHubAPI):
         graphql_url: str,
         max_wait: float = 120.0,
         observe: Observer | None = None,
-        write_lock: asyncio.Lock | None = None,
+        write_lock: WriteLock | None = None,
     ) -> None:
         super().__init__(session, USER_AGENT, oauth_token=oauth_token, base_url=base_url)
         self.graphql_url = graphql_url
@@ -118,19 +122,17 @@ class GitHubClient(GitHubAPI):
         self, method: str, url: str, headers: Mapping[str, str], body: bytes = b""
     ) -> tuple[int, Mapping[str, str], bytes]:
         mutating = method != "GET" and url != self.graphql_url
-        if mutating and self._write_lock is not None:
-            async with self._write_lock:
-                return await self._send(method, url, headers, body)
-        return await self._send(method, url, headers, body)
-
-    async def _send(
-        self, method: str, url: str, headers: Mapping[str, str], body: bytes
-    ) -> tuple[int, Mapping[str, str], bytes]:
+        lock = self._write_lock if mutating else None
         for attempt in range(1, MAX_ATTEMPTS + 1):
             try:
-                async with self._session.request(
-                    method, url, headers=headers, data=body, timeout=REQUEST_TIMEOUT
-                ) as response:
+                # One mutating request of the installation at a time (held per attempt, not
+                # across the waits between attempts).
+                async with (
+                    lock if lock is not None else contextlib.nullcontext(),
+                    self._session.request(
+                        method, url, headers=headers, data=body, timeout=REQUEST_TIMEOUT
+                    ) as response,
+                ):
                     answer = response.status, response.headers, await response.read()
             except (TimeoutError, aiohttp.ClientConnectionError, aiohttp.ClientPayloadError):
                 self.statuses[0] += 1
