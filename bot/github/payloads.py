@@ -1,11 +1,18 @@
-"""Webhook payloads to Jobs: the only place that reads a payload's fields."""
+"""Webhook payloads to Jobs: the only place that reads a payload's fields.
+
+A payload that asks for nothing gets None, and a debug line saying why ("event ignored", with
+the delivery and the reason), so a quiet bot can be told from a deaf one.
+"""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from bot.app.commands import parse_command
 from bot.app.jobs import Job, JobKind
+
+log = logging.getLogger(__name__)
 
 
 class PayloadError(ValueError):
@@ -20,6 +27,11 @@ def _field(data: Any, *path: str) -> Any:
     return data
 
 
+def ignored(delivery_id: str, reason: str) -> None:
+    """Say at debug level why a delivery asks for nothing."""
+    log.debug("event ignored", extra={"delivery": delivery_id, "reason": reason})
+
+
 def _repo(data: dict[str, Any]) -> tuple[str, str, str]:
     installation = str(_field(data, "installation", "id"))
     owner = str(_field(data, "repository", "owner", "login"))
@@ -31,6 +43,7 @@ def pull_request_job(data: dict[str, Any], kind: JobKind, delivery_id: str) -> J
     """A job for `pull_request` and `pull_request_review` events; None for closed PRs."""
     pull = _field(data, "pull_request")
     if pull.get("state") == "closed":
+        ignored(delivery_id, "the pull request is closed")
         return None
     installation, owner, name = _repo(data)
     return Job(
@@ -62,6 +75,8 @@ def check_jobs(data: dict[str, Any], key: str, delivery_id: str) -> list[Job]:
                 delivery_id=delivery_id,
             )
         )
+    if not jobs:
+        ignored(delivery_id, f"the {key.replace('_', ' ')} is on no open pull request")
     return jobs
 
 
@@ -70,14 +85,16 @@ def app_id_of_check_run(data: dict[str, Any]) -> str | None:
     return str(app["id"]) if "id" in app else None
 
 
-def _person_on_pull_request(data: dict[str, Any]) -> str | None:
-    """The login of the person behind a comment event on a pull request; None for bots (this
-    App included, so the bot cannot loop) and for comments on plain issues."""
+def _person_on_pull_request(data: dict[str, Any]) -> tuple[str | None, str]:
+    """The login of the person behind a comment event on a pull request, or None and why not:
+    bots (this App included, so the bot cannot loop) and comments on plain issues."""
     sender = _field(data, "sender")
     login = str(sender.get("login") or "")
-    if "pull_request" not in _field(data, "issue") or sender.get("type") == "Bot":
-        return None
-    return None if not login or login.endswith("[bot]") else login
+    if "pull_request" not in _field(data, "issue"):
+        return None, "a comment on an issue, not on a pull request"
+    if sender.get("type") == "Bot" or not login or login.endswith("[bot]"):
+        return None, "a comment by a bot"
+    return login, ""
 
 
 def _comment_job(
@@ -102,9 +119,13 @@ def _comment_job(
 
 def command_job(data: dict[str, Any], delivery_id: str) -> Job | None:
     """A job for a `/ai-review` comment on a pull request; None for anything else."""
-    login = _person_on_pull_request(data)
+    login, why_not = _person_on_pull_request(data)
+    if login is None:
+        ignored(delivery_id, why_not)
+        return None
     command = parse_command(str(_field(data, "comment").get("body") or ""))
-    if login is None or command is None:
+    if command is None:
+        ignored(delivery_id, "the comment is not an /ai-review command")
         return None
     return _comment_job(data, JobKind.COMMAND, delivery_id, login, command.args, command.name)
 
@@ -115,14 +136,13 @@ def ticks_job(data: dict[str, Any], delivery_id: str, marker: str) -> Job | None
     The body before the edit comes from GitHub's signed payload: it is what the bot last wrote,
     so the state it carries is trusted, whatever the edit did to the hidden marker.
     """
-    login = _person_on_pull_request(data)
+    login, why_not = _person_on_pull_request(data)
     author = str((_field(data, "comment").get("user") or {}).get("login") or "")
     before = ((data.get("changes") or {}).get("body") or {}).get("from")
-    if (
-        login is None
-        or not author.endswith("[bot]")
-        or not isinstance(before, str)
-        or not before.startswith(marker)
-    ):
+    if login is None:
+        ignored(delivery_id, why_not)
+        return None
+    if not author.endswith("[bot]") or not isinstance(before, str) or not before.startswith(marker):
+        ignored(delivery_id, "an edit of a comment other than the bot's checklist")
         return None
     return _comment_job(data, JobKind.TICKS, delivery_id, login, before)

@@ -2,11 +2,26 @@
 
 from __future__ import annotations
 
-from gidgethub import routing
+from typing import Any
 
+from gidgethub import routing, sansio
+
+from bot.github.payloads import ignored
 from bot.handlers import check_runs, commands, installations, pull_requests, reviews
 
-router = routing.Router(
+
+class Router(routing.Router):
+    """gidgethub's router, saying at debug level when no handler takes an event or action."""
+
+    async def dispatch(self, event: sansio.Event, *args: Any, **kwargs: Any) -> None:
+        if not self.fetch(event):
+            action = event.data.get("action") if isinstance(event.data, dict) else None
+            name = f"{event.event}.{action}" if isinstance(action, str) else event.event
+            ignored(event.delivery_id, f"no handler for {name}")
+        await super().dispatch(event, *args, **kwargs)
+
+
+router = Router(
     pull_requests.router,
     reviews.router,
     check_runs.router,

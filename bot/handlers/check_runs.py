@@ -6,7 +6,7 @@ from typing import Any
 
 from gidgethub import routing, sansio
 
-from bot.github.payloads import app_id_of_check_run, check_jobs
+from bot.github.payloads import app_id_of_check_run, check_jobs, ignored
 from bot.handlers.context import HandlerContext
 
 router = routing.Router()
@@ -15,7 +15,8 @@ router = routing.Router()
 @router.register("check_run", action="rerequested")
 async def on_check_run_rerequested(event: sansio.Event, context: HandlerContext, **_: Any) -> None:
     if app_id_of_check_run(event.data) not in (None, context.app_id):
-        return  # another App's check
+        ignored(event.delivery_id, "a check run of another App")
+        return
     for job in check_jobs(event.data, "check_run", event.delivery_id):
         await context.enqueue(job)
 

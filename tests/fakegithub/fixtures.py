@@ -23,13 +23,19 @@ REPO_NAME = "widgets"
 async def fake_github_fixture() -> AsyncIterator[FakeGitHub]:
     """A fake GitHub serving on 127.0.0.1 for one test; nothing installed yet.
 
-    The test fails if the fake itself crashed while serving (a broken scenario).
+    The test fails if the fake itself crashed while serving (a broken scenario), or if the bot
+    sent, or the fake answered, what GitHub's published descriptions do not allow.
     """
     github = FakeGitHub()
     async with serve(github):
         yield github
     if github.server_errors:
         pytest.fail("the fake GitHub crashed:\n" + "\n".join(github.server_errors))
+    if github.spec_checks.violations:
+        pytest.fail(
+            "not as GitHub describes it (docs/conformance.md):\n"
+            + "\n".join(github.spec_checks.violations)
+        )
 
 
 @pytest.fixture(name="github_repo")

@@ -6,8 +6,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
-Resource = Literal["core", "graphql"]
+Resource = Literal["core", "graphql", "search"]
 WINDOW_SECONDS = 3600
+SEARCH_WINDOW_SECONDS = 60
 UNAUTHENTICATED_LIMIT = 60
 
 
@@ -43,9 +44,11 @@ class Bucket:
 class RateLimits:
     """Budgets by caller key ("installation:ID", "app", "anonymous") and resource."""
 
-    def __init__(self, clock: Callable[[], float], core: int = 5000, graphql: int = 5000) -> None:
+    def __init__(
+        self, clock: Callable[[], float], core: int = 5000, graphql: int = 5000, search: int = 30
+    ) -> None:
         self._clock = clock
-        self.limits: dict[Resource, int] = {"core": core, "graphql": graphql}
+        self.limits: dict[Resource, int] = {"core": core, "graphql": graphql, "search": search}
         self._buckets: dict[tuple[str, Resource], Bucket] = {}
 
     def bucket(self, caller: str, resource: Resource) -> Bucket:
@@ -53,7 +56,8 @@ class RateLimits:
         current = self._buckets.get((caller, resource))
         if current is None or now >= current.reset:
             limit = UNAUTHENTICATED_LIMIT if caller == "anonymous" else self.limits[resource]
-            current = Bucket(resource, limit, limit, now + WINDOW_SECONDS)
+            window = SEARCH_WINDOW_SECONDS if resource == "search" else WINDOW_SECONDS
+            current = Bucket(resource, limit, limit, now + window)
             self._buckets[(caller, resource)] = current
         return current
 

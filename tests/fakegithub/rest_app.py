@@ -104,7 +104,7 @@ async def rate_limit(request: web.Request) -> web.Response:
     """The caller's budgets; asking costs nothing, as on GitHub."""
     github, caller = github_of(request), caller_of(request)
     resources = {}
-    for resource in ("core", "graphql"):
+    for resource in ("core", "search", "graphql"):
         bucket = github.limits.bucket(caller.bucket, resource)
         resources[resource] = {
             "limit": bucket.limit,

@@ -13,6 +13,7 @@ from tests.fakegithub.diff import pull_diff
 from tests.fakegithub.errors import not_found
 from tests.fakegithub.gitdata import (
     GitObject,
+    commit_info,
     commits_between,
     github_revision,
     merge_base,
@@ -195,22 +196,47 @@ async def get_permission(request: web.Request) -> web.Response:
 
 @routes.get("/repos/{owner}/{repo}/compare/{basehead}", CONTENTS)
 async def compare(request: web.Request) -> web.Response:
-    """GitHub's compare of BASE...HEAD: the commits and files from their merge-base to HEAD."""
-    repo = repo_of(request)
-    base, sep, head = request.match_info["basehead"].partition("...")
+    """GitHub's compare of BASE...HEAD: how far each is ahead of their merge-base, and the
+    commits and files from that merge-base to HEAD."""
+    github, repo, site = github_of(request), repo_of(request), site_of(request)
+    basehead = request.match_info["basehead"]
+    base, sep, head = basehead.partition("...")
     base_sha, head_sha = resolve_commit(repo.path, base), resolve_commit(repo.path, head)
     if not sep or base_sha is None or head_sha is None:
         raise not_found()
     since = merge_base(repo.path, base_sha, head_sha)
     if since is None:
         raise not_found()
+    ahead = await asyncio.to_thread(commits_between, repo.path, since, head_sha)
+    behind = await asyncio.to_thread(commits_between, repo.path, since, base_sha)
     diff = await asyncio.to_thread(pull_diff, repo.path, since, head_sha)
-    site = site_of(request)
+    base_info, since_info = [
+        await asyncio.to_thread(commit_info, repo.path, sha) for sha in (base_sha, since)
+    ]
+    if base_info is None or since_info is None:
+        raise not_found()
+    status = {
+        (False, False): "identical",
+        (True, False): "ahead",
+        (False, True): "behind",
+        (True, True): "diverged",
+    }[(bool(ahead), bool(behind))]
+    api = f"{site.api}/repos/{repo.full_name}"
+    html = f"{site.web}/{repo.full_name}/compare/{basehead}"
     return json_response(
         {
-            "status": "identical" if since == head_sha else "ahead",
-            "merge_base_commit": {"sha": since},
-            "total_commits": len(commits_between(repo.path, since, head_sha)),
+            "url": f"{api}/compare/{basehead}",
+            "html_url": html,
+            "permalink_url": f"{site.web}/{repo.full_name}/compare/{base_sha}...{head_sha}",
+            "diff_url": f"{html}.diff",
+            "patch_url": f"{html}.patch",
+            "base_commit": shapes.commit(github, site, repo, base_info),
+            "merge_base_commit": shapes.commit(github, site, repo, since_info),
+            "status": status,
+            "ahead_by": len(ahead),
+            "behind_by": len(behind),
+            "total_commits": len(ahead),
+            "commits": [shapes.commit(github, site, repo, info) for info in ahead[:250]],
             "files": [shapes.pull_file(site, repo, head_sha, f) for f in diff.files[:300]],
         }
     )

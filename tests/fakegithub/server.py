@@ -3,8 +3,9 @@
 Every request passes one middleware, in GitHub's order: record it, apply injected latency and
 faults, authenticate (App JWT or installation token), spend the rate-limit budget, check the
 App's permissions, then run the endpoint. Every answer carries x-ratelimit-* headers and an
-x-github-request-id. Routes are served at the root and under /api/v3 (GitHub Enterprise);
-GraphQL at /graphql and /api/graphql.
+x-github-request-id; the request and the answer are then checked against GitHub's published
+descriptions (conformance.py). Routes are served at the root and under /api/v3 (GitHub
+Enterprise); GraphQL at /graphql and /api/graphql.
 """
 
 from __future__ import annotations
@@ -106,6 +107,7 @@ async def _github_middleware(request: web.Request, handler: Handler) -> web.Stre
     response.headers["x-github-request-id"] = request_id
     response.headers.setdefault("x-github-api-version-selected", "2022-11-28")
     entry.status = response.status
+    github.spec_checks.check(entry, response, injected=injected is not None)
     return response
 
 

@@ -43,21 +43,77 @@ def node_id(prefix: str, number: int | str) -> str:
 def user(github: FakeGitHub, site: Site, login: str) -> Json:
     account = github.account(login)
     html = f"{site.web}/apps/{github.app_slug}" if account.type == "Bot" else f"{site.web}/{login}"
+    api = f"{site.api}/users/{quote(account.login)}"
     return {
         "login": account.login,
         "id": account.id,
         "node_id": node_id("U", account.id),
         "avatar_url": f"https://avatars.githubusercontent.com/u/{account.id}?v=4",
         "gravatar_id": "",
-        "url": f"{site.api}/users/{quote(account.login)}",
+        "url": api,
         "html_url": html,
+        "followers_url": f"{api}/followers",
+        "following_url": f"{api}/following{{/other_user}}",
+        "gists_url": f"{api}/gists{{/gist_id}}",
+        "starred_url": f"{api}/starred{{/owner}}{{/repo}}",
+        "subscriptions_url": f"{api}/subscriptions",
+        "organizations_url": f"{api}/orgs",
+        "repos_url": f"{api}/repos",
+        "events_url": f"{api}/events{{/privacy}}",
+        "received_events_url": f"{api}/received_events",
         "type": account.type,
         "site_admin": False,
     }
 
 
+# URL templates GitHub lists in every repository object, as (key, path after the repo's URL).
+_REPO_URLS = (
+    ("archive_url", "/{archive_format}{/ref}"),
+    ("assignees_url", "/assignees{/user}"),
+    ("blobs_url", "/git/blobs{/sha}"),
+    ("branches_url", "/branches{/branch}"),
+    ("collaborators_url", "/collaborators{/collaborator}"),
+    ("comments_url", "/comments{/number}"),
+    ("commits_url", "/commits{/sha}"),
+    ("compare_url", "/compare/{base}...{head}"),
+    ("contents_url", "/contents/{+path}"),
+    ("contributors_url", "/contributors"),
+    ("deployments_url", "/deployments"),
+    ("downloads_url", "/downloads"),
+    ("events_url", "/events"),
+    ("forks_url", "/forks"),
+    ("git_commits_url", "/git/commits{/sha}"),
+    ("git_refs_url", "/git/refs{/sha}"),
+    ("git_tags_url", "/git/tags{/sha}"),
+    ("hooks_url", "/hooks"),
+    ("issue_comment_url", "/issues/comments{/number}"),
+    ("issue_events_url", "/issues/events{/number}"),
+    ("issues_url", "/issues{/number}"),
+    ("keys_url", "/keys{/key_id}"),
+    ("labels_url", "/labels{/name}"),
+    ("languages_url", "/languages"),
+    ("merges_url", "/merges"),
+    ("milestones_url", "/milestones{/number}"),
+    ("notifications_url", "/notifications{?since,all,participating}"),
+    ("pulls_url", "/pulls{/number}"),
+    ("releases_url", "/releases{/id}"),
+    ("stargazers_url", "/stargazers"),
+    ("statuses_url", "/statuses/{sha}"),
+    ("subscribers_url", "/subscribers"),
+    ("subscription_url", "/subscription"),
+    ("tags_url", "/tags"),
+    ("teams_url", "/teams"),
+    ("trees_url", "/git/trees{/sha}"),
+)
+
+
 def repository(github: FakeGitHub, site: Site, repo: RepoState) -> Json:
+    """GitHub's full repository object (GET /repos/{owner}/{repo}; webhooks carry it too)."""
     api = f"{site.api}/repos/{repo.full_name}"
+    html = f"{site.web}/{repo.full_name}"
+    host = site.web.split("://", 1)[-1]
+    created = iso(repo.created_at)
+    open_issues = sum(1 for pull in repo.pulls.values() if pull.state == "open")
     return {
         "id": repo.id,
         "node_id": node_id("R", repo.id),
@@ -65,15 +121,43 @@ def repository(github: FakeGitHub, site: Site, repo: RepoState) -> Json:
         "full_name": repo.full_name,
         "private": repo.private,
         "owner": user(github, site, repo.owner),
-        "html_url": f"{site.web}/{repo.full_name}",
+        "html_url": html,
         "description": None,
         "fork": False,
         "url": api,
-        "pulls_url": f"{api}/pulls{{/number}}",
+        **{key: api + path for key, path in _REPO_URLS},
+        "git_url": f"git://{host}/{repo.full_name}.git",
+        "ssh_url": f"git@{host}:{repo.full_name}.git",
+        "clone_url": f"{html}.git",
+        "svn_url": html,
+        "mirror_url": None,
+        "homepage": None,
+        "language": None,
+        "size": 0,
         "default_branch": repo.default_branch,
         "visibility": "private" if repo.private else "public",
-        "created_at": iso(repo.created_at),
-        "updated_at": iso(repo.created_at),
+        "forks": 0,
+        "forks_count": 0,
+        "network_count": 0,
+        "open_issues": open_issues,
+        "open_issues_count": open_issues,
+        "stargazers_count": 0,
+        "subscribers_count": 0,
+        "watchers": 0,
+        "watchers_count": 0,
+        "has_issues": True,
+        "has_projects": False,
+        "has_wiki": False,
+        "has_pages": False,
+        "has_downloads": False,
+        "has_discussions": False,
+        "archived": False,
+        "disabled": False,
+        "license": None,
+        "topics": [],
+        "created_at": created,
+        "updated_at": created,
+        "pushed_at": created,
     }
 
 
@@ -97,14 +181,19 @@ def _branch(
     shown = repository(github, site, repo)
     if owner_repo is not None and owner_repo != repo.full_name:
         fork_owner, _, fork_name = owner_repo.partition("/")
+        # The fork's URLs are the base repository's with the fork's name in them.
+        moved = {
+            key: value.replace(f"/{repo.full_name}", f"/{owner_repo}")
+            for key, value in shown.items()
+            if isinstance(value, str) and f"/{repo.full_name}" in value
+        }
         shown = {
             **shown,
+            **moved,
             "name": fork_name,
             "full_name": owner_repo,
             "owner": user(github, site, fork_owner),
             "fork": True,
-            "html_url": f"{site.web}/{owner_repo}",
-            "url": f"{site.api}/repos/{owner_repo}",
         }
     return {
         "label": f"{owner}:{ref}",
@@ -121,18 +210,29 @@ def pull_request(
     api = f"{site.api}/repos/{repo.full_name}"
     html = f"{site.web}/{repo.full_name}/pull/{pull.number}"
     comment_count = len(github.comments(repo.full_name, pull.number))
+    links = {
+        "self": f"{api}/pulls/{pull.number}",
+        "html": html,
+        "issue": f"{api}/issues/{pull.number}",
+        "comments": f"{api}/issues/{pull.number}/comments",
+        "review_comments": f"{api}/pulls/{pull.number}/comments",
+        "review_comment": f"{api}/pulls/comments{{/number}}",
+        "commits": f"{api}/pulls/{pull.number}/commits",
+        "statuses": f"{api}/statuses/{view.refs.head_sha}",
+    }
     return {
-        "url": f"{api}/pulls/{pull.number}",
+        "url": links["self"],
         "id": pull.id,
         "node_id": node_id("PR", pull.id),
         "html_url": html,
         "diff_url": f"{html}.diff",
         "patch_url": f"{html}.patch",
-        "issue_url": f"{api}/issues/{pull.number}",
-        "commits_url": f"{api}/pulls/{pull.number}/commits",
-        "review_comments_url": f"{api}/pulls/{pull.number}/comments",
-        "comments_url": f"{api}/issues/{pull.number}/comments",
-        "statuses_url": f"{api}/statuses/{view.refs.head_sha}",
+        "issue_url": links["issue"],
+        "commits_url": links["commits"],
+        "review_comments_url": links["review_comments"],
+        "review_comment_url": links["review_comment"],
+        "comments_url": links["comments"],
+        "statuses_url": links["statuses"],
         "number": pull.number,
         "state": pull.state,
         "locked": False,
@@ -167,6 +267,7 @@ def pull_request(
         "additions": view.diff.additions,
         "deletions": view.diff.deletions,
         "changed_files": len(view.diff.files),
+        "_links": {name: {"href": href} for name, href in links.items()},
     }
 
 
@@ -292,6 +393,7 @@ def commit(github: FakeGitHub, site: Site, repo: RepoState, info: CommitInfo) ->
                 "reason": "valid" if verified else "unsigned",
                 "signature": None,
                 "payload": None,
+                "verified_at": _git_person(info.committer)["date"] if verified else None,
             },
         },
         "url": f"{api}/commits/{info.sha}",

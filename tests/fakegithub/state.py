@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from tests.fakegithub.auth import AppKey, InstallationToken, new_token_value, session_key
+from tests.fakegithub.conformance import SpecChecks
 from tests.fakegithub.faults import Fault, Faults, secondary_rate_limit_body
 from tests.fakegithub.gitdata import branch_tip, resolve_commit
 from tests.fakegithub.models import (
@@ -77,6 +78,8 @@ class FakeGitHub:
         self.log = RequestLog()
         self.server_errors: list[str] = []
         """Crashes inside the fake (a bug there, or a broken scenario); the fixture fails on any."""
+        self.spec_checks = SpecChecks()
+        """Requests and answers that GitHub's published descriptions do not allow."""
         self.faults = Faults()
         self.limits = RateLimits(self.epoch)
         self._tokens: dict[str, InstallationToken] = {}

@@ -1,0 +1,154 @@
+"""GitHub's published GraphQL schema, and checking queries and the fake's schema against it.
+
+The schema comes from @octokit/graphql-schema as an introspection result (schema.json). It is
+built with `assume_valid=True`: GitHub's own schema breaks two rules graphql-core 3.3 enforces
+on schemas (a field defined twice in the SDL file; deprecated implementations of interface
+fields that are not deprecated), which says nothing about the queries checked against it.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from graphql import (
+    GraphQLEnumType,
+    GraphQLInputObjectType,
+    GraphQLInterfaceType,
+    GraphQLNamedType,
+    GraphQLObjectType,
+    GraphQLSchema,
+    GraphQLUnionType,
+    build_client_schema,
+    get_operation_ast,
+    is_required_argument,
+    parse,
+    validate,
+)
+from graphql.error import GraphQLSyntaxError
+from graphql.execution.values import get_variable_values
+
+
+class GraphQLDescription:
+    def __init__(self, schema: GraphQLSchema, source: str) -> None:
+        self.schema = schema
+        self.source = source
+        self.queries = 0
+        """Queries checked over the whole test session."""
+        self.operations: set[str] = set()
+        """Names of the operations checked (`PullRequest`, `Commits`, ...)."""
+
+    def check_query(
+        self,
+        query: str,
+        variables: dict[str, Any] | None = None,
+        operation_name: str | None = None,
+    ) -> list[str]:
+        """What GitHub would reject in `query` with these `variables`; [] when it validates."""
+        self.queries += 1
+        try:
+            document = parse(query)
+        except GraphQLSyntaxError as error:
+            return [error.message]
+        problems = [error.message for error in validate(self.schema, document)]
+        operation = get_operation_ast(document, operation_name)
+        if operation is None:
+            return [*problems, f"no operation {operation_name or ''} to run"]
+        self.operations.add(operation.name.value if operation.name else "(anonymous)")
+        if not problems:
+            coerced = get_variable_values(
+                self.schema, operation.variable_definitions or (), variables or {}
+            )
+            if isinstance(coerced, list):
+                problems += [error.message for error in coerced]
+        return problems
+
+    def subset_mismatches(self, subset: GraphQLSchema) -> list[str]:
+        """Where `subset` (the fake's schema) is not a part of GitHub's schema: every type,
+        field, argument, enum value, interface and union member it declares must be GitHub's,
+        with the same type and nullability, and it may omit no argument GitHub requires."""
+        problems: list[str] = []
+        for name, mine in sorted(subset.type_map.items()):
+            if name.startswith("__"):
+                continue
+            theirs = self.schema.type_map.get(name)
+            if theirs is None:
+                problems.append(f"type {name}: GitHub has no such type")
+            elif type(theirs) is not type(mine):
+                problems.append(f"type {name}: {_kind(mine)} here, {_kind(theirs)} on GitHub")
+            else:
+                problems.extend(_type_mismatches(mine, theirs))
+        return problems
+
+
+def _kind(named: GraphQLNamedType) -> str:
+    return type(named).__name__.removeprefix("GraphQL").removesuffix("Type").lower()
+
+
+def _type_mismatches(mine: GraphQLNamedType, theirs: GraphQLNamedType) -> list[str]:
+    problems: list[str] = []
+    name = mine.name
+    if isinstance(mine, GraphQLObjectType | GraphQLInterfaceType) and isinstance(
+        theirs, GraphQLObjectType | GraphQLInterfaceType
+    ):
+        theirs_interfaces = {i.name for i in theirs.interfaces}
+        problems += [
+            f"type {name}: GitHub's does not implement {i.name}"
+            for i in mine.interfaces
+            if i.name not in theirs_interfaces
+        ]
+        for field_name, field in mine.fields.items():
+            other = theirs.fields.get(field_name)
+            if other is None:
+                problems.append(f"{name}.{field_name}: GitHub has no such field")
+                continue
+            if str(field.type) != str(other.type):
+                problems.append(f"{name}.{field_name}: {field.type} here, {other.type} on GitHub")
+            for arg_name, arg in field.args.items():
+                other_arg = other.args.get(arg_name)
+                if other_arg is None:
+                    problems.append(f"{name}.{field_name}({arg_name}): GitHub has no such argument")
+                elif str(arg.type) != str(other_arg.type):
+                    problems.append(
+                        f"{name}.{field_name}({arg_name}): {arg.type} here, "
+                        f"{other_arg.type} on GitHub"
+                    )
+            problems += [
+                f"{name}.{field_name}({arg_name}): GitHub requires it, the fake omits it"
+                for arg_name, arg in other.args.items()
+                if is_required_argument(arg) and arg_name not in field.args
+            ]
+    elif isinstance(mine, GraphQLEnumType) and isinstance(theirs, GraphQLEnumType):
+        problems += [
+            f"enum {name}: GitHub has no value {value}"
+            for value in mine.values
+            if value not in theirs.values
+        ]
+    elif isinstance(mine, GraphQLUnionType) and isinstance(theirs, GraphQLUnionType):
+        members = {t.name for t in theirs.types}
+        problems += [
+            f"union {name}: GitHub's has no member {t.name}"
+            for t in mine.types
+            if t.name not in members
+        ]
+    elif isinstance(mine, GraphQLInputObjectType) and isinstance(theirs, GraphQLInputObjectType):
+        for field_name, field in mine.fields.items():
+            other_input = theirs.fields.get(field_name)
+            if other_input is None or str(field.type) != str(other_input.type):
+                problems.append(f"input {name}.{field_name}: not GitHub's")
+    return problems
+
+
+LOADED: dict[Path, GraphQLDescription] = {}
+"""The schemas loaded in this test session, by file."""
+
+
+def load(path: Path) -> GraphQLDescription:
+    """The published schema in `path` (an introspection result), loaded once per session."""
+    if path not in LOADED:
+        introspection = json.loads(path.read_text(encoding="utf-8"))
+        result = introspection.get("data", introspection)
+        schema = build_client_schema(result, assume_valid=True)
+        LOADED[path] = GraphQLDescription(schema, path.name)
+    return LOADED[path]
