@@ -45,16 +45,12 @@ def _routed(example: Example) -> bool:
 
 WEB_EVENTS = ("ping",)
 """Answered by the web layer itself, before any handler."""
-REFUSED_EVENT_NAMES = ("projects_v2_item",)
-"""Event names with a digit, which bot/app/web.py's `_EVENT_NAME` answers 400 (a mismatch with
-GitHub, whose Projects events are named so); the strict xfail below fails once it is fixed, and
-then these join the others."""
 _HANDLED = {e.event for e in examples() if _routed(e)}
 HANDLED_EVENTS = sorted(_HANDLED) or ["(not installed)"]
 UNHANDLED = [
     e
     for e in examples()
-    if e.event not in _HANDLED and e.event not in (*WEB_EVENTS, *REFUSED_EVENT_NAMES)
+    if e.event not in _HANDLED and e.event not in WEB_EVENTS
 ]
 
 
@@ -226,19 +222,3 @@ async def test_ping_examples_are_answered_pong_without_a_github_call(
     assert answers
     assert {status for _, status in answers} == {200}
     assert fake_github.count() == 0
-
-
-@pytest.mark.xfail(
-    strict=True, reason="bot/app/web.py refuses event names with a digit (projects_v2_item)"
-)
-async def test_examples_of_events_named_with_a_digit_are_answered_200(
-    fake_github: FakeGitHub, aiohttp_client: AiohttpClient, tmp_path: Path
-) -> None:
-    specs.require()
-    settings = app_settings(fake_github, tmp_path / "bot.sqlite3")
-    bot = Bot(await aiohttp_client(create_app(settings, analysis_workers=0)), fake_github)
-
-    answers = [await _deliver(bot, e) for e in examples() if e.event in REFUSED_EVENT_NAMES]
-
-    assert answers
-    assert {status for _, status in answers} == {200}

@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 MAX_BODY_BYTES = 25 * 1024 * 1024  # GitHub caps webhook payloads at 25 MB
 MAX_JSON_DEPTH = 64  # GitHub's payloads nest about 8 deep
 QUEUE_ERRORS: tuple[type[Exception], ...] = (sqlite3.Error, RedisError, OSError)
-_EVENT_NAME = re.compile(r"[a-z][a-z_]{0,63}")
+_EVENT_NAME = re.compile(r"[a-z][a-z0-9_]{0,63}")  # projects_v2_item has a digit
 _DELIVERY_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,99}")
 
 
