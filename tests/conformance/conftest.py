@@ -15,12 +15,16 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     requests = sum(sum(d.requests.values()) for d in rest)
     responses = sum(sum(d.responses.values()) for d in rest)
     operations = sorted({operation for d in rest for operation in d.requests})
+    bot_operations = sorted({operation for d in rest for operation in d.bot_requests})
+    bot_requests = sum(sum(d.bot_requests.values()) for d in rest)
     queries = sum(d.queries for d in graphql)
+    seconds = sum(d.seconds for d in rest) + sum(d.seconds for d in graphql)
     graphql_operations = sorted({name for d in graphql for name in d.operations})
     terminalreporter.write_sep("-", "conformance with GitHub's published descriptions")
     terminalreporter.write_line(
         f"REST (@octokit/openapi {specs.package_version('openapi')}): {requests} requests and "
-        f"{responses} answers, {len(operations)} operations: {', '.join(operations)}"
+        f"{responses} answers, {len(operations)} operations; from the bot {bot_requests} "
+        f"requests, {len(bot_operations)} operations: {', '.join(bot_operations)}"
     )
     terminalreporter.write_line(
         f"GraphQL (@octokit/graphql-schema {specs.package_version('graphql-schema')}): "
@@ -30,3 +34,4 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         f"webhooks (@octokit/webhooks-examples {specs.package_version('webhooks-examples')}): "
         f"{len(webhook_examples.examples())} examples"
     )
+    terminalreporter.write_line(f"loading and checking took {seconds:.1f} s")

@@ -23,6 +23,7 @@ from __future__ import annotations
 import functools
 import json
 import re
+import time
 from collections import Counter, defaultdict
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -190,6 +191,8 @@ class Exchange:
     status: int | None = None
     response_headers: Mapping[str, str] | None = None
     response_body: bytes = b""
+    from_bot: bool = False
+    """Sent by the bot (counted apart in the session's figures)."""
 
     def request(self) -> MockRequest:
         return MockRequest(
@@ -232,8 +235,21 @@ class RestDescription:
             SPEC_URI, DRAFT4.create_resource(raw)
         )
         self._error = self._validator("components", "schemas", "basic-error")
+        self._header_parameters = any(
+            _resolve(parameter, self._parameters).get("in") in ("header", "cookie")
+            for item in self._paths.values()
+            for operation in (item, *(o for o in item.values() if isinstance(o, dict)))
+            for parameter in operation.get("parameters", [])
+        )
+        """Whether any operation takes header parameters (GitHub's take none): only then can a
+        request's headers change its verdict."""
+        self._verdicts: dict[tuple[Any, ...], Verdict] = {}
+        self.seconds = 0.0
+        """Time spent checking, over the whole test session."""
         self.requests: Counter[str] = Counter()
         """operationId -> requests checked, over the whole test session."""
+        self.bot_requests: Counter[str] = Counter()
+        """The same, of the requests the bot sent."""
         self.responses: Counter[str] = Counter()
 
     def operation(self, method: str, path: str) -> str | None:
@@ -242,11 +258,43 @@ class RestDescription:
         return None if found is None else str(found[1]["operationId"])
 
     def check_request(self, exchange: Exchange) -> Verdict:
+        started = time.perf_counter()
+        try:
+            return self._check_request(exchange)
+        finally:
+            self.seconds += time.perf_counter() - started
+
+    def check_response(self, exchange: Exchange) -> Verdict:
+        """The answer to a request that `check_request` found valid."""
+        started = time.perf_counter()
+        try:
+            return self._check_response(exchange)
+        finally:
+            self.seconds += time.perf_counter() - started
+
+    def _check_request(self, exchange: Exchange) -> Verdict:
         operation = self.operation(exchange.method, exchange.path)
         if operation is None:
             problem = f"{exchange.method} {exchange.path}: GitHub describes no such operation"
             return Verdict(None, (problem,))
         self.requests[operation] += 1
+        if exchange.from_bot:
+            self.bot_requests[operation] += 1
+        # The same request again (GET /app, a pull request's files) has the same verdict, and
+        # openapi-core takes milliseconds per parameter: its verdicts are kept by request.
+        key = (
+            exchange.method,
+            exchange.path,
+            tuple(sorted(exchange.query.items())),
+            _header(exchange.headers, "content-type"),
+            exchange.body,
+            tuple(sorted(exchange.headers.items())) if self._header_parameters else (),
+        )
+        if key not in self._verdicts:
+            self._verdicts[key] = Verdict(operation, self._request_problems(exchange, operation))
+        return self._verdicts[key]
+
+    def _request_problems(self, exchange: Exchange, operation: str) -> tuple[str, ...]:
         problems = [_describe(error) for error in self._api.iter_request_errors(exchange.request())]
         declared = self._query_names(exchange.method, exchange.path)
         problems += [
@@ -254,10 +302,9 @@ class RestDescription:
             for name in sorted(exchange.query)
             if name not in declared
         ]
-        return Verdict(operation, tuple(problems))
+        return tuple(problems)
 
-    def check_response(self, exchange: Exchange) -> Verdict:
-        """The answer to a request that `check_request` found valid."""
+    def _check_response(self, exchange: Exchange) -> Verdict:
         found = self._operation(exchange.method, exchange.path)
         if found is None or exchange.status is None:
             return Verdict(None, ())
@@ -357,5 +404,8 @@ LOADED: dict[Path, RestDescription] = {}
 def load(path: Path) -> RestDescription:
     """The description in `path`, loaded once per test session."""
     if path not in LOADED:
-        LOADED[path] = RestDescription(json.loads(path.read_text(encoding="utf-8")), path.name)
+        started = time.perf_counter()
+        description = RestDescription(json.loads(path.read_text(encoding="utf-8")), path.name)
+        description.seconds += time.perf_counter() - started
+        LOADED[path] = description
     return LOADED[path]

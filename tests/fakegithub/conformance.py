@@ -60,6 +60,7 @@ class SpecChecks:
             query=entry.query,
             headers=entry.headers,
             body=entry.body,
+            from_bot=from_bot,
         )
         request = description.check_request(exchange)
         if request.problems:
