@@ -147,7 +147,7 @@ class Deployment:
         assert match is not None
         return int(float(match.group(1)))
 
-    async def settle(self, heads: Sequence[str], timeout: float = 60) -> None:
+    async def settle(self, heads: Sequence[str], timeout: float = 120) -> None:
         """Wait until every head has a completed check run and no job is queued or running."""
 
         async def done() -> bool:
