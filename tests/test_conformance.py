@@ -140,6 +140,14 @@ def test_a_file_path_spans_segments_where_github_says_so(
     assert verdict == rest_description.Verdict("repos/get-content", ())
 
 
+def test_a_path_parameter_named_with_a_hyphen_is_passed_on(
+    rest: rest_description.RestDescription,
+) -> None:
+    verdict = rest.check_request(_request("GET", "/enterprises/acme/teams/architects/memberships"))
+
+    assert verdict == rest_description.Verdict("enterprise-team-memberships/list", ())
+
+
 def test_an_answer_missing_a_required_field_is_refused(
     rest: rest_description.RestDescription,
 ) -> None:
