@@ -235,6 +235,25 @@ async def test_an_off_spec_graphql_query_from_the_bot_is_recorded_against_the_te
     ]
 
 
+async def test_a_crash_in_the_checks_fails_the_test_and_the_bot_still_gets_its_answer(
+    fake_github: FakeGitHub, github_repo: RepoState, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    specs.require()
+    fake_github.add_pull("acme/widgets", "main")
+
+    def broken(path: object) -> rest_description.RestDescription:
+        raise RuntimeError("the description is unreadable")
+
+    monkeypatch.setattr(rest_description, "load", broken)
+    async with _bot_client(fake_github) as client:
+        created = await client.post("/repos/acme/widgets/issues/1/comments", data={"body": "hi"})
+
+    assert created["body"] == "hi"
+    [violation] = _take_violations(fake_github)
+    assert violation.startswith("checking POST /repos/acme/widgets/issues/1/comments crashed:")
+    assert "RuntimeError: the description is unreadable" in violation
+
+
 @contextlib.asynccontextmanager
 async def _bot_client(github: FakeGitHub) -> AsyncIterator[GitHubClient]:
     """The bot's own GitHub client (its User-Agent included), with an installation token."""
