@@ -140,6 +140,14 @@ def test_a_file_path_spans_segments_where_github_says_so(
     assert verdict == rest_description.Verdict("repos/get-content", ())
 
 
+def test_a_path_parameter_named_with_a_hyphen_is_passed_on(
+    rest: rest_description.RestDescription,
+) -> None:
+    verdict = rest.check_request(_request("GET", "/enterprises/acme/teams/architects/memberships"))
+
+    assert verdict == rest_description.Verdict("enterprise-team-memberships/list", ())
+
+
 def test_an_answer_missing_a_required_field_is_refused(
     rest: rest_description.RestDescription,
 ) -> None:
@@ -225,6 +233,25 @@ async def test_an_off_spec_graphql_query_from_the_bot_is_recorded_against_the_te
     assert _take_violations(fake_github) == [
         "the bot's GraphQL query: Cannot query field 'stars' on type 'Repository'."
     ]
+
+
+async def test_a_crash_in_the_checks_fails_the_test_and_the_bot_still_gets_its_answer(
+    fake_github: FakeGitHub, github_repo: RepoState, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    specs.require()
+    fake_github.add_pull("acme/widgets", "main")
+
+    def broken(path: object) -> rest_description.RestDescription:
+        raise RuntimeError("the description is unreadable")
+
+    monkeypatch.setattr(rest_description, "load", broken)
+    async with _bot_client(fake_github) as client:
+        created = await client.post("/repos/acme/widgets/issues/1/comments", data={"body": "hi"})
+
+    assert created["body"] == "hi"
+    [violation] = _take_violations(fake_github)
+    assert violation.startswith("checking POST /repos/acme/widgets/issues/1/comments crashed:")
+    assert "RuntimeError: the description is unreadable" in violation
 
 
 @contextlib.asynccontextmanager

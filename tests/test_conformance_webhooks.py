@@ -47,11 +47,7 @@ WEB_EVENTS = ("ping",)
 """Answered by the web layer itself, before any handler."""
 _HANDLED = {e.event for e in examples() if _routed(e)}
 HANDLED_EVENTS = sorted(_HANDLED) or ["(not installed)"]
-UNHANDLED = [
-    e
-    for e in examples()
-    if e.event not in _HANDLED and e.event not in WEB_EVENTS
-]
+UNHANDLED = [e for e in examples() if e.event not in _HANDLED and e.event not in WEB_EVENTS]
 
 
 def _pulls(example: Example) -> list[dict[str, Any]]:

@@ -22,6 +22,7 @@ from graphql import (
     GraphQLObjectType,
     GraphQLSchema,
     GraphQLUnionType,
+    OperationDefinitionNode,
     StringValueNode,
     Visitor,
     build_client_schema,
@@ -47,6 +48,9 @@ class GraphQLDescription:
         self.operations: set[str] = set()
         """Names of the operations checked (`PullRequest`, `Commits`, ...)."""
         self._validated: dict[str, tuple[str, ...]] = {}
+        self._documents: dict[
+            tuple[str, str | None], tuple[tuple[str, ...], OperationDefinitionNode | None]
+        ] = {}
 
     def check_query(
         self,
@@ -65,22 +69,32 @@ class GraphQLDescription:
         self, query: str, variables: dict[str, Any] | None, operation_name: str | None
     ) -> list[str]:
         self.queries += 1
+        if (query, operation_name) not in self._documents:
+            self._documents[query, operation_name] = self._checked_document(query, operation_name)
+        problems, operation = self._documents[query, operation_name]
+        if operation is not None:
+            self.operations.add(operation.name.value if operation.name else "(anonymous)")
+        if operation is None or problems:
+            return list(problems)
+        coerced = get_variable_values(
+            self.schema, operation.variable_definitions or (), variables or {}
+        )
+        return [error.message for error in coerced] if isinstance(coerced, list) else []
+
+    def _checked_document(
+        self, query: str, operation_name: str | None
+    ) -> tuple[tuple[str, ...], OperationDefinitionNode | None]:
+        """What is wrong with the query's text, and the operation to run; once per text (the
+        bot sends the same query text again and again, with other variables)."""
         try:
             document = parse(query)
         except GraphQLSyntaxError as error:
-            return [error.message]
-        problems = list(self._validate(document))
+            return (error.message,), None
+        problems = self._validate(document)
         operation = get_operation_ast(document, operation_name)
         if operation is None:
-            return [*problems, f"no operation {operation_name or ''} to run"]
-        self.operations.add(operation.name.value if operation.name else "(anonymous)")
-        if not problems:
-            coerced = get_variable_values(
-                self.schema, operation.variable_definitions or (), variables or {}
-            )
-            if isinstance(coerced, list):
-                problems += [error.message for error in coerced]
-        return problems
+            return (*problems, f"no operation {operation_name or ''} to run"), None
+        return problems, operation
 
     def _validate(self, document: DocumentNode) -> tuple[str, ...]:
         """graphql-core's validation, once per shape of query: the bot's file-text queries

@@ -113,7 +113,7 @@ class PathIndex:
         /commits/{ref}, /pulls/comments before /pulls/{pull_number})."""
         candidates = [*self._fixed.get(path.count("/"), ()), *self._multi]
         found = [
-            Match(template, matched.groupdict())
+            Match(template, dict(zip(_VARIABLE.findall(template), matched.groups(), strict=True)))
             for pattern, template in candidates
             if (matched := pattern.fullmatch(path)) is not None
         ]
@@ -171,10 +171,8 @@ def _resolve(parameter: Mapping[str, Any], parameters: Mapping[str, Any]) -> Map
 def _compile(template: str, multi_segment: set[str]) -> re.Pattern[str]:
     pattern, position = "", 0
     for variable in _VARIABLE.finditer(template):
-        name = variable.group(1)
-        group = re.sub(r"\W", "_", name)
         pattern += re.escape(template[position : variable.start()])
-        pattern += f"(?P<{group}>.+)" if name in multi_segment else f"(?P<{group}>[^/]+)"
+        pattern += "(.+)" if variable.group(1) in multi_segment else "([^/]+)"
         position = variable.end()
     return re.compile(pattern + re.escape(template[position:]))
 
