@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -36,6 +37,7 @@ from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
+WORKER_NICENESS = 5
 ONE_JOB_SECONDS = 900  # a job waits out a GitHub outage with retries, within this
 
 
@@ -52,6 +54,9 @@ class WorkerOptions:
 async def run_worker(settings: Settings, options: WorkerOptions) -> None:
     """Run until SIGTERM or SIGINT."""
     assert settings.redis_url is not None
+    # Reviews are batch work: where a worker shares CPUs with a web process, GitHub's
+    # deliveries are answered first. (On a machine of its own this changes nothing.)
+    os.nice(WORKER_NICENESS)
     metrics = Metrics.create()
     redis = await connect(settings.redis_url)
     store = RedisStore(redis)
