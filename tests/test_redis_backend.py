@@ -332,3 +332,20 @@ async def test_a_write_lock_left_by_a_dead_process_expires(
         waited = asyncio.get_running_loop().time() - started
 
     assert 0.1 < waited < 2
+
+
+async def test_a_request_cancelled_while_waiting_for_the_write_lock_leaves_it_free(
+    arq_redis: ArqRedis,
+) -> None:
+    locks = RedisWriteLocks(arq_redis)
+    await arq_redis.set("ai-review:installation:7:write", "another-worker", px=10_000)
+    waiting = asyncio.create_task(locks("7").__aenter__())
+    await asyncio.sleep(0.05)
+    waiting.cancel()
+    await asyncio.gather(waiting, return_exceptions=True)
+    await arq_redis.delete("ai-review:installation:7:write")
+
+    async with asyncio.timeout(2), locks("7"):
+        held = await arq_redis.get("ai-review:installation:7:write")
+
+    assert held is not None

@@ -414,6 +414,14 @@ class _InstallationWriteLock:
 
     async def __aenter__(self) -> None:
         await self._local.acquire()
+        try:
+            self._token = await self._acquire()
+        except BaseException:  # cancelled while waiting: hold nothing, here or in Redis
+            self._local.release()
+            raise
+
+    async def _acquire(self) -> str:
+        """The Redis lock's token, or "" when going ahead without it (said in the log)."""
         token, pause = uuid.uuid4().hex, 0.002
         redis = self._locks._redis
         give_up = time.monotonic() + WRITE_WAIT_SECONDS
@@ -424,15 +432,19 @@ class _InstallationWriteLock:
                         "waited %.0f s for the installation's write lock; going ahead",
                         WRITE_WAIT_SECONDS,
                     )
-                    return
+                    return ""
                 await asyncio.sleep(pause * (0.5 + _JITTER.random()))
                 pause = min(pause * 2, 0.05)
         except (RedisError, OSError) as exc:
             log.warning(
                 "write lock unavailable (%s); serialized in this process only", type(exc).__name__
             )
-            return
-        self._token = token
+            return ""
+        except asyncio.CancelledError:
+            # Redis may have set it just as we were cancelled: only our token is deleted.
+            await asyncio.shield(self._locks._unlock(keys=[self._key], args=[token]))
+            raise
+        return token
 
     async def __aexit__(self, *exc_info: object) -> None:
         try:
