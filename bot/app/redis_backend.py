@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from arq.connections import ArqRedis, RedisSettings, create_pool
+from redis.commands.core import AsyncScript
 from redis.exceptions import RedisError
 
 from bot.app.jobs import Job
@@ -402,12 +403,15 @@ class RedisWriteLocks:
 
     def __call__(self, installation_id: str) -> _InstallationWriteLock:
         local = self._local.setdefault(installation_id, asyncio.Lock())
-        return _InstallationWriteLock(self, installation_id, local)
+        return _InstallationWriteLock(self._redis, self._unlock, installation_id, local)
 
 
 class _InstallationWriteLock:
-    def __init__(self, locks: RedisWriteLocks, installation_id: str, local: asyncio.Lock) -> None:
-        self._locks = locks
+    def __init__(
+        self, redis: ArqRedis, unlock: AsyncScript, installation_id: str, local: asyncio.Lock
+    ) -> None:
+        self._redis = redis
+        self._unlock = unlock
         self._key = f"{PREFIX}installation:{installation_id}:write"
         self._local = local  # this process's requests queue here, one of them asks Redis
         self._token = ""
@@ -423,7 +427,7 @@ class _InstallationWriteLock:
     async def _acquire(self) -> str:
         """The Redis lock's token, or "" when going ahead without it (said in the log)."""
         token, pause = uuid.uuid4().hex, 0.002
-        redis = self._locks._redis
+        redis = self._redis
         give_up = time.monotonic() + WRITE_WAIT_SECONDS
         try:
             while not await redis.set(self._key, token, nx=True, px=int(WRITE_HOLD_SECONDS * 1000)):
@@ -442,14 +446,14 @@ class _InstallationWriteLock:
             return ""
         except asyncio.CancelledError:
             # Redis may have set it just as we were cancelled: only our token is deleted.
-            await asyncio.shield(self._locks._unlock(keys=[self._key], args=[token]))
+            await asyncio.shield(self._unlock(keys=[self._key], args=[token]))
             raise
         return token
 
     async def __aexit__(self, *exc_info: object) -> None:
         try:
             if self._token:
-                await self._locks._unlock(keys=[self._key], args=[self._token])
+                await self._unlock(keys=[self._key], args=[self._token])
         except (RedisError, OSError) as exc:
             log.warning("could not release the write lock (%s); it expires", type(exc).__name__)
         finally:

@@ -19,7 +19,6 @@ from aiohttp import web
 from arq import cron, func
 from arq.connections import ArqRedis
 from arq.worker import Worker
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from bot.app.metrics import Metrics
 from bot.app.redis_backend import (
@@ -33,6 +32,7 @@ from bot.app.redis_backend import (
     worker_codecs,
 )
 from bot.app.runtime import runtime
+from bot.app.web import METRICS, QUEUE, STORE, healthz, metrics_endpoint, readyz
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -99,7 +99,7 @@ async def run_worker(settings: Settings, options: WorkerOptions) -> None:
             handle_signals=True,
             **worker_codecs(),
         )
-        async with _probes(redis, metrics, options.port):
+        async with _probes(redis, store, metrics, options.port):
             try:
                 await worker.async_run()
             except asyncio.CancelledError:
@@ -109,29 +109,18 @@ async def run_worker(settings: Settings, options: WorkerOptions) -> None:
 
 
 @asynccontextmanager
-async def _probes(redis: ArqRedis, metrics: Metrics, port: int | None) -> AsyncIterator[None]:
-    """Health, readiness and metrics for a worker, when given a port."""
+async def _probes(
+    redis: ArqRedis, store: RedisStore, metrics: Metrics, port: int | None
+) -> AsyncIterator[None]:
+    """Health, readiness and metrics for a worker, when given a port: the web process's own
+    handlers, over this worker's store, queue view and metrics."""
     if port is None:
         yield
         return
-    queue = RedisQueue(redis)
-
-    async def healthz(_: web.Request) -> web.Response:
-        return web.json_response({"message": "ok"})
-
-    async def readyz(_: web.Request) -> web.Response:
-        if await queue.healthy():
-            return web.json_response({"message": "ready"})
-        return web.json_response({"message": "Redis not answering"}, status=503)
-
-    async def metrics_endpoint(_: web.Request) -> web.Response:
-        metrics.queue_depth.set(await queue.depth())
-        metrics.queue_oldest.set(await queue.oldest_age())
-        return web.Response(
-            body=generate_latest(metrics.registry), headers={"Content-Type": CONTENT_TYPE_LATEST}
-        )
-
     app = web.Application()
+    app[STORE] = store
+    app[QUEUE] = RedisQueue(redis)
+    app[METRICS] = metrics
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/metrics", metrics_endpoint)
