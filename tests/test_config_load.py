@@ -746,3 +746,18 @@ def test_config_error_survives_pickling_with_its_issues() -> None:
         load_repo_config("check:\n  colour: red\n")
     copy = pickle.loads(pickle.dumps(caught.value))
     assert (copy.source, copy.issues) == (caught.value.source, caught.value.issues)
+
+
+@pytest.mark.parametrize("loader", ["libyaml", "pure"])
+@pytest.mark.parametrize("levels", [33, 999, 1_001, 5_000])
+def test_nesting_past_the_bound_gets_the_house_message_whatever_the_parser_does(
+    loader: str, levels: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # libyaml 0.2.5 (PyYAML 6.0.4's wheels) stops at 1,000 levels while scanning ahead, before
+    # the builder sees level 33; earlier wheels let the builder stop it. Either way the file is
+    # refused with the reader's own message, at the brace that opens level 33.
+    monkeypatch.setattr(
+        load, "_LOADER", yaml.CSafeLoader if loader == "libyaml" else yaml.SafeLoader
+    )
+    text = "risk:\n  weights: " + "{x: " * levels + "1" + "}" * levels + "\n"
+    assert only_issue(text) == "2:132: lists and mappings nest deeper than 32 levels"

@@ -548,7 +548,11 @@ class _Builder:
         return _fail(self.source, message, position)
 
     def _depth_error(self, position: _Position) -> ConfigError:
-        return self._error(position, f"lists and mappings nest deeper than {MAX_DEPTH} levels")
+        return _depth_error(self.source, position)
+
+
+def _depth_error(source: str, position: _Position) -> ConfigError:
+    return _fail(source, f"lists and mappings nest deeper than {MAX_DEPTH} levels", position)
 
 
 def _syntax_error(exc: yaml.MarkedYAMLError, text: str, source: str) -> ConfigError:
@@ -569,17 +573,45 @@ def _syntax_error(exc: yaml.MarkedYAMLError, text: str, source: str) -> ConfigEr
     return _fail(source, message, position)
 
 
-def _parse(text: str | bytes, source: str) -> _Document:
-    decoded = _decode(text, source)
+class _LibraryDepthLimit(Exception):
+    """The YAML library stopped at a nesting limit of its own before the builder saw MAX_DEPTH."""
+
+
+def _is_depth_limit(exc: yaml.MarkedYAMLError) -> bool:
+    # libyaml 0.2.5 as bundled by PyYAML 6.0.4 says "exceeded maximum nesting depth".
+    return "nesting depth" in (exc.problem or "")
+
+
+def _events(
+    decoded: str, source: str, loader: type[yaml.SafeLoader | yaml.CSafeLoader]
+) -> _Document:
     builder = _Builder(source)
     try:
-        for event in yaml.parse(decoded, Loader=_LOADER):
+        for event in yaml.parse(decoded, Loader=loader):
             builder.feed(event)
     except yaml.MarkedYAMLError as exc:
-        raise _syntax_error(exc, decoded, source) from None
+        if not _is_depth_limit(exc):
+            raise _syntax_error(exc, decoded, source) from None
+        if loader is not yaml.SafeLoader:
+            raise _LibraryDepthLimit from None
+        mark = exc.problem_mark or exc.context_mark
+        position = _Position(mark.line + 1, mark.column + 1) if mark else None
+        raise _depth_error(source, position or _Position(1, 1)) from None
     except yaml.YAMLError as exc:
         raise _fail(source, f"cannot be read as YAML: {str(exc).splitlines()[0]}") from None
     return builder.document()
+
+
+def _parse(text: str | bytes, source: str) -> _Document:
+    decoded = _decode(text, source)
+    try:
+        return _events(decoded, source, _LOADER)
+    except _LibraryDepthLimit:
+        # libyaml scans ahead and may stop at its own depth limit (PyYAML >= 6.0.4) before the
+        # builder has seen level MAX_DEPTH + 1. The pure parser reads lazily, so the builder's
+        # own bound, message and position apply whatever the library's version does. Only
+        # documents deeper than libyaml's limit (hundreds of levels) take this slower path.
+        return _events(decoded, source, yaml.SafeLoader)
 
 
 # --- mapping pydantic's errors back to the file ---------------------------------------------
