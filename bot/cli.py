@@ -38,6 +38,7 @@ def _parser() -> argparse.ArgumentParser:
         prog="ai-review-bot",
         description="Architect-led review for AI-assisted pull requests.",
     )
+    parser.add_argument("--version", action=_VersionAction, help="print the version and exit")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     analyze = commands.add_parser(
@@ -111,6 +112,23 @@ def _parser() -> argparse.ArgumentParser:
         "(default: 25)",
     )
     return parser
+
+
+class _VersionAction(argparse.Action):
+    """`--version`, looked up only when asked for (reading package metadata costs start-up)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: object) -> None:
+        super().__init__(option_strings, dest, nargs=0, help=str(kwargs.get("help", "")))
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: object) -> NoReturn:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            found = version("ai-review-bot")
+        except PackageNotFoundError:  # run from a checkout that was never installed
+            found = "unknown (not installed)"
+        print(f"{parser.prog} {found}")
+        raise SystemExit(EXIT_OK)
 
 
 def _positive(text: str) -> int:
@@ -201,7 +219,24 @@ def _preview(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from None
 
 
+def _require_app_extra() -> None:
+    """`serve` and `worker` need the server stack, which `pip install ai-review-bot` leaves out."""
+    import importlib.util
+
+    missing = [
+        module
+        for module in ("aiohttp", "gidgethub", "arq", "redis", "prometheus_client", "jwt")
+        if importlib.util.find_spec(module) is None
+    ]
+    if missing:
+        raise UsageError(
+            f"the App's server needs {', '.join(missing)}: install the app extra, "
+            "pip install 'ai-review-bot[app]' (or requirements/app.txt)"
+        )
+
+
 def _serve(args: argparse.Namespace) -> int:
+    _require_app_extra()
     from aiohttp import web
 
     from bot import logs
@@ -229,6 +264,7 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _worker(args: argparse.Namespace) -> int:
+    _require_app_extra()
     import asyncio
 
     from bot import logs

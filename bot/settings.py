@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -9,7 +11,22 @@ from pathlib import Path
 
 
 class SettingsError(Exception):
-    """A missing or invalid setting; the message says which and what to do."""
+    """Settings the process cannot run with: every problem found, each saying what to do."""
+
+    problems: tuple[str, ...]
+
+    def __init__(self, *problems: str) -> None:
+        self.problems = problems
+        super().__init__("; ".join(problems))
+
+
+# Probot's names, which people bring along from other Apps, are read as aliases of ours.
+ALIASES = {
+    "GITHUB_APP_ID": "APP_ID",
+    "GITHUB_PRIVATE_KEY": "PRIVATE_KEY",
+    "GITHUB_PRIVATE_KEY_PATH": "PRIVATE_KEY_PATH",
+    "GITHUB_WEBHOOK_SECRET": "WEBHOOK_SECRET",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,58 +48,103 @@ class Settings:
         return base + "/graphql"
 
 
-def _private_key(env: Mapping[str, str]) -> str:
-    if env.get("GITHUB_PRIVATE_KEY"):
-        # Platforms that cannot hold newlines in a variable often store them as "\n".
-        return env["GITHUB_PRIVATE_KEY"].replace("\\n", "\n")
-    path = env.get("GITHUB_PRIVATE_KEY_PATH")
-    if not path:
-        raise SettingsError(
-            "set GITHUB_PRIVATE_KEY or GITHUB_PRIVATE_KEY_PATH to the App's PEM key"
-        )
+class _Reader:
+    """Reads settings by name (or by alias), noting every problem instead of stopping at one."""
+
+    def __init__(self, env: Mapping[str, str]) -> None:
+        self.env = env
+        self.problems: list[str] = []
+
+    def get(self, name: str, default: str = "") -> str:
+        value = self.env.get(name, "")
+        alias = ALIASES.get(name)
+        alias_value = self.env.get(alias, "") if alias else ""
+        if value and alias_value and value != alias_value:
+            self.problems.append(f"{name} and {alias} are both set, to different values; keep one")
+        return value or alias_value or default
+
+    def problem(self, message: str) -> None:
+        self.problems.append(message)
+
+
+def _decoded_key(text: str) -> str:
+    """A PEM key as given, with "\\n" for newlines, or base64 of the PEM (one line, as
+    `ai-review-bot register` writes it and as env files and some platforms need)."""
+    if "-----BEGIN" in text:
+        # Platforms that cannot hold newlines in a variable often store them as "\\n".
+        return text.replace("\\n", "\n")
     try:
-        return Path(path).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise SettingsError(f"cannot read GITHUB_PRIVATE_KEY_PATH {path}: {exc.strerror}") from None
+        decoded = base64.b64decode("".join(text.split()), validate=True).decode("ascii")
+    except (binascii.Error, UnicodeDecodeError):
+        return text
+    return decoded if "-----BEGIN" in decoded else text
+
+
+def _private_key(read: _Reader) -> str:
+    """The key's text, or "" after noting why there is none."""
+    text = read.get("GITHUB_PRIVATE_KEY")
+    path = read.get("GITHUB_PRIVATE_KEY_PATH")
+    if text:
+        key = _decoded_key(text)
+        where = "GITHUB_PRIVATE_KEY"
+    elif path:
+        try:
+            key = Path(path).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) else "not text"
+            read.problem(f"cannot read GITHUB_PRIVATE_KEY_PATH {path}: {reason}")
+            return ""
+        where = f"GITHUB_PRIVATE_KEY_PATH {path}"
+    else:
+        read.problem(
+            "set GITHUB_PRIVATE_KEY (PEM, or base64 of it) or GITHUB_PRIVATE_KEY_PATH to the "
+            "App's private key"
+        )
+        return ""
+    if "PRIVATE KEY-----" not in key:
+        read.problem(f"{where} is not a PEM private key (BEGIN ... PRIVATE KEY), nor base64 of one")
+        return ""
+    return key
 
 
 def load_settings(env: Mapping[str, str] | None = None, *, worker: bool = False) -> Settings:
-    """Settings from the environment; raise SettingsError naming what is missing or wrong.
+    """Settings from the environment; raise SettingsError naming everything missing or wrong.
 
     The web server needs the webhook secret; a `worker` needs REDIS_URL instead (it never sees
-    a webhook).
+    a webhook). Probot's APP_ID, PRIVATE_KEY, PRIVATE_KEY_PATH and WEBHOOK_SECRET are read when
+    the GITHUB_ names are not set.
     """
-    env = os.environ if env is None else env
-    secret = env.get("GITHUB_WEBHOOK_SECRET", "")
-    if worker and not env.get("REDIS_URL"):
-        raise SettingsError(
+    read = _Reader(os.environ if env is None else env)
+    secret = read.get("GITHUB_WEBHOOK_SECRET")
+    redis_url = read.get("REDIS_URL") or None
+    if worker and redis_url is None:
+        read.problem(
             "REDIS_URL is required: workers take their jobs from Redis (without it, "
             "`ai-review-bot serve` runs the jobs itself)"
         )
     if not secret and not worker:
-        raise SettingsError(
+        read.problem(
             "GITHUB_WEBHOOK_SECRET is required: the server will not accept unsigned webhooks"
         )
-    app_id = env.get("GITHUB_APP_ID", "")
+    app_id = read.get("GITHUB_APP_ID").strip()
     if not app_id.isdigit():
-        raise SettingsError("GITHUB_APP_ID must be the App's numeric id")
-    key = _private_key(env)
-    if "PRIVATE KEY-----" not in key:
-        raise SettingsError("the App's private key is not a PEM key (BEGIN ... PRIVATE KEY)")
-    port_text = env.get("PORT", "3000")
+        read.problem("GITHUB_APP_ID must be the App's numeric id")
+    key = _private_key(read)
+    port_text = read.get("PORT", "3000")
     if not port_text.isdigit() or not 0 < int(port_text) < 65536:
-        raise SettingsError(f"PORT must be a TCP port number, not {port_text!r}")
-    api_url = env.get("GITHUB_API_URL", "https://api.github.com").rstrip("/")
+        read.problem(f"PORT must be a TCP port number, not {port_text!r}")
+    api_url = read.get("GITHUB_API_URL", "https://api.github.com").rstrip("/")
     if not api_url.startswith(("https://", "http://")):
-        raise SettingsError("GITHUB_API_URL must be an http(s) URL")
-    database_url = env.get("DATABASE_URL") or "sqlite:///ai-review.sqlite3"
+        read.problem("GITHUB_API_URL must be an http(s) URL")
+    database_url = read.get("DATABASE_URL", "sqlite:///ai-review.sqlite3")
     if not database_url.startswith("sqlite:///") or database_url == "sqlite:///":
-        raise SettingsError(
+        read.problem(
             "DATABASE_URL must be sqlite:///PATH (the embedded store); use REDIS_URL to scale out"
         )
-    redis_url = env.get("REDIS_URL") or None
     if redis_url is not None and not redis_url.startswith(("redis://", "rediss://", "unix://")):
-        raise SettingsError("REDIS_URL must be a redis://, rediss:// or unix:// URL")
+        read.problem("REDIS_URL must be a redis://, rediss:// or unix:// URL")
+    if read.problems:
+        raise SettingsError(*read.problems)
     return Settings(
         app_id=app_id,
         private_key=key,
