@@ -7,7 +7,7 @@ run's title and summary are rendered from it, never re-derived.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -31,13 +31,32 @@ class ReviewState(StrEnum):
     PENDING = "PENDING"
 
 
+WEB_FLOW = "web-flow"  # the account GitHub signs the commits it makes with (web UI, merges)
+
+
+def is_bot_login(login: str) -> bool:
+    """An App's account as REST names it (GraphQL drops the suffix; its type says Bot)."""
+    return login.lower().endswith("[bot]")
+
+
 @dataclass(frozen=True, slots=True)
 class Review:
-    """One submitted review, in the order GitHub lists them (oldest first)."""
+    """One submitted review, in the order GitHub lists them (oldest first).
+
+    `is_bot`: an App wrote it (GraphQL type Bot; a login ending in "[bot]" counts too). A
+    DISMISSED review says who dismissed it and what it was before, when GitHub says so.
+    """
 
     login: str
     state: ReviewState
     commit_id: str | None
+    is_bot: bool = False
+    dismissed_by: str | None = None
+    previous_state: ReviewState | None = None
+
+    @property
+    def by_bot(self) -> bool:
+        return self.is_bot or is_bot_login(self.login)
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +94,21 @@ class PullRequestFacts:
     declared_human: tuple[str, str] | None = None
     # Checklist items the config requires that no senior has ticked yet.
     unticked_required: tuple[str, ...] = ()
+    # Lowercased logins with write, maintain or admin permission on the repository (looked up
+    # for `deciding_people`): with no seniors configured, they are the seniors.
+    write_access: frozenset[str] = frozenset()
+    # Merge commits proven to bring only the base branch's changes (gather's
+    # `clean_update_merges`): pushing one keeps approvals.
+    clean_merges: frozenset[str] = frozenset()
+    # What the bot could not see, each a short phrase ("more than 250 commits (GitHub lists
+    # 250)"): the gate then fails closed.
+    incomplete: tuple[str, ...] = ()
+    # How many commits the pull request has when GitHub lists fewer (`commits` is cut short).
+    commits_total: int | None = None
+
+    @property
+    def commits_cut(self) -> bool:
+        return self.commits_total is not None and self.commits_total > len(self.commits)
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,32 +136,19 @@ def _latest_reviews(reviews: Sequence[Review]) -> dict[str, Review]:
     return latest
 
 
-def _ignorable(commit: Commit, base_branch: str, ignored_authors: frozenset[str]) -> bool:
-    """A commit that does not dismiss approvals: an "Update branch" merge of the base that
-    GitHub itself made and signed (message and committer alone can be forged by anyone who can
-    push), or a commit by an account the config ignores."""
-    if (
-        commit.is_merge
-        and commit.made_by_github
-        and commit.subject.startswith(f"Merge branch '{base_branch}'")
-    ):
-        return True
-    return (commit.author.login or "").lower() in ignored_authors
-
-
-def _stale_reason(review: Review, facts: PullRequestFacts, config: ApprovalsConfig) -> str | None:
-    """Why an approval on an older head no longer counts, or None when it still does."""
-    if review.commit_id == facts.head_sha or not config.dismiss_on_push:
-        return None
-    shas = [c.sha for c in facts.commits]
-    if review.commit_id not in shas:
-        return "given on a commit that is no longer part of the pull request"
-    ignored = frozenset(login.lower() for login in config.ignored_authors)
-    since = facts.commits[shas.index(review.commit_id) + 1 :]
-    pushed = [c for c in since if not _ignorable(c, facts.base_branch, ignored)]
-    if not pushed:
-        return None
-    return f"{len(pushed)} new commit(s) pushed since, starting with {pushed[0].sha[:7]}"
+def deciding_people(reviews: Iterable[Review]) -> set[str]:
+    """Everyone whose review can move the gate, as GitHub spells their logins: approvers,
+    change requesters, and who dismissed a review. The caller looks up their team memberships
+    and permissions; bots are left out (they never count)."""
+    people: set[str] = set()
+    for review in reviews:
+        if review.by_bot or review.state in (ReviewState.COMMENTED, ReviewState.PENDING):
+            continue
+        people.add(review.login)
+        dismisser = review.dismissed_by
+        if review.state is ReviewState.DISMISSED and dismisser and not is_bot_login(dismisser):
+            people.add(dismisser)
+    return people
 
 
 def _counts_for(login: str, refs: Sequence[str], facts: PullRequestFacts) -> bool:
@@ -137,8 +158,77 @@ def _counts_for(login: str, refs: Sequence[str], facts: PullRequestFacts) -> boo
     )
 
 
+def _is_senior(login: str, facts: PullRequestFacts, config: ApprovalsConfig) -> bool:
+    """A configured senior (a listed login or a member of a listed team); with none configured,
+    anyone with write access. Never a bot, whatever the config lists."""
+    if is_bot_login(login):
+        return False
+    if config.seniors:
+        return _counts_for(login, tuple(config.seniors), facts)
+    return login.lower() in facts.write_access
+
+
 def _who(refs: Sequence[str]) -> str:
-    return ", ".join(r if r.startswith("@") else f"@{r}" for r in refs) or "a reviewer"
+    return ", ".join(r if r.startswith("@") else f"@{r}" for r in refs) or (
+        "a reviewer with write access"
+    )
+
+
+def _not_senior(config: ApprovalsConfig) -> str:
+    return f"not in {_who(config.seniors)}" if config.seniors else "no write access"
+
+
+def _keeps_approvals(commit: Commit, facts: PullRequestFacts, ignored: frozenset[str]) -> bool:
+    """A commit pushed after an approval that does not dismiss it: a merge proven to bring only
+    the base branch's changes, or a commit whose verified signature belongs to an ignored
+    account. Author and committer names and e-mails are the pusher's to write, so they never
+    count; nor does GitHub's web-flow signature, which any web-UI edit carries."""
+    if commit.sha in facts.clean_merges:
+        return True
+    signer = (commit.signed_by or "").lower()
+    return bool(signer) and signer != WEB_FLOW and signer in ignored
+
+
+def _ancestry(sha: str, listed: Mapping[str, Commit]) -> set[str]:
+    """`sha` and its ancestors among the pull request's commits."""
+    seen: set[str] = set()
+    todo = [sha]
+    while todo:
+        current = todo.pop()
+        if current in seen or current not in listed:
+            continue
+        seen.add(current)
+        todo.extend(listed[current].parents)
+    return seen
+
+
+def _stale_reason(review: Review, facts: PullRequestFacts, config: ApprovalsConfig) -> str | None:
+    """Why an approval on an older head no longer counts, or None when it still does."""
+    if review.commit_id == facts.head_sha:
+        return None
+    if facts.incomplete:
+        return "the bot cannot see everything, so only approvals of the current head count"
+    if not config.dismiss_on_push:
+        return None
+    if facts.commits_cut:
+        return (
+            f"the pull request has {facts.commits_total} commits and GitHub lists "
+            f"{len(facts.commits)}, so what was pushed since cannot be seen"
+        )
+    listed = {c.sha: c for c in facts.commits}
+    if review.commit_id not in listed or facts.head_sha not in listed:
+        return "given on a commit that is no longer part of the pull request"
+    # What the approved commit does not contain, whatever order GitHub lists commits in.
+    approved = _ancestry(review.commit_id, listed)
+    ignored = frozenset(login.lower() for login in config.ignored_authors)
+    pushed = [
+        c
+        for c in facts.commits
+        if c.sha not in approved and not _keeps_approvals(c, facts, ignored)
+    ]
+    if not pushed:
+        return None
+    return f"{len(pushed)} new commit(s) pushed since, starting with {pushed[0].sha[:7]}"
 
 
 class _Verdict(StrEnum):
@@ -147,48 +237,85 @@ class _Verdict(StrEnum):
     IGNORED = "ignored"
 
 
+def _judge_dismissed(
+    review: Review, facts: PullRequestFacts, config: ApprovalsConfig
+) -> tuple[_Verdict, str]:
+    """A dismissed change request by a senior still blocks unless another senior, not the
+    PR's author, dismissed it (GitHub lets anyone with write access dismiss a review)."""
+    who = f"@{review.login}"
+    if review.previous_state is ReviewState.APPROVED:
+        return _Verdict.IGNORED, f"{who}'s approval was dismissed"
+    if review.previous_state not in (ReviewState.CHANGES_REQUESTED, None):
+        return _Verdict.IGNORED, f"{who}'s review was dismissed"
+    if not _is_senior(review.login, facts, config):
+        return _Verdict.IGNORED, f"{who}'s review was dismissed (not a senior reviewer)"
+    # Unknown (GitHub did not say): it may have been a change request, so it still blocks.
+    was = "requested changes" if review.previous_state is not None else "reviewed"
+    by = review.dismissed_by
+    if by is None:
+        why = "by someone the bot cannot name"
+    elif by.lower() == facts.author.lower():
+        why = f"by @{by}, who opened the PR"
+    elif not _is_senior(by, facts, config):
+        why = f"by @{by}, who is not a senior"
+    else:
+        return _Verdict.IGNORED, f"{who}'s review was dismissed by @{by}"
+    return _Verdict.BLOCKING, f"{who} {was}, dismissed {why}: still blocks"
+
+
 def _judge(
     review: Review, facts: PullRequestFacts, config: ApprovalsConfig, contributors: set[str]
 ) -> tuple[_Verdict, str]:
     """What one person's latest review does to the gate, and the sentence that says why."""
-    login = review.login.lower()
-    seniors = tuple(config.seniors)
-    # With no seniors configured, any reviewer's approval counts (the summary says so).
-    is_senior = not seniors or _counts_for(login, seniors, facts)
+    who = f"@{review.login}"
+    if review.by_bot:
+        return _Verdict.IGNORED, f"{who} is a bot: bots never approve or block"
+    if review.state is ReviewState.DISMISSED:
+        return _judge_dismissed(review, facts, config)
+    is_senior = _is_senior(review.login, facts, config)
     if review.state is ReviewState.CHANGES_REQUESTED:
         if is_senior:
-            return _Verdict.BLOCKING, f"@{review.login} requested changes"
-        return _Verdict.IGNORED, f"@{review.login} requested changes (not a senior reviewer)"
+            return _Verdict.BLOCKING, f"{who} requested changes"
+        return _Verdict.IGNORED, f"{who} requested changes (not a senior reviewer)"
     if review.state is not ReviewState.APPROVED:
-        return _Verdict.IGNORED, f"@{review.login}'s approval was dismissed"
+        return _Verdict.IGNORED, f"{who}'s review does not state a verdict"
+    login = review.login.lower()
     if login == facts.author.lower():
-        return _Verdict.IGNORED, f"@{review.login}'s approval does not count: they opened the PR"
+        return _Verdict.IGNORED, f"{who}'s approval does not count: they opened the PR"
     if login in contributors and not config.allow_contributors:
-        reason = f"@{review.login}'s approval does not count: they pushed commits to it"
-        return _Verdict.IGNORED, reason
+        return _Verdict.IGNORED, f"{who}'s approval does not count: they pushed commits to it"
     if not is_senior:
-        reason = f"@{review.login}'s approval does not count: not in {_who(seniors)}"
-        return _Verdict.IGNORED, reason
+        return _Verdict.IGNORED, f"{who}'s approval does not count: {_not_senior(config)}"
     stale = _stale_reason(review, facts, config)
     if stale is not None:
-        return _Verdict.IGNORED, f"@{review.login}'s approval no longer counts: {stale}"
-    return _Verdict.COUNTED, f"@{review.login} approved"
+        return _Verdict.IGNORED, f"{who}'s approval no longer counts: {stale}"
+    return _Verdict.COUNTED, f"{who} approved"
 
 
 def decide(analysis: Analysis, config: ApprovalsConfig, facts: PullRequestFacts) -> Decision:
-    """Whether the pull request's current head may merge, and why."""
+    """Whether the pull request's current head may merge, and why.
+
+    Where the bot cannot see everything (`facts.incomplete`), it fails closed: the change is
+    gated as AI-assisted whatever detection found, needs at least one senior approval of the
+    current head, and the title says why; only an admin's override passes otherwise.
+    """
     risk = f"risk {analysis.risk.level}, {analysis.risk.score}/100"
     if facts.override is not None:
         override = facts.override
         title = f"Overridden by @{override.by}: {override.reason}"
         return Decision(Conclusion.SUCCESS, title, reasons=(f"{title} (recorded)",))
-    if not analysis.gated:
-        return Decision(Conclusion.SUCCESS, "Not AI-assisted: no senior review required")
-    if facts.declared_human is not None and analysis.ai.assisted:
-        login, reason = facts.declared_human
-        title = f"Declared not AI-assisted by @{login}: {reason}"
-        return Decision(Conclusion.SUCCESS, title, reasons=(f"{title} (recorded)",))
+    blind = "; ".join(facts.incomplete)
+    if not blind:
+        if not analysis.gated:
+            return Decision(Conclusion.SUCCESS, "Not AI-assisted: no senior review required")
+        if facts.declared_human is not None and analysis.ai.assisted:
+            login, reason = facts.declared_human
+            title = f"Declared not AI-assisted by @{login}: {reason}"
+            return Decision(Conclusion.SUCCESS, title, reasons=(f"{title} (recorded)",))
     required = analysis.approvals.required
+    if blind:
+        required = max(1, required)
+        risk = f"{risk}; cannot see everything: {blind}"
     if required == 0 and not facts.owner_rules and not facts.unticked_required:
         return Decision(Conclusion.SUCCESS, f"No senior approval required ({risk})")
 
@@ -202,6 +329,12 @@ def decide(analysis: Analysis, config: ApprovalsConfig, facts: PullRequestFacts)
     counted = tuple(login for login, verdict, _ in verdicts if verdict is _Verdict.COUNTED)
     blocked = tuple(login for login, verdict, _ in verdicts if verdict is _Verdict.BLOCKING)
     reasons = tuple(reason for _, _, reason in verdicts)
+    if blind:
+        reasons = (
+            f"Cannot see everything ({blind}): gated as AI-assisted, and only approvals of "
+            "the current head count",
+            *reasons,
+        )
     if blocked:
         title = f"Changes requested by {_who(blocked)} ({risk})"
         return Decision(Conclusion.ACTION_REQUIRED, title, counted, required, blocked, reasons)

@@ -38,8 +38,13 @@ class Commit:
     parents: tuple[str, ...] = ()
     additions: int = 0
     deletions: int = 0
-    # GitHub created and signed this commit itself (web-flow), e.g. with "Update branch".
-    made_by_github: bool = False
+    # The GitHub login of the signer, when GitHub says the commit's signature is valid.
+    signed_by: str | None = None
+
+    @property
+    def made_by_github(self) -> bool:
+        """GitHub made and signed it (web-flow): "Update branch", but also any web-UI edit."""
+        return self.signed_by == "web-flow"
 
     @property
     def is_merge(self) -> bool:

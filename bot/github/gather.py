@@ -214,7 +214,7 @@ def _commit(node: dict[str, Any]) -> Commit:
         parents=tuple(p["oid"] for p in (raw.get("parents") or {}).get("nodes") or []),
         additions=int(raw.get("additions") or 0),
         deletions=int(raw.get("deletions") or 0),
-        made_by_github=bool(signature.get("isValid")) and signer == "web-flow",
+        signed_by=signer if signature.get("isValid") and signer else None,
     )
 
 
