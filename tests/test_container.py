@@ -1,11 +1,11 @@
-"""The container: the Dockerfile lints clean and says what a reviewer looks for, and the
-commands it runs work.
+"""The container: the Dockerfile lints clean and says what a reviewer looks for, the commands
+it runs work, and compose.yaml wires the scaled-out mode.
 
 There is no container daemon here (nor in CI), so the image itself is never built. Instead the
 builder stage's RUN commands, exactly as the Dockerfile writes them, run in a temporary folder
 that stands in for the image's filesystem, installing offline from the wheelhouse
-(tests/wheelhouse.py). The image's CMD and HEALTHCHECK then run with that venv and the
-image's ENV. Not covered: the base image, the final
+(tests/wheelhouse.py). The image's CMD and HEALTHCHECK, and compose's worker and redis
+commands, then run with that venv and the image's ENV. Not covered: the base image, the final
 stage's RUN (its user and the ownership of /data), and `docker build` itself.
 """
 
@@ -27,8 +27,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
+import redis
+import yaml
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from packaging.utils import canonicalize_name
@@ -38,6 +41,7 @@ from tests.test_lock import PYPROJECT, read_lock
 from tests.wheelhouse import ROOT, offline_env
 
 DOCKERFILE = ROOT / "Dockerfile"
+COMPOSE = ROOT / "compose.yaml"
 HADOLINT = Path(sys.executable).parent / "hadolint"
 PYTHON_TAG = "3.11"  # the Python CI tests on; the image runs the same
 CHECKLISTS = sorted(path.name for path in (ROOT / "checklists").glob("*.yml"))
@@ -427,6 +431,12 @@ def final(stages: list[Stage]) -> Stage:
     return stages[-1]
 
 
+@pytest.fixture(scope="module")
+def compose() -> dict[str, Any]:
+    services: dict[str, Any] = yaml.safe_load(COMPOSE.read_text(encoding="utf-8"))["services"]
+    return services
+
+
 @dataclass(frozen=True)
 class Container:
     """How a container of the image starts: its ENV (paths in the stand-in root), WORKDIR,
@@ -540,6 +550,45 @@ def answers_health(port: int) -> bool:
             return bool(answer.status == 200)
     except OSError:
         return False
+
+
+def service_env(service: Mapping[str, Any]) -> dict[str, str]:
+    environment = service.get("environment") or {}
+    if isinstance(environment, list):
+        environment = dict(item.split("=", 1) for item in environment)
+    return {str(name): str(value) for name, value in environment.items()}
+
+
+def container_port(service: Mapping[str, Any], final: Stage) -> str:
+    """The PORT a service's container sees: compose's environment, else the image's ENV."""
+    return service_env(service).get("PORT", final.env().get("PORT", "3000"))
+
+
+@pytest.fixture(name="compose_redis", scope="module")
+def compose_redis_fixture(
+    compose: dict[str, Any], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """A redis-server started with compose's redis command; the arguments added after it only
+    keep it on loopback, off the fixed port and in a temporary folder. Its URL."""
+    if shutil.which("redis-server") is None:
+        if os.environ.get("CI"):
+            pytest.fail("redis-server is not installed; .ci/run installs it with apt-get")
+        pytest.skip("redis-server is not installed (apt-get install redis-server)")
+    folder = tmp_path_factory.mktemp("redis")
+    port = free_port()
+    argv = [*compose["redis"]["command"], "--bind", "127.0.0.1", "--port", str(port)]
+    argv += ["--dir", str(folder)]
+    log = folder / "redis.log"
+    with redis.Redis(port=port) as client, running(argv, os.environ, folder, log) as server:
+
+        def pong() -> bool:
+            try:
+                return bool(client.ping())
+            except redis.ConnectionError:
+                return False
+
+        wait_for(pong, server, log)
+        yield f"redis://127.0.0.1:{port}/0"
 
 
 # -- the Dockerfile -----------------------------------------------------------------------------
@@ -723,3 +772,84 @@ def test_the_image_cmd_serves_and_the_healthcheck_follows_it(
     assert not container.healthy(env)
     # The embedded store is where the image's DATABASE_URL puts it: in its volume.
     assert Path(env["DATABASE_URL"].removeprefix("sqlite:///")).is_file()
+
+
+def test_the_compose_worker_command_runs_and_answers_the_image_healthcheck(
+    compose: dict[str, Any], container: Container, compose_redis: str, tmp_path: Path
+) -> None:
+    worker = compose["worker"]
+    compose_env = service_env(worker)
+    assert urlsplit(compose_env["REDIS_URL"]).hostname in compose  # a service's name
+    port = free_port()  # moved off 3000, as `-p` would map it
+    env = {
+        **container.env,
+        **app_settings(),  # its env_file
+        **compose_env,
+        "REDIS_URL": compose_redis,
+        "PORT": str(port),
+    }
+    argv = list(worker["command"])
+    argv[argv.index("--port") + 1] = str(port)
+    log = tmp_path / "worker.log"
+    with running(argv, env, container.workdir, log) as process:
+        wait_for(lambda: answers_health(port), process, log)
+        assert container.healthy(env)
+        assert stop(process) == 0, log.read_text()
+    assert not container.healthy(env)
+
+
+# -- compose.yaml -------------------------------------------------------------------------------
+
+
+def test_compose_runs_web_and_workers_from_one_image_beside_redis(compose: dict[str, Any]) -> None:
+    assert set(compose) == {"web", "worker", "redis"}
+    web, worker = compose["web"], compose["worker"]
+    assert web["build"] == worker["build"] == "."
+    assert web["image"] == worker["image"]
+    assert web["command"] == ["ai-review-bot", "serve"]
+    assert worker["command"][:2] == ["ai-review-bot", "worker"]
+    for service in (web, worker):
+        assert service["env_file"] == "ai-review.env"
+        assert service["depends_on"] == {"redis": {"condition": "service_healthy"}}
+        assert service["restart"] == "unless-stopped"
+        # Jobs in flight get 25 s on SIGTERM; Docker's default of 10 s would cut them short.
+        assert seconds(service["stop_grace_period"]) > 25
+
+
+def test_compose_web_and_workers_share_the_redis_service(compose: dict[str, Any]) -> None:
+    (url,) = {service_env(compose[name])["REDIS_URL"] for name in ("web", "worker")}
+    assert (urlsplit(url).hostname, urlsplit(url).port) == ("redis", 6379)
+
+
+def test_compose_redis_is_pinned_persistent_and_health_checked(compose: dict[str, Any]) -> None:
+    service = compose["redis"]
+    assert re.fullmatch(r"redis:7\.\d+(\.\d+)?(-\w+)?", service["image"])
+    command = service["command"]
+    assert command[command.index("--appendonly") + 1] == "yes"
+    assert command[command.index("--appendfsync") + 1] == "everysec"
+    assert service["volumes"] == ["redis-data:/data"]
+    assert "redis-data" in yaml.safe_load(COMPOSE.read_text(encoding="utf-8"))["volumes"]
+    assert "redis-cli ping" in " ".join(service["healthcheck"]["test"])
+
+
+def test_compose_redis_command_turns_aof_on(compose_redis: str) -> None:
+    with redis.Redis.from_url(compose_redis) as client:
+        config = client.config_get("append*")
+    assert (config["appendonly"], config["appendfsync"]) == ("yes", "everysec")
+
+
+def test_compose_publishes_the_port_the_web_listens_on(
+    compose: dict[str, Any], final: Stage
+) -> None:
+    web = compose["web"]
+    (published,) = web["ports"]
+    target = str(published).rsplit(":", 1)[-1].removesuffix("/tcp")
+    assert target == container_port(web, final)
+
+
+def test_compose_workers_serve_probes_where_the_image_healthcheck_looks(
+    compose: dict[str, Any], final: Stage
+) -> None:
+    worker = compose["worker"]
+    command = worker["command"]
+    assert command[command.index("--port") + 1] == container_port(worker, final)
