@@ -31,6 +31,7 @@ from bot.config.load import ConfigError
 from bot.config.model import RepoConfig
 from bot.engine.files import needs_text
 from bot.engine.pipeline import analyze
+from bot.engine.pull_state import PullState
 from bot.engine.ruleset import Ruleset
 from bot.engine.snapshot import Snapshot
 from bot.github import gather
@@ -40,7 +41,8 @@ from bot.github.pygithub_adapter import GraphQLFailed, GraphQLRateLimited, PyGit
 from bot.render import preview as render
 from bot.render.markdown import MARKER
 from bot.render.preview import Preview
-from bot.render.state import CommentState, read_state
+from bot.render.state import ShownState, read_state_line, state_key, state_line
+from bot.settings import SettingsError, app_private_key
 
 PUBLIC_API = "https://api.github.com"
 _PULL_URL = re.compile(
@@ -218,15 +220,20 @@ def _compose(
     choice: ConfigChoice,
     rules: tuple[RepoConfig, Ruleset],
     snapshot: Snapshot,
-    state: CommentState,
+    shown: ShownState | None,
+    key: bytes | None,
 ) -> Preview:
     config, ruleset = rules
     context = _with_config(session.context, choice)
     head_sha = context.snapshot.head_sha
-    analysis = analyze(
-        _own_texts(snapshot, ruleset), ruleset, declared=compose.declared_evidence(state)
-    )
-    state = compose.end_stale_override(state, context, analysis)
+    state = shown.state if shown is not None else PullState()
+    state = compose.end_on_push(state, context, frozenset())
+    texts = _own_texts(snapshot, ruleset)
+    analysis = analyze(texts, ruleset, declared=compose.declared_evidence(state))
+    if not analysis.ai.assisted and compose.sighting_evidence(state):
+        declared = compose.declared_evidence(state) + compose.sighting_evidence(state)
+        analysis = analyze(texts, ruleset, declared=declared)
+    state = compose.record_sighting(state, analysis, head_sha)
     changed = session.changed_since(compose.stale_tick_heads(state, head_sha))
     state = compose.untick_after_push(state, ruleset, head_sha, changed)
     logins = compose.deciding_reviewers(context.reviews)
@@ -238,16 +245,46 @@ def _compose(
         "a senior (the App, with its members permission, may count them)"
         for team in hidden
     )
+    if shown is not None and shown.verified is None:
+        notes += (
+            "declarations, overrides and ticks are as the App's comment shows them, unverified "
+            "(the App keeps them in its store; with the App's private key in "
+            "GITHUB_PRIVATE_KEY or GITHUB_PRIVATE_KEY_PATH the preview checks their signature)",
+        )
     member_of = compose.memberships(logins, refs, {q: bool(a) for q, a in answers.items()})
-    posting = compose.compose(context, config, ruleset, analysis, state, member_of)
+    line, line_note = _state_line(context, state, shown, key)
+    notes += line_note
+    posting = compose.compose(context, config, ruleset, analysis, state, member_of, line)
     label = choice.label(context.snapshot.base_branch)
     return Preview(context, label, posting, analysis, notes)
 
 
+def _state_line(
+    context: PullRequestContext, state: PullState, shown: ShownState | None, key: bytes | None
+) -> tuple[str, tuple[str, ...]]:
+    """The comment's last line as the App would write it: signed with the App's key when the
+    preview has it; else the line already there when the state did not change; else none."""
+    head = context.snapshot.head_sha
+    if key is not None:
+        return state_line(state, context.repo.full_name, context.number, head, key), ()
+    if shown is not None and shown.head_sha == head and shown.state == state:
+        return shown.line, ()
+    if shown is None:
+        return "", ()  # no line yet: the comment would be new, its last line signed by the App
+    return "", (
+        "the App would sign a new state line in its comment; without the App's private key "
+        "the preview shows the comment without it",
+    )
+
+
 def preview(
-    adapter: PyGithubAdapter, pull: PullRequestRef, choices: Sequence[ConfigChoice]
+    adapter: PyGithubAdapter,
+    pull: PullRequestRef,
+    choices: Sequence[ConfigChoice],
+    key: bytes | None = None,
 ) -> list[Preview]:
-    """What the App would post under each config: one gather, one analysis per config."""
+    """What the App would post under each config: one gather, one analysis per config. `key`
+    (from the App's private key) checks the state line of the App's comment."""
     context = _context(adapter, pull)
     resolved: list[tuple[ConfigChoice, tuple[RepoConfig, Ruleset] | ConfigError]] = []
     for choice in choices:
@@ -264,14 +301,19 @@ def preview(
         snapshot = adapter.run(
             gather.changes(context, lambda f: any(needs_text(f, r) for r in rulesets))
         )
-    state = read_state(context.bot_comment.body if context.bot_comment else None)
+    shown = read_state_line(
+        context.bot_comment.body if context.bot_comment else None,
+        context.repo.full_name,
+        context.number,
+        key,
+    )
     previews = []
     for choice, outcome in resolved:
         if isinstance(outcome, ConfigError):
             label = choice.label(context.snapshot.base_branch)
             previews.append(Preview(context, label, compose.invalid_config(outcome), None))
         else:
-            previews.append(_compose(session, choice, outcome, snapshot, state))
+            previews.append(_compose(session, choice, outcome, snapshot, shown, key))
     return previews
 
 
@@ -380,7 +422,7 @@ def run_preview(
     api_url = api_url_for(pull, env)
     adapter = PyGithubAdapter(adapter_module.connect(api_url, find_token(env, api_url)))
     try:
-        previews = preview(adapter, pull, choices)
+        previews = preview(adapter, pull, choices, _state_key(env))
     except _FAILURES as exc:
         raise PreviewError(explain(exc, api_url)) from None
     except LookupError:
@@ -389,6 +431,15 @@ def run_preview(
         adapter.close()
     write(_render(previews, output_format))
     return 1 if any(p.analysis is None for p in previews) else 0
+
+
+def _state_key(env: Mapping[str, str]) -> bytes | None:
+    """The key that checks the App's state line, when the App's private key is at hand."""
+    try:
+        key = app_private_key(env)
+    except SettingsError as exc:
+        raise PreviewError(f"the App's private key cannot be used: {exc}") from None
+    return None if key is None else state_key(key)
 
 
 def _render(previews: Sequence[Preview], output_format: str) -> str:

@@ -107,6 +107,18 @@ def _private_key(read: _Reader) -> str:
     return key
 
 
+def app_private_key(env: Mapping[str, str]) -> str | None:
+    """The App's private key when one is set (GITHUB_PRIVATE_KEY, GITHUB_PRIVATE_KEY_PATH or
+    Probot's names), None when none is; raises SettingsError when one is set but unusable."""
+    read = _Reader(env)
+    if not read.get("GITHUB_PRIVATE_KEY") and not read.get("GITHUB_PRIVATE_KEY_PATH"):
+        return None
+    key = _private_key(read)
+    if read.problems:
+        raise SettingsError(*read.problems)
+    return key
+
+
 def load_settings(env: Mapping[str, str] | None = None, *, worker: bool = False) -> Settings:
     """Settings from the environment; raise SettingsError naming everything missing or wrong.
 

@@ -109,7 +109,11 @@ def write_file(tmp_path: Path, name: str, text: str) -> str:
 
 
 @pytest.mark.usefixtures("env")
-async def test_preview_equals_what_the_app_then_posts(bot: Bot, repo: Repo, cli: Cli) -> None:
+async def test_preview_equals_what_the_app_then_posts(
+    bot: Bot, repo: Repo, cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # With the App's key, the preview signs the comment's state line as the App does.
+    monkeypatch.setenv("GITHUB_PRIVATE_KEY", bot.github.key.private_pem)
     configure(repo, SENIORS)
     bot.github.add_team_member("@acme/architects", "alice")
     number, head = ai_pull(bot.github, repo)

@@ -2,8 +2,10 @@
 
 Who may do what is decided from GitHub (the commenter's collaborator permission and senior
 team membership), never from the comment's text. Accepted commands get a +1 reaction; refused
-or unknown ones a reply saying why and how to do it right. Declarations and overrides are
-recorded in the bot's comment and in the audit log.
+or unknown ones a reply saying why and how to do it right. Each command comment is acted on
+once, whatever delivery brings it, and binds to the head the pull request had when it was
+made. Declarations, overrides and ticks go to the store (the bot's comment only shows them)
+and to the audit log.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import yaml
 from gidgethub import BadRequest
 
 from bot.app.commands import Command, Role, help_text, may_run
-from bot.app.jobs import Job, JobKind
+from bot.app.jobs import Job, JobKind, TickEdit
 from bot.app.service import Outcome, ReviewService
 from bot.app.store import Store
 from bot.builtins import load_builtins
@@ -25,12 +27,12 @@ from bot.config.load import ConfigError, parse_yaml
 from bot.config.model import RepoConfig
 from bot.engine.detect import Detector
 from bot.engine.policy import Override
+from bot.engine.pull_state import Declaration, PullState
 from bot.engine.result import Analysis
 from bot.github.client import GitHubClient
 from bot.github.gather import PullRequestContext, RepoRef
 from bot.render.escape import md_code, md_text
-from bot.render.markdown import SIGNAL_TITLES, parse_ticks
-from bot.render.state import CommentState, Declaration, read_state
+from bot.render.markdown import SIGNAL_TITLES
 
 log = logging.getLogger(__name__)
 audit_log = logging.getLogger("ai_review.audit")
@@ -48,6 +50,16 @@ class CommandRunner:
     async def run(self, job: Job) -> None:
         client = await self._service.client_for(job.installation_id)
         repo = RepoRef(job.owner, job.repo, job.installation_id)
+        state = await self._service.pull_state(repo, job.number)
+        if state.command_seen(job.comment_id):
+            log.info(
+                "command already acted on",
+                extra={"repo": repo.full_name, "pr": job.number, "comment": job.comment_id},
+            )
+            return
+        # Recorded first: whatever happens next, this comment is not acted on again.
+        state = state.with_command(job.comment_id)
+        await self._service.save_pull_state(repo, job.number, state)
         command = Command(job.command, job.args)
         spec = command.spec
         if spec is None:
@@ -70,50 +82,59 @@ class CommandRunner:
                 client,
                 repo,
                 job,
-                f"@{job.sender}, {md_code(spec.usage)} is for {who}; GitHub says you are "
+                f"@{job.sender}, `{spec.usage}` is for {who}; GitHub says you are "
                 f"{_describe(roles)}. Ask one of them to run it.",
             )
             return
         handler = getattr(self, "_" + spec.name.replace("-", "_"))
-        await handler(client, repo, job, context, roles)
+        await handler(client, repo, job, context, roles, state)
 
     async def run_ticks(self, job: Job) -> None:
-        """Keep ticks by seniors (recorded with who ticked), revert everyone else's."""
+        """Apply a senior's ticks to the recorded state; re-render the comment from the state
+        either way, which undoes anyone else's edit of it."""
         client = await self._service.client_for(job.installation_id)
         repo = RepoRef(job.owner, job.repo, job.installation_id)
         context = await self._service.context(client, repo, job)
-        comment = context.bot_comment
-        if comment is None or comment.id != job.comment_id:
+        state = await self._service.pull_state(repo, job.number)
+        ours = state.comment_id if state.comment_id is not None else _found_id(context)
+        if ours != job.comment_id:
             return  # another bot's comment, or not ours any more
-        trusted = read_state(job.args)
-        before, after = parse_ticks(job.args), parse_ticks(comment.body)
-        changed = sorted(
-            item for item in before.keys() | after.keys() if before.get(item) != after.get(item)
-        )
+        edit = TickEdit.from_args(job.args)
+        if edit.edited_at and edit.edited_at < state.edited_until:
+            log.info(
+                "comment edit older than one already applied",
+                extra={"repo": repo.full_name, "pr": job.number, "delivery": job.delivery_id},
+            )
+            return
+        changed = sorted({*edit.ticked, *edit.unticked})
         try:
             config, _ = self._service.rules(context)
         except ConfigError:
             config = RepoConfig()
         roles = await self._roles(client, repo, job.sender, context, config)
-        head = context.snapshot.head_sha
-        state = trusted
-        if changed and Role.SENIOR in roles:
-            for item in changed:
-                state = (
-                    state.tick(item, job.sender, head) if after.get(item) else state.untick(item)
-                )
+        may_tick = Role.SENIOR in roles and Role.AUTHOR not in roles
+        if changed and may_tick:
+            head = _bound_head(job, context)
+            for item in edit.ticked:
+                state = state.tick(item, job.sender, head)
+            state = state.untick(*edit.unticked)
             await self._record(job, "checklist ticks", items=", ".join(changed))
-        # Re-rendering from the trusted state also undoes any edit to the hidden marker.
+        state = replace(state, edited_until=max(state.edited_until, edit.edited_at))
         await self._review(client, repo, job, context, state, JobKind.GATE)
-        if changed and Role.SENIOR not in roles:
+        if changed and not may_tick:
             seniors = ", ".join(config.approvals.seniors) or "people with write access"
+            why = (
+                "the pull request's author cannot tick its review checklist"
+                if Role.AUTHOR in roles
+                else f"only senior reviewers ({md_text(seniors)}) can tick the review checklist"
+            )
             await self._reply(
                 client,
                 repo,
                 job,
-                f"@{job.sender}, only senior reviewers ({md_text(seniors)}) can tick the review "
-                f"checklist; your change to {', '.join(md_code(i) for i in changed)} was "
-                "reverted.",
+                f"@{job.sender}, {why}; your change to "
+                # item ids are [a-z0-9._-] (parse_ticks reads nothing else): safe in code spans
+                f"{', '.join(f'`{item}`' for item in changed)} was reverted.",
             )
 
     async def _roles(
@@ -179,7 +200,7 @@ class CommandRunner:
         repo: RepoRef,
         job: Job,
         context: PullRequestContext,
-        state: CommentState | None = None,
+        state: PullState | None = None,
         kind: JobKind = JobKind.ANALYZE,
     ) -> Outcome | None:
         review_job = replace(job, kind=kind, head_sha=context.snapshot.head_sha)
@@ -197,16 +218,28 @@ class CommandRunner:
         await self._review(client, repo, job, context)
 
     async def _explain(
-        self, client: GitHubClient, repo: RepoRef, job: Job, context: PullRequestContext, *_: Any
+        self,
+        client: GitHubClient,
+        repo: RepoRef,
+        job: Job,
+        context: PullRequestContext,
+        roles: frozenset[Role],
+        state: PullState,
     ) -> None:
         try:
             config, ruleset = self._service.rules(context)
         except ConfigError as exc:
             await self._reply(client, repo, job, _invalid(exc))
             return
-        state = read_state(context.bot_comment.body if context.bot_comment else None)
+        # Read-only: an analysis computed here never touches the check run.
         analysis = await self._service.analysis(
-            client, replace(job, kind=JobKind.GATE), context, ruleset, state, config.check.name
+            client,
+            replace(job, kind=JobKind.GATE),
+            context,
+            ruleset,
+            state,
+            config.check.name,
+            show_progress=False,
         )
         await self._accept(client, repo, job)
         await self._reply(client, repo, job, explain(analysis))
@@ -224,18 +257,19 @@ class CommandRunner:
         job: Job,
         context: PullRequestContext,
         roles: frozenset[Role],
+        state: PullState,
     ) -> None:
-        state = read_state(context.bot_comment.body if context.bot_comment else None)
         first, _, rest = job.args.partition(" ")
+        head = context.snapshot.head_sha
         if first.lower() in NO_WORDS:
-            if Role.SENIOR not in roles:
-                await self._reply(
-                    client,
-                    repo,
-                    job,
-                    f"@{job.sender}, only a senior reviewer can say a pull request is not "
-                    "AI-assisted or undo a declaration: it loosens the gate.",
+            if Role.SENIOR not in roles or Role.AUTHOR in roles:
+                why = (
+                    "the pull request's author cannot say it is not AI-assisted"
+                    if Role.AUTHOR in roles
+                    else "only a senior reviewer can say a pull request is not AI-assisted or "
+                    "undo a declaration"
                 )
+                await self._reply(client, repo, job, f"@{job.sender}, {why}: it loosens the gate.")
                 return
             if not rest.strip():
                 await self._reply(
@@ -245,18 +279,31 @@ class CommandRunner:
                     "Say why: `/ai-review ai-assisted no REASON` (the reason is recorded).",
                 )
                 return
-            declaration = Declaration(job.sender, None, rest.strip())
-            await self._record(job, "declared not AI-assisted", reason=declaration.reason)
+            if not await self._still_at_head(client, repo, job, context):
+                return
+            declaration = Declaration(job.sender, None, rest.strip(), head)
+            await self._record(
+                job, "declared not AI-assisted", reason=declaration.reason, head_sha=head
+            )
+            # A senior's judgement replaces the earlier sighting of AI use, for this head.
+            state = replace(state, declaration=declaration, ai_seen=None)
         else:
             detector = Detector(load_builtins().signatures, ())
             tool = detector.tool_in(job.args) or "unspecified" if job.args else "unspecified"
-            declaration = Declaration(job.sender, tool)
+            declaration = Declaration(job.sender, tool, "", head)
             await self._record(job, "declared AI-assisted", tool=tool)
+            state = replace(state, declaration=declaration)
         await self._accept(client, repo, job)
-        await self._review(client, repo, job, context, replace(state, declaration=declaration))
+        await self._review(client, repo, job, context, state)
 
     async def _override(
-        self, client: GitHubClient, repo: RepoRef, job: Job, context: PullRequestContext, *_: Any
+        self,
+        client: GitHubClient,
+        repo: RepoRef,
+        job: Job,
+        context: PullRequestContext,
+        roles: frozenset[Role],
+        state: PullState,
     ) -> None:
         reason = job.args.strip()
         if not reason:
@@ -267,13 +314,42 @@ class CommandRunner:
                 "An override needs a reason: `/ai-review override REASON` (it is recorded).",
             )
             return
-        state = read_state(context.bot_comment.body if context.bot_comment else None)
+        if not await self._still_at_head(client, repo, job, context):
+            return
         override = Override(job.sender, reason, context.snapshot.head_sha)
         await self._record(job, "override", reason=reason, head_sha=override.head_sha)
         await self._accept(client, repo, job)
         await self._review(
             client, repo, job, context, replace(state, override=override), JobKind.GATE
         )
+
+    async def _still_at_head(
+        self, client: GitHubClient, repo: RepoRef, job: Job, context: PullRequestContext
+    ) -> bool:
+        """A command that loosens the gate applies to the head it was made at: when the pull
+        request moved on since, it is refused and its author asked to look again."""
+        made_at, head = job.head_sha, context.snapshot.head_sha
+        if not made_at or made_at == head:
+            return True
+        await self._reply(
+            client,
+            repo,
+            job,
+            f"@{job.sender}, the pull request changed after your command (it was at "
+            f"`{made_at[:10]}`, it is now at `{head[:10]}`), so it was not "
+            "applied. Look at the new commits and run it again if it still holds.",
+        )
+        return False
+
+
+def _found_id(context: PullRequestContext) -> int | None:
+    return context.bot_comment.id if context.bot_comment is not None else None
+
+
+def _bound_head(job: Job, context: PullRequestContext) -> str:
+    """The head a person acted at: the one the App had seen when the delivery came, else the
+    head now."""
+    return job.head_sha or context.snapshot.head_sha
 
 
 def _invalid(exc: ConfigError) -> str:

@@ -26,13 +26,13 @@ from bot.engine.policy import (
     ReviewState,
     decide,
 )
+from bot.engine.pull_state import AISighting, PullState
 from bot.engine.result import Analysis, Evidence
 from bot.engine.ruleset import Ruleset
 from bot.github.gather import PullRequestContext
 from bot.render.checkrun import CheckOutput, check_output, error_output
 from bot.render.escape import md_text
 from bot.render.markdown import render_comment
-from bot.render.state import CommentState
 
 # A team membership the gate needs to know: (`@org/slug`, login).
 Membership = tuple[str, str]
@@ -86,39 +86,91 @@ def invalid_config(exc: ConfigError) -> Posting:
     return Posting("ai-review", Conclusion.FAILURE, output.title, output, None)
 
 
-def declared_evidence(state: CommentState) -> tuple[Evidence, ...]:
-    """A declaration of AI use recorded in the bot's comment, as evidence for the engine."""
+def declared_evidence(state: PullState) -> tuple[Evidence, ...]:
+    """A declaration of AI use the bot recorded, as evidence for the engine."""
     declaration = state.declaration
     if declaration is None or declaration.tool is None:
         return ()
     return (Evidence("declared", declaration.tool, f"declared by @{declaration.by}"),)
 
 
-def end_stale_override(
-    state: CommentState, context: PullRequestContext, analysis: Analysis
-) -> CommentState:
-    """An override ends once commits after it include AI-tagged ones."""
-    override = state.override
-    if override is None or override.head_sha == context.snapshot.head_sha:
+def sighting_evidence(state: PullState) -> tuple[Evidence, ...]:
+    """The first sighting of AI use, as evidence: a pull request once seen AI-assisted stays so
+    until a senior declares otherwise, whatever its commits say after a force-push."""
+    sighting = state.ai_seen
+    if sighting is None or _declared_human(state):
+        return ()
+    return (
+        Evidence(
+            "declared",
+            sighting.tool,
+            f"seen AI-assisted at {sighting.head_sha[:10]} ({sighting.detail}); stays so "
+            "until a senior declares otherwise",
+        ),
+    )
+
+
+def _declared_human(state: PullState) -> bool:
+    return state.declaration is not None and state.declaration.tool is None
+
+
+def record_sighting(state: PullState, analysis: Analysis, head_sha: str) -> PullState:
+    """Remember the first head seen AI-assisted (unless a senior's declaration says otherwise
+    for this head)."""
+    if state.ai_seen is not None or not analysis.ai.assisted or _declared_human(state):
         return state
-    shas = [c.sha for c in context.snapshot.commits]
-    since = shas[shas.index(override.head_sha) + 1 :] if override.head_sha in shas else shas
-    if set(since) & set(analysis.ai.ai_commits):
-        return replace(state, override=None)
+    evidence = analysis.ai.evidence[0] if analysis.ai.evidence else None
+    tool = evidence.tool if evidence is not None else "unspecified"
+    detail = f"{evidence.signal}: {evidence.detail}" if evidence is not None else "detected"
+    return replace(state, ai_seen=AISighting(head_sha, tool, detail[:200]))
+
+
+def commits_since(context: PullRequestContext, head_sha: str) -> list[str] | None:
+    """The commits pushed after `head_sha`, oldest first; None when it is not in the list (a
+    force-push rewrote it, or the list is cut short)."""
+    shas = [commit.sha for commit in context.snapshot.commits]
+    if head_sha not in shas:
+        return None
+    return shas[shas.index(head_sha) + 1 :]
+
+
+def end_on_push(
+    state: PullState, context: PullRequestContext, clean_merges: frozenset[str]
+) -> PullState:
+    """A "not AI-assisted" declaration and an override cover the head they were made at: the
+    next push that adds code ends them (an "Update branch" merge proven to bring only the
+    base's changes does not)."""
+    head = context.snapshot.head_sha
+
+    def still_covers(made_at: str) -> bool:
+        if made_at == head:
+            return True
+        since = commits_since(context, made_at)
+        return since is not None and all(sha in clean_merges for sha in since)
+
+    declaration, override = state.declaration, state.override
+    if (
+        declaration is not None
+        and declaration.tool is None
+        and not still_covers(declaration.head_sha)
+    ):
+        state = replace(state, declaration=None)
+    if override is not None and not still_covers(override.head_sha):
+        state = replace(state, override=None)
     return state
 
 
-def stale_tick_heads(state: CommentState, head_sha: str) -> list[str]:
+def stale_tick_heads(state: PullState, head_sha: str) -> list[str]:
     """The older heads checklist items were ticked at, each compared once with the head."""
     return sorted({sha for sha in state.ticked_at.values() if sha != head_sha})
 
 
 def untick_after_push(
-    state: CommentState,
+    state: PullState,
     ruleset: Ruleset,
     head_sha: str,
     changed_since: Mapping[str, Sequence[str] | None],
-) -> CommentState:
+) -> PullState:
     """Untick items a push touched: a file their paths select, or any file for items that
     apply to the whole change. `changed_since` maps each older head to the files changed from
     it to the head (None: unknown, so everything ticked there is unticked)."""
@@ -201,7 +253,7 @@ def pull_request_facts(
     context: PullRequestContext,
     ruleset: Ruleset,
     analysis: Analysis,
-    state: CommentState,
+    state: PullState,
     member_of: Mapping[str, frozenset[str]],
 ) -> PullRequestFacts:
     """What the gate needs from the pull request besides the analysis."""
@@ -233,21 +285,24 @@ def compose(
     config: RepoConfig,
     ruleset: Ruleset,
     analysis: Analysis,
-    state: CommentState,
+    state: PullState,
     member_of: Mapping[str, frozenset[str]],
+    state_marker: str = "",
 ) -> Posting:
     """The check run and comment for the head: the gate's decision over the analysis, the
-    reviews and `state` (after `end_stale_override` and `untick_after_push`)."""
+    reviews and the recorded `state` (after `end_on_push` and `untick_after_push`).
+    `state_marker` is the comment's last line (`state_line`: the state, signed, for
+    `preview`)."""
     facts = pull_request_facts(context, ruleset, analysis, state, member_of)
     decision = decide(analysis, config.approvals, facts)
     comment = None
-    if analysis.ai.assisted or context.bot_comment is not None or state != CommentState():
+    if analysis.ai.assisted or context.bot_comment is not None or _has_record(state):
         comment = render_comment(
             analysis,
             Detector(ruleset.signatures, ()).tool_name,
-            ticked=state.ticks,
+            ticked=dict(state.ticks),
             approvals_note=_approvals_note(decision),
-            state_marker=state.to_marker(),
+            state_marker=state_marker,
         )
     return Posting(
         check_name=config.check.name,
@@ -259,8 +314,52 @@ def compose(
     )
 
 
+def _has_record(state: PullState) -> bool:
+    """Whether the pull request has a comment, or a decision to show in one."""
+    return bool(state.comment_id is not None or state.declaration or state.override or state.ticks)
+
+
 def _approvals_note(decision: Decision) -> str:
     """The gate's state in the comment; escaped, so updating the comment pings nobody."""
     lines = [f"**{md_text(decision.title)}**"]
     lines += [f"- {md_text(reason)}" for reason in decision.reasons]
     return "\n".join(lines)
+
+
+_RESTRICTIVENESS = {
+    Conclusion.SUCCESS: 0,
+    Conclusion.NEUTRAL: 1,
+    Conclusion.ACTION_REQUIRED: 2,
+    Conclusion.FAILURE: 3,
+}
+
+
+def most_restrictive(own: Posting, others: Mapping[int, Posting]) -> Posting:
+    """The check run of a head that several open pull requests share (check runs belong to a
+    commit, not to a pull request): the most restrictive of their decisions, so a permissive
+    base branch cannot turn the head green for a stricter one. `others` maps each other pull
+    request's number to its posting; `own` keeps its comment."""
+    if not others:
+        return own
+    strictest_number, strictest = max(
+        others.items(), key=lambda pair: (_RESTRICTIVENESS[pair[1].conclusion], -pair[0])
+    )
+    if _RESTRICTIVENESS[strictest.conclusion] <= _RESTRICTIVENESS[own.conclusion]:
+        chosen, title = own, own.title
+    else:
+        chosen = strictest
+        title = f"#{strictest_number}: {strictest.title}"
+    listing = "\n".join(
+        f"- #{number}: {posting.conclusion.value}, {md_text(posting.title)}"
+        for number, posting in sorted(others.items())
+    )
+    note = (
+        "This commit is also the head of other open pull requests; its check shows the most "
+        f"restrictive of their decisions:\n\n{listing}\n\n"
+    )
+    output = CheckOutput(
+        title=title[:255],
+        summary=note + chosen.output.summary,
+        annotations=chosen.output.annotations,
+    )
+    return replace(own, conclusion=chosen.conclusion, title=title, output=output)

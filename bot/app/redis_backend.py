@@ -38,7 +38,13 @@ from redis.commands.core import AsyncScript
 from redis.exceptions import RedisError
 
 from bot.app.jobs import Job
-from bot.app.store import DELIVERY_TTL_SECONDS, AnalysisCache
+from bot.app.store import (
+    DELIVERY_TTL_SECONDS,
+    AnalysisCache,
+    decode_pull_state,
+    encode_pull_state,
+)
+from bot.engine.pull_state import PullState
 from bot.engine.result import Analysis
 
 log = logging.getLogger(__name__)
@@ -49,19 +55,35 @@ PENDING = PREFIX + "pending"
 AUDIT = PREFIX + "audit"
 DRAIN = "drain"  # the arq function name
 CHECK_RUN_TTL_SECONDS = 90 * 24 * 3600
+HEAD_TTL_SECONDS = 30 * 24 * 3600  # the last head a pull request's deliveries named
+# A pull request's state outlives any review of it; kept a year after its last change.
+PULL_STATE_TTL_SECONDS = 366 * 24 * 3600
 MAX_TRIES = 3  # a job whose worker died this many times is dropped (logged): a poison job
 
 # Entries: "R|kind|queued_at|job-json" for reviews (they coalesce), "C|kind|queued_at|..." else.
-# KEYS: delivery, pending, then per job its PR's queue and kicked flag. ARGV: delivery TTL,
-# then per job its PR key and entry. Answers 0 for a delivery seen before, else 1 and the PRs
-# that need a drain asked for (none is queued or running for them).
+# KEYS: delivery, pending, then per job its PR's queue, kicked flag and last head seen. ARGV:
+# delivery TTL, head TTL, then per job its PR key, entry and head. A review records its head; a
+# comment job with no head gets the last one recorded (the head its command was made at).
+# Answers 0 for a delivery seen before, else 1 and the PRs that need a drain asked for (none is
+# queued or running for them).
 _ACCEPT = """
 if redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) == false then return {0} end
 local kick = {1}
-local n = (#ARGV - 1) / 2
+local n = (#ARGV - 2) / 3
 for i = 1, n do
-  local key, entry = ARGV[2 * i], ARGV[2 * i + 1]
-  local queue, kicked = KEYS[1 + 2 * i], KEYS[2 + 2 * i]
+  local key, entry, head = ARGV[3 * i], ARGV[3 * i + 1], ARGV[3 * i + 2]
+  local queue, kicked, last_head = KEYS[3 * i], KEYS[3 * i + 1], KEYS[3 * i + 2]
+  if string.sub(entry, 1, 2) == 'R|' then
+    if head ~= '' then redis.call('SET', last_head, head, 'EX', ARGV[2]) end
+  elseif head == '' then
+    local known = redis.call('GET', last_head)
+    if known then
+      local _, stop = string.find(entry, '^C|[^|]*|[^|]*|')
+      local job = cjson.decode(string.sub(entry, stop + 1))
+      job['head_sha'] = known
+      entry = string.sub(entry, 1, stop) .. cjson.encode(job)
+    end
+  end
   local merged = false
   if string.sub(entry, 1, 2) == 'R|' then
     local waiting = redis.call('LRANGE', queue, 0, -1)
@@ -220,10 +242,10 @@ class RedisQueue:
     async def accept(self, delivery_id: str, jobs: Sequence[Job]) -> bool:
         now = time.time()
         keys = [f"{PREFIX}delivery:{delivery_id}", PENDING]
-        args: list[str | int] = [DELIVERY_TTL_SECONDS]
+        args: list[str | int] = [DELIVERY_TTL_SECONDS, HEAD_TTL_SECONDS]
         for job in jobs:
-            keys += [_keys(job.pr_key)[2], _kicked(job.pr_key)]
-            args += [job.pr_key, _entry(job, now)]
+            keys += [_keys(job.pr_key)[2], _kicked(job.pr_key), f"{PREFIX}pr:{job.pr_key}:head"]
+            args += [job.pr_key, _entry(job, now), job.head_sha]
         accepted, *to_kick = await self._accept(keys=keys, args=args)
         if not accepted:
             return False
@@ -467,6 +489,14 @@ class RedisStore:
     def __init__(self, redis: ArqRedis) -> None:
         self._redis = redis
         self._analyses = AnalysisCache()
+
+    async def pull_state(self, key: str) -> PullState:
+        return decode_pull_state(key, await self._redis.get(f"{PREFIX}state:{key}"))
+
+    async def save_pull_state(self, key: str, state: PullState) -> None:
+        await self._redis.set(
+            f"{PREFIX}state:{key}", encode_pull_state(state), ex=PULL_STATE_TTL_SECONDS
+        )
 
     async def check_run(self, repo: str, head_sha: str) -> int | None:
         found = await self._redis.get(f"{PREFIX}check:{repo}:{head_sha}")

@@ -15,19 +15,20 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from concurrent.futures import Executor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import aiohttp
 from gidgethub import BadRequest
 
 from bot.app import compose
 from bot.app.jobs import Job, JobKind
-from bot.app.store import CREATING, Store
+from bot.app.store import CREATING, Store, pull_key
 from bot.config.load import ConfigError
 from bot.config.model import RepoConfig
 from bot.engine.files import needs_text
 from bot.engine.pipeline import analyze
 from bot.engine.policy import Conclusion
+from bot.engine.pull_state import PullState
 from bot.engine.result import Analysis, Evidence
 from bot.engine.ruleset import Ruleset
 from bot.engine.snapshot import Snapshot
@@ -41,10 +42,11 @@ from bot.github.client import (
 )
 from bot.github.fetch import fetch_changes, fetch_pull_request, files_changed_since
 from bot.github.gather import PullRequestContext, RepoRef
+from bot.github.pulls import open_pulls_at_head
 from bot.github.writer import finish_check, start_check, upsert_comment
 from bot.render.checkrun import CheckOutput, error_output
 from bot.render.markdown import MARKER
-from bot.render.state import CommentState, read_state
+from bot.render.state import state_key, state_line
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -127,6 +129,7 @@ class ReviewService:
         self._store = store
         self._analyzer = analyzer
         self._auth = AppAuth(settings.app_id, settings.private_key, self._fetch_token)
+        self._state_key = state_key(settings.private_key)
         self._memberships: dict[tuple[str, str], tuple[bool, float]] = {}
         self._bot_login: str | None = None
         self._bot_login_lock = asyncio.Lock()
@@ -215,9 +218,9 @@ class ReviewService:
         repo: RepoRef,
         job: Job,
         context: PullRequestContext | None = None,
-        state: CommentState | None = None,
+        state: PullState | None = None,
     ) -> Outcome:
-        """Review the head; `state` replaces what the bot's comment records (commands)."""
+        """Review the head; `state` replaces the stored state (a command just changed it)."""
         context = context or await self.context(client, repo, job)
         head_sha = context.snapshot.head_sha
         try:
@@ -228,27 +231,38 @@ class ReviewService:
                 client, repo, head_sha, invalid.check_name, invalid.conclusion, invalid.output
             )
             return Outcome(invalid.conclusion, invalid.title, head_sha, client.request_count)
-
-        if state is None:
-            state = read_state(context.bot_comment.body if context.bot_comment else None)
         try:
             return await self._analyze_and_write(client, repo, job, context, config, ruleset, state)
         except Exception as exc:
             raise ReviewFailed(config.check.on_error == "open") from exc
 
-    async def _analyze_and_write(
+    def state_key(self, repo: RepoRef, number: int) -> str:
+        return pull_key(repo.installation_id, repo.owner, repo.name, number)
+
+    async def pull_state(self, repo: RepoRef, number: int) -> PullState:
+        """The pull request's state as the bot recorded it (never as its comment shows it)."""
+        return await self._store.pull_state(self.state_key(repo, number))
+
+    async def save_pull_state(self, repo: RepoRef, number: int, state: PullState) -> None:
+        await self._store.save_pull_state(self.state_key(repo, number), state)
+
+    async def _decide(
         self,
         client: GitHubClient,
-        repo: RepoRef,
         job: Job,
         context: PullRequestContext,
         config: RepoConfig,
         ruleset: Ruleset,
-        state: CommentState,
-    ) -> Outcome:
+        state: PullState,
+    ) -> tuple[compose.Posting, PullState]:
+        """The head's posting, and the state after what the head itself changes: decisions a
+        push ended, the first sighting of AI use, ticks a push touched."""
         head_sha = context.snapshot.head_sha
+        before = state
+        state = compose.end_on_push(state, context, frozenset())
+        _log_ended(before, state, context)
         analysis = await self.analysis(client, job, context, ruleset, state, config.check.name)
-        state = _end_stale_override(state, context, analysis)
+        state = compose.record_sighting(state, analysis, head_sha)
         changed_since = await files_changed_since(
             client, context.repo, compose.stale_tick_heads(state, head_sha), head_sha
         )
@@ -258,13 +272,79 @@ class ReviewService:
             compose.deciding_reviewers(context.reviews),
             compose.approval_refs(ruleset, analysis),
         )
-        posting = compose.compose(context, config, ruleset, analysis, state, member_of)
+        line = state_line(state, context.repo.full_name, context.number, head_sha, self._state_key)
+        posting = compose.compose(context, config, ruleset, analysis, state, member_of, line)
+        return posting, state
+
+    async def _analyze_and_write(
+        self,
+        client: GitHubClient,
+        repo: RepoRef,
+        job: Job,
+        context: PullRequestContext,
+        config: RepoConfig,
+        ruleset: Ruleset,
+        state: PullState | None,
+    ) -> Outcome:
+        head_sha = context.snapshot.head_sha
+        key = self.state_key(repo, context.number)
+        if state is None:
+            state = await self._store.pull_state(key)
+        posting, state = await self._decide(client, job, context, config, ruleset, state)
+        # Recorded before anything is written: what GitHub shows never runs ahead of the store.
+        await self._store.save_pull_state(key, state)
+        shared = await self._shared_head(client, repo, job, context, posting)
         await self._write_check(
-            client, repo, head_sha, posting.check_name, posting.conclusion, posting.output
+            client, repo, head_sha, shared.check_name, shared.conclusion, shared.output
         )
         if posting.comment is not None:
-            await upsert_comment(client, repo, context.number, posting.comment, context.bot_comment)
-        return Outcome(posting.conclusion, posting.title, head_sha, client.request_count)
+            comment_id = await upsert_comment(
+                client,
+                repo,
+                context.number,
+                posting.comment,
+                context.bot_comment,
+                state.comment_id,
+            )
+            if comment_id != state.comment_id:
+                await self._store.save_pull_state(key, replace(state, comment_id=comment_id))
+        return Outcome(shared.conclusion, shared.title, head_sha, client.request_count)
+
+    async def _shared_head(
+        self,
+        client: GitHubClient,
+        repo: RepoRef,
+        job: Job,
+        context: PullRequestContext,
+        posting: compose.Posting,
+    ) -> compose.Posting:
+        """The check run's posting when other open pull requests have the same head: the most
+        restrictive of all their decisions (a check run belongs to the commit)."""
+        head_sha = context.snapshot.head_sha
+        numbers = await open_pulls_at_head(client, repo, head_sha)
+        others: dict[int, compose.Posting] = {}
+        for number in numbers:
+            if number == context.number:
+                continue
+            sibling_job = replace(job, number=number, base_ref="", kind=JobKind.GATE)
+            sibling = await self.context(client, repo, sibling_job)
+            if sibling.snapshot.head_sha != head_sha:
+                continue  # it moved on meanwhile; its own review covers its new head
+            others[number] = await self._sibling_posting(client, sibling_job, sibling)
+        return compose.most_restrictive(posting, others)
+
+    async def _sibling_posting(
+        self, client: GitHubClient, job: Job, context: PullRequestContext
+    ) -> compose.Posting:
+        """Another pull request's posting for the shared head, computed from its own base
+        branch, config and recorded state, and written nowhere but into the shared check."""
+        try:
+            config, ruleset = self.rules(context)
+        except ConfigError as exc:
+            return compose.invalid_config(exc)
+        state = await self.pull_state(context.repo, context.number)
+        posting, _ = await self._decide(client, job, context, config, ruleset, state)
+        return posting
 
     async def analysis(
         self,
@@ -272,20 +352,55 @@ class ReviewService:
         job: Job,
         context: PullRequestContext,
         ruleset: Ruleset,
-        state: CommentState,
+        state: PullState,
         check_name: str,
+        *,
+        show_progress: bool = True,
     ) -> Analysis:
-        """The head's analysis: cached for a review event, else computed (check in progress)."""
-        repo, head_sha = context.repo, context.snapshot.head_sha
+        """The head's analysis: cached for a review event, else computed. `show_progress` marks
+        the check in progress meanwhile; read-only commands leave the check alone.
+
+        A pull request once seen AI-assisted stays so: when its commits no longer say so (a
+        force-push without the trailers), it is analyzed again with that sighting as evidence.
+        """
         declared = compose.declared_evidence(state)
+        analysis = await self._analysis_with(
+            client, job, context, ruleset, declared, check_name, show_progress=show_progress
+        )
+        sighting = compose.sighting_evidence(state)
+        if analysis.ai.assisted or not sighting:
+            return analysis
+        return await self._analysis_with(
+            client,
+            replace(job, kind=JobKind.GATE),
+            context,
+            ruleset,
+            declared + sighting,
+            check_name,
+            show_progress=False,
+        )
+
+    async def _analysis_with(
+        self,
+        client: GitHubClient,
+        job: Job,
+        context: PullRequestContext,
+        ruleset: Ruleset,
+        declared: tuple[Evidence, ...],
+        check_name: str,
+        *,
+        show_progress: bool,
+    ) -> Analysis:
+        repo, head_sha = context.repo, context.snapshot.head_sha
         cache_key = _analysis_key(repo, head_sha, context, declared)
         if job.kind is not JobKind.ANALYZE:
             cached = await self._store.analysis(cache_key)
             if cached is not None:
                 return cached
-        check_id = await self._check_id(client, repo, head_sha, check_name)
-        check_id = await start_check(client, repo, head_sha, check_name, check_id)
-        await self._store.remember_check_run(repo.full_name, head_sha, check_id)
+        if show_progress:
+            check_id = await self._check_id(client, repo, head_sha, check_name)
+            check_id = await start_check(client, repo, head_sha, check_name, check_id)
+            await self._store.remember_check_run(repo.full_name, head_sha, check_id)
         snapshot = await fetch_changes(
             client, context, lambda changed: needs_text(changed, ruleset)
         )
@@ -329,9 +444,9 @@ class ReviewService:
         repo: RepoRef,
         job: Job,
         context: PullRequestContext,
-        state: CommentState | None,
+        state: PullState | None,
     ) -> Outcome | None:
-        """Review with a known context and, for commands, a new comment state."""
+        """Review with a known context and, for commands, the state they just changed."""
         try:
             return await self._review(client, repo, job, context, state)
         except ReviewFailed as failed:
@@ -411,17 +526,17 @@ async def _existing_check_run(
     return int(runs[0]["id"]) if runs else None
 
 
-def _end_stale_override(
-    state: CommentState, context: PullRequestContext, analysis: Analysis
-) -> CommentState:
-    """An override ends once commits after it include AI-tagged ones (and the log says so)."""
-    ended = compose.end_stale_override(state, context, analysis)
-    if state.override is not None and ended.override is None:
-        log.info(
-            "override ended by AI-tagged commits",
-            extra={"repo": context.repo.full_name, "pr": context.number, "by": state.override.by},
-        )
-    return ended
+def _log_ended(before: PullState, after: PullState, context: PullRequestContext) -> None:
+    """A push ended a declaration or an override: say so (they are on the record)."""
+    for what, old, new in (
+        ("declaration", before.declaration, after.declaration),
+        ("override", before.override, after.override),
+    ):
+        if old is not None and new is None:
+            log.info(
+                f"{what} ended by a push",
+                extra={"repo": context.repo.full_name, "pr": context.number, "by": old.by},
+            )
 
 
 def _analysis_key(

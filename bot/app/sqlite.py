@@ -17,12 +17,19 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
 from bot.app.jobs import Job
-from bot.app.store import DELIVERY_TTL_SECONDS, AnalysisCache
+from bot.app.store import (
+    DELIVERY_TTL_SECONDS,
+    AnalysisCache,
+    decode_pull_state,
+    encode_pull_state,
+)
+from bot.engine.pull_state import PullState
 from bot.engine.result import Analysis
 
 T = TypeVar("T")
@@ -48,6 +55,10 @@ CREATE TABLE IF NOT EXISTS check_runs (
     PRIMARY KEY (repo, head_sha)
 );
 CREATE TABLE IF NOT EXISTS audit (at REAL NOT NULL, entry TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS pr_heads (pr_key TEXT PRIMARY KEY, head_sha TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS pull_states (
+    key TEXT PRIMARY KEY, body TEXT NOT NULL, updated REAL NOT NULL
+);
 """
 
 
@@ -158,8 +169,26 @@ def _accept(
     if seen.rowcount == 0:
         return False
     for job in jobs:
-        _insert(connection, job, now)
+        _insert(connection, with_known_head(connection, job), now)
     return True
+
+
+def with_known_head(connection: sqlite3.Connection, job: Job) -> Job:
+    """Track the head each pull request's deliveries named, in delivery order: a review job
+    records it, and a comment job (which GitHub sends without a head) is bound to it, so a
+    command applies to the head the pull request had when it was made."""
+    if job.is_review and job.head_sha:
+        connection.execute(
+            "INSERT OR REPLACE INTO pr_heads (pr_key, head_sha) VALUES (?, ?)",
+            (job.pr_key, job.head_sha),
+        )
+        return job
+    if job.head_sha:
+        return job
+    row = connection.execute(
+        "SELECT head_sha FROM pr_heads WHERE pr_key = ?", (job.pr_key,)
+    ).fetchone()
+    return job if row is None else replace(job, head_sha=str(row[0]))
 
 
 def _insert(connection: sqlite3.Connection, job: Job, now: float) -> None:
@@ -339,6 +368,21 @@ class SqliteStore:
     def __init__(self, database: Database, max_analyses: int = 1000) -> None:
         self._db = database
         self._analyses = AnalysisCache(max_analyses)
+
+    async def pull_state(self, key: str) -> PullState:
+        row = await self._db.run(
+            lambda c: c.execute("SELECT body FROM pull_states WHERE key = ?", (key,)).fetchone()
+        )
+        return decode_pull_state(key, None if row is None else row[0])
+
+    async def save_pull_state(self, key: str, state: PullState) -> None:
+        body, now = encode_pull_state(state), time.time()
+        await self._db.run(
+            lambda c: c.execute(
+                "INSERT OR REPLACE INTO pull_states (key, body, updated) VALUES (?, ?, ?)",
+                (key, body, now),
+            )
+        )
 
     async def check_run(self, repo: str, head_sha: str) -> int | None:
         row = await self._db.run(

@@ -1,17 +1,22 @@
 """State the App keeps besides GitHub itself, behind a small interface.
 
-GitHub is the source of truth for reviews and comments; the store remembers the check run made
-for each head, analyses per head (so a review does not re-read the diff) and the audit log.
-Deliveries seen live with the queue, which records them and their jobs in one transaction.
+GitHub is the source of truth for commits, reviews and permissions. The store holds what only
+the bot knows: each pull request's state (declarations, overrides, ticks, whether it was ever
+AI-assisted, its comment, the commands acted on), authoritative and never read back from what
+the bot posted; the check run made for each head; analyses per head (so a review does not
+re-read the diff); and the audit log. Deliveries seen live with the queue, which records them
+and their jobs in one transaction.
 """
 
 from __future__ import annotations
 
+import json
 from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Protocol
 
 from bot.app.jobs import Job
+from bot.engine.pull_state import PullState
 from bot.engine.result import Analysis
 
 DELIVERY_TTL_SECONDS = 8 * 24 * 3600  # GitHub redelivers for days; remember for over a week
@@ -20,7 +25,22 @@ DELIVERY_TTL_SECONDS = 8 * 24 * 3600  # GitHub redelivers for days; remember for
 CREATING = 0
 
 
+def pull_key(installation_id: str, owner: str, repo: str, number: int) -> str:
+    """Whose state: one pull request of one repository, as one installation sees it."""
+    return f"{installation_id}:{owner}/{repo}#{number}".lower()
+
+
+class StoredStateError(Exception):
+    """The store holds a pull request state the bot cannot read (a bug or tampering)."""
+
+
 class Store(Protocol):
+    async def pull_state(self, key: str) -> PullState:
+        """The pull request's recorded state; an empty one when nothing was recorded.
+        Raises StoredStateError when what is stored cannot be read (never guessed)."""
+
+    async def save_pull_state(self, key: str, state: PullState) -> None: ...
+
     async def check_run(self, repo: str, head_sha: str) -> int | None: ...
 
     async def remember_check_run(self, repo: str, head_sha: str, check_id: int) -> None: ...
@@ -63,6 +83,20 @@ class Queue(Protocol):
 
     async def join(self) -> None:
         """Wait until nothing is queued or running (tests, benchmarks)."""
+
+
+def decode_pull_state(key: str, text: str | bytes | None) -> PullState:
+    """A stored state's JSON, checked; None or empty is the empty state."""
+    if not text:
+        return PullState()
+    try:
+        return PullState.from_json(json.loads(text))
+    except (ValueError, TypeError, AttributeError) as exc:
+        raise StoredStateError(f"the stored state of {key} cannot be read: {exc}") from None
+
+
+def encode_pull_state(state: PullState) -> str:
+    return json.dumps(state.to_json(), sort_keys=True, separators=(",", ":"))
 
 
 class AnalysisCache:

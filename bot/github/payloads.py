@@ -10,7 +10,8 @@ import logging
 from typing import Any
 
 from bot.app.commands import parse_command
-from bot.app.jobs import Job, JobKind
+from bot.app.jobs import Job, JobKind, TickEdit
+from bot.render.markdown import parse_ticks
 
 log = logging.getLogger(__name__)
 
@@ -133,11 +134,15 @@ def command_job(data: dict[str, Any], delivery_id: str) -> Job | None:
 def ticks_job(data: dict[str, Any], delivery_id: str, marker: str) -> Job | None:
     """A job for a person's edit of the bot's comment (a tick); None for any other edit.
 
-    The body before the edit comes from GitHub's signed payload: it is what the bot last wrote,
-    so the state it carries is trusted, whatever the edit did to the hidden marker.
+    What the person changed is GitHub's account of this edit: the items whose box differs
+    between the body before it (`changes.body.from`) and after it. Anything else in those
+    bodies, the hidden lines included, is not read: the bot's state is in its store. The job
+    carries the items ticked and unticked and when GitHub says the edit was made (a replayed
+    delivery of an older edit changes nothing).
     """
     login, why_not = _person_on_pull_request(data)
-    author = str((_field(data, "comment").get("user") or {}).get("login") or "")
+    comment = _field(data, "comment")
+    author = str((comment.get("user") or {}).get("login") or "")
     before = ((data.get("changes") or {}).get("body") or {}).get("from")
     if login is None:
         ignored(delivery_id, why_not)
@@ -145,4 +150,10 @@ def ticks_job(data: dict[str, Any], delivery_id: str, marker: str) -> Job | None
     if not author.endswith("[bot]") or not isinstance(before, str) or not before.startswith(marker):
         ignored(delivery_id, "an edit of a comment other than the bot's checklist")
         return None
-    return _comment_job(data, JobKind.TICKS, delivery_id, login, before)
+    was, now = parse_ticks(before), parse_ticks(str(comment.get("body") or ""))
+    edit = TickEdit(
+        ticked=tuple(sorted(item for item, on in now.items() if on and not was.get(item))),
+        unticked=tuple(sorted(item for item, on in was.items() if on and not now.get(item))),
+        edited_at=str(comment.get("updated_at") or ""),
+    )
+    return _comment_job(data, JobKind.TICKS, delivery_id, login, edit.to_args())

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from gidgethub import BadRequest
+
 from bot.engine.policy import Conclusion
 from bot.github.client import GitHubClient
 from bot.github.gather import BotComment, RepoRef
@@ -67,15 +69,36 @@ async def finish_check(
 
 
 async def upsert_comment(
-    client: GitHubClient, repo: RepoRef, number: int, body: str, existing: BotComment | None
+    client: GitHubClient,
+    repo: RepoRef,
+    number: int,
+    body: str,
+    existing: BotComment | None,
+    known_id: int | None = None,
 ) -> int:
-    """Create the bot's comment, or edit it in place; an unchanged body costs no request."""
+    """Create the bot's comment, or edit it in place, and return its id.
+
+    `existing` is the comment as found on the pull request (an unchanged body costs no
+    request); `known_id` the one the store recorded, edited even where the search did not
+    find it (past the pages read, or with its marker edited away). Only when neither exists
+    (or the recorded one was deleted) is a new comment posted.
+    """
     if existing is not None:
         if existing.body != body:
             await client.patch(
                 f"/repos/{repo.full_name}/issues/comments/{existing.id}", data={"body": body}
             )
         return existing.id
+    if known_id is not None:
+        try:
+            await client.patch(
+                f"/repos/{repo.full_name}/issues/comments/{known_id}", data={"body": body}
+            )
+        except BadRequest as exc:
+            if exc.status_code != 404:
+                raise
+        else:
+            return known_id
     created = await client.post(
         f"/repos/{repo.full_name}/issues/{number}/comments", data={"body": body}
     )

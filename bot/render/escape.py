@@ -1,7 +1,10 @@
 """Escaping what the bot echoes from a pull request into markdown.
 
 File names, commit messages, logins and tool output are untrusted: they must not break the
-comment's structure, inject HTML or links, or @-mention anyone.
+comment's structure, inject HTML, links or hidden HTML comments, or @-mention anyone. Nothing
+echoed can contain a raw `<` or `>`, so no `<!--`, `-->` or marker text from a pull request
+reaches what the bot posts; characters that hide or reorder text (bidi controls, zero-width
+characters) are shown by their code point.
 """
 
 from __future__ import annotations
@@ -11,11 +14,21 @@ import re
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~=])")
 _MENTION = re.compile(r"@(?=[A-Za-z0-9])")
 _ZERO_WIDTH_SPACE = "\u200b"
+# Bidi controls and invisible characters (Trojan Source, CVE-2021-42574; look-alike names).
+_INVISIBLE = re.compile(
+    "[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180e\u200b-\u200f\u202a-\u202e"
+    "\u2060-\u2064\u2066-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff9-\ufffb]"
+)
+
+
+def visible(text: str) -> str:
+    """Characters that hide or reorder text, written as `<U+202E>` so a reader sees them."""
+    return _INVISIBLE.sub(lambda found: f"<U+{ord(found.group()):04X}>", text)
 
 
 def md_text(text: str, limit: int = 300) -> str:
     """Plain text on one line: markdown and HTML inert, mentions broken, length bounded."""
-    one_line = " ".join(text.split())
+    one_line = " ".join(visible(text).split())
     if len(one_line) > limit:
         one_line = one_line[: limit - 1] + "…"
     html_safe = one_line.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
@@ -23,17 +36,11 @@ def md_text(text: str, limit: int = 300) -> str:
     return _MENTION.sub("@" + _ZERO_WIDTH_SPACE, escaped)
 
 
-def md_code(text: str, limit: int = 200, in_table: bool = False) -> str:
-    """An inline code span that holds any text, backticks included."""
-    one_line = " ".join(text.split())
-    if in_table:
-        one_line = one_line.replace("|", "\\|")
-    if len(one_line) > limit:
-        one_line = one_line[: limit - 1] + "…"
-    longest = max((len(m) for m in re.findall(r"`+", one_line)), default=0)
-    fence = "`" * (longest + 1)
-    pad = " " if one_line.startswith("`") or one_line.endswith("`") else ""
-    return f"{fence}{pad}{one_line}{pad}{fence}"
+def md_code(text: str, limit: int = 200) -> str:
+    """Text shown as code, holding anything: an HTML `<code>` element around escaped text
+    (a markdown code span would show `<!--` raw in the comment's source). `|` is escaped
+    everywhere, so it is safe in a table too."""
+    return f"<code>{md_text(text, limit)}</code>"
 
 
 def mention(ref: str) -> str:

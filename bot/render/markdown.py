@@ -35,7 +35,7 @@ SIGNAL_TITLES = {
 
 def _where(location: Location) -> str:
     place = location.path if location.line is None else f"{location.path}:{location.line}"
-    return md_code(place, in_table=True)
+    return md_code(place)
 
 
 def risk_table(analysis: Analysis) -> str:

@@ -147,7 +147,7 @@ def preview_markdown(preview: Preview) -> str:
     context = preview.context
     out = [
         f"# Preview of {md_text(context.repo.full_name)}#{context.number} "
-        f"at {md_code(context.snapshot.head_sha[:10])}",
+        f"at `{context.snapshot.head_sha[:10]}`",  # hex: safe in a code span
         "",
         f"Config: {md_code(preview.config_source)}. Nothing was written to GitHub.",
         "",
@@ -163,7 +163,7 @@ def preview_markdown(preview: Preview) -> str:
     if output.annotations:
         out += ["| Where | Level | Title | Message |", "| --- | --- | --- | --- |"]
         out += [
-            f"| {md_code(str(a['path']) + ':' + str(a['start_line']), in_table=True)} "
+            f"| {md_code(str(a['path']) + ':' + str(a['start_line']))} "
             f"| {a['annotation_level']} | {_md_cell(str(a['title']))} "
             f"| {_md_cell(str(a['message']))} |"
             for a in output.annotations
@@ -364,10 +364,9 @@ def diff_markdown(diff: ConfigDiff) -> str:
     context = before.context
     out = [
         f"# Config change on {md_text(context.repo.full_name)}#{context.number} "
-        f"at {md_code(context.snapshot.head_sha[:10])}",
+        f"at `{context.snapshot.head_sha[:10]}`",  # hex: safe in a code span
         "",
-        f"| | {md_code(before.config_source, in_table=True)} "
-        f"| {md_code(after.config_source, in_table=True)} |",
+        f"| | {md_code(before.config_source)} | {md_code(after.config_source)} |",
         "| --- | --- | --- |",
     ]
     for row in diff.rows:

@@ -1,101 +1,85 @@
-"""What people decided on a pull request, carried in the bot's own comment.
+"""The pull request's state as the last line of the bot's comment, signed, for `preview`.
 
-Declarations, overrides and checklist ticks live in a hidden marker of the comment, so GitHub
-itself stays the source of truth: the state survives restarts and moves with the pull request.
-Nothing here is trusted for identity: who did what was checked against GitHub before it was
-written, and the marker is only ever written by the bot (edits by others are reverted).
+The App never reads this back: its store holds the truth (bot/engine/pull_state.py). The line
+lets `ai-review-bot preview`, which has no access to the store, show the gate as the App sees
+it. It is signed with a key derived from the App's private key and bound to the repository,
+pull request and head it was written for, so a preview that has the key can tell the bot's own
+line from a copy; only the comment's last line is read, and echoed text can never form one
+(bot/render/escape.py keeps `<` out of everything echoed).
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import json
 import re
-from dataclasses import asdict, dataclass, field, replace
-from typing import Any
+from dataclasses import dataclass, replace
 
-from bot.engine.policy import Override
+from bot.engine.pull_state import PullState
 
-_ESCAPED_DASHES = "-\\u002d"
-_MARKER = re.compile(r"<!-- ai-review-state (?P<json>\{.*?\}) -->", re.S)
+_PREFIX = "<!-- ai-review-state v1 "
+_LINE = re.compile(r"<!-- ai-review-state v1 (?P<payload>[A-Za-z0-9_-]+) (?P<mac>[0-9a-f]{64}) -->")
+_KEY_CONTEXT = b"ai-review-bot comment state v1"
+
+
+def state_key(private_key: str) -> bytes:
+    """The signing key: derived from the App's private key, which every App process has."""
+    return hmac.new(private_key.encode(), _KEY_CONTEXT, hashlib.sha256).digest()
+
+
+def _bound_to(repo: str, number: int, head_sha: str) -> str:
+    return f"{repo.lower()}#{number}@{head_sha}"
+
+
+def _shown(state: PullState) -> PullState:
+    """What the comment carries: the decisions, not the bookkeeping."""
+    return replace(state, comment_id=None, commands_done=(), edited_until="")
+
+
+def state_line(state: PullState, repo: str, number: int, head_sha: str, key: bytes) -> str:
+    """The signed last line of the comment."""
+    document = {"for": _bound_to(repo, number, head_sha), "state": _shown(state).to_json()}
+    raw = json.dumps(document, sort_keys=True, separators=(",", ":")).encode()
+    payload = base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    mac = hmac.new(key, payload.encode(), hashlib.sha256).hexdigest()
+    return f"{_PREFIX}{payload} {mac} -->"
 
 
 @dataclass(frozen=True, slots=True)
-class Declaration:
-    """`tool` set: declared AI-assisted; `tool` None: declared not AI-assisted (by a senior)."""
+class ShownState:
+    """The state a comment's last line carries. `verified`: None when no key was at hand to
+    check the signature (the state is then only what the comment claims)."""
 
-    by: str
-    tool: str | None
-    reason: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class CommentState:
-    declaration: Declaration | None = None
-    override: Override | None = None
-    # item id -> login of the senior who ticked it
-    ticks: dict[str, str] = field(default_factory=dict)
-    # item id -> the head SHA it was ticked at (a later push may untick it)
-    ticked_at: dict[str, str] = field(default_factory=dict)
-
-    def tick(self, item: str, login: str, head_sha: str) -> CommentState:
-        return replace(
-            self,
-            ticks={**self.ticks, item: login},
-            ticked_at={**self.ticked_at, item: head_sha},
-        )
-
-    def untick(self, *items: str) -> CommentState:
-        return replace(
-            self,
-            ticks={k: v for k, v in self.ticks.items() if k not in items},
-            ticked_at={k: v for k, v in self.ticked_at.items() if k not in items},
-        )
-
-    def to_marker(self) -> str:
-        data = json.dumps(asdict(self), sort_keys=True, separators=(",", ":"))
-        # "--" cannot appear inside an HTML comment; a \u escape keeps the JSON equal.
-        safe = data.replace("--", _ESCAPED_DASHES)
-        return f"<!-- ai-review-state {safe} -->"
+    state: PullState
+    head_sha: str
+    verified: bool | None
+    line: str  # as it stands in the comment
 
 
-def _declaration(raw: Any) -> Declaration | None:
-    if not isinstance(raw, dict) or not isinstance(raw.get("by"), str):
-        return None
-    tool = raw.get("tool")
-    return Declaration(
-        raw["by"], tool if isinstance(tool, str) else None, str(raw.get("reason", ""))
-    )
-
-
-def _override(raw: Any) -> Override | None:
-    if not isinstance(raw, dict):
-        return None
-    by, reason, head_sha = raw.get("by"), raw.get("reason"), raw.get("head_sha")
-    if isinstance(by, str) and isinstance(reason, str) and isinstance(head_sha, str):
-        return Override(by, reason, head_sha)
-    return None
-
-
-def read_state(body: str | None) -> CommentState:
-    """The state in a comment the bot wrote; an absent or damaged marker reads as empty."""
-    found = _MARKER.search(body or "")
+def read_state_line(
+    body: str | None, repo: str, number: int, key: bytes | None
+) -> ShownState | None:
+    """The state on the comment's last line, if that line is one for this pull request and,
+    with a key, signed by the App; None otherwise."""
+    lines = [line for line in (body or "").splitlines() if line.strip()]
+    found = _LINE.fullmatch(lines[-1].strip()) if lines else None
     if found is None:
-        return CommentState()
+        return None
+    payload = found.group("payload")
+    verified = None
+    if key is not None:
+        expected = hmac.new(key, payload.encode(), hashlib.sha256).hexdigest()
+        if not hmac.compare_digest(expected, found.group("mac")):
+            return None
+        verified = True
     try:
-        raw = json.loads(found.group("json"))
-    except ValueError:
-        return CommentState()
-    if not isinstance(raw, dict):
-        return CommentState()
-    return CommentState(
-        declaration=_declaration(raw.get("declaration")),
-        override=_override(raw.get("override")),
-        ticks=_strings(raw.get("ticks")),
-        ticked_at=_strings(raw.get("ticked_at")),
-    )
-
-
-def _strings(raw: Any) -> dict[str, str]:
-    if not isinstance(raw, dict):
-        return {}
-    return {k: v for k, v in raw.items() if isinstance(k, str) and isinstance(v, str)}
+        document = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+        bound, head_sha = str(document["for"]), str(document["for"]).rpartition("@")[2]
+        state = PullState.from_json(document["state"])
+    except (ValueError, TypeError, KeyError):
+        return None
+    if bound != _bound_to(repo, number, head_sha):
+        return None
+    return ShownState(state, head_sha, verified, lines[-1].strip())

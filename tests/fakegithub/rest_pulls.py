@@ -126,3 +126,21 @@ async def list_reviews(request: web.Request) -> web.Response:
     return paged_response(
         request, list(pull.reviews), lambda found: shapes.review(github, site, repo, pull, found)
     )
+
+
+@routes.get("/repos/{owner}/{repo}/commits/{sha}/pulls", READ)
+async def list_pulls_of_commit(request: web.Request) -> web.Response:
+    """Open pull requests whose head is the commit (what the bot asks about; GitHub also lists
+    merged ones that contain it, which this fake leaves out)."""
+    github, site, repo = github_of(request), site_of(request), repo_of(request)
+    sha = request.match_info["sha"]
+    found = []
+    for pull in sorted(repo.pulls.values(), key=lambda p: -p.number):
+        if pull.state != "open":
+            continue
+        view = await asyncio.to_thread(pull_view, repo, pull)
+        if view.refs.head_sha == sha:
+            found.append((pull, view))
+    return paged_response(
+        request, found, lambda pair: shapes.pull_request(github, site, repo, *pair)
+    )

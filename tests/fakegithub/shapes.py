@@ -170,7 +170,8 @@ def label(site: Site, repo: RepoState, name: str) -> Json:
         "name": name,
         "color": "ededed",
         "default": False,
-        "description": None,
+        # Nullable in the full pull request, a string in the simple one (lists): "" fits both.
+        "description": "",
     }
 
 
