@@ -21,6 +21,7 @@ from tests.fakegithub import (
     rest_app,
     rest_checks,
     rest_issues,
+    rest_manifests,
     rest_preview,
     rest_pulls,
     rest_repos,
@@ -48,7 +49,7 @@ from tests.fakegithub.routing import (
 )
 from tests.fakegithub.state import FakeGitHub
 
-MODULES = (rest_app, rest_checks, rest_issues, rest_pulls, rest_repos, rest_preview)
+MODULES = (rest_app, rest_checks, rest_issues, rest_pulls, rest_repos, rest_preview, rest_manifests)
 POLICIES_KEY = web.AppKey("policies", dict[Handler, Policy])
 DEFAULT_POLICY = Policy()
 RATE_LIMIT_DOCS = "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api"
