@@ -111,6 +111,40 @@ def _parser() -> argparse.ArgumentParser:
         help="on SIGTERM, time jobs in flight get to finish before they are handed back "
         "(default: 25)",
     )
+
+    register = commands.add_parser(
+        "register",
+        help="register the GitHub App from app.yml (GitHub's manifest flow) and write its "
+        "settings to an env file",
+    )
+    register.add_argument(
+        "--org", help="the organization to own the App (default: your personal account)"
+    )
+    register.add_argument(
+        "--url",
+        required=True,
+        help="https:// address where the server will run; GitHub sends webhooks to URL/webhook",
+    )
+    register.add_argument(
+        "--github-url",
+        default="https://github.com",
+        help="GitHub's address (GitHub Enterprise Server: https://HOST; the API is then "
+        "HOST/api/v3 unless GITHUB_API_URL says otherwise)",
+    )
+    register.add_argument(
+        "--output", default="ai-review.env", help="env file to write (default: ai-review.env)"
+    )
+    register.add_argument("--force", action="store_true", help="replace --output if it exists")
+    register.add_argument(
+        "--port", type=int, default=0, help="local port GitHub sends you back to (default: any)"
+    )
+    register.add_argument(
+        "--timeout",
+        type=_positive,
+        default=900,
+        help="seconds to wait for GitHub to send you back (default: 900)",
+    )
+    register.add_argument("--no-browser", action="store_true", help="only print the page's address")
     return parser
 
 
@@ -291,6 +325,16 @@ def _worker(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _register(args: argparse.Namespace) -> int:
+    _require_app_extra()
+    from bot.app.register import RegisterError, run
+
+    try:
+        return run(args)
+    except RegisterError as exc:
+        raise UsageError(str(exc)) from None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
@@ -304,6 +348,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _serve(args)
         if args.command == "worker":
             return _worker(args)
+        if args.command == "register":
+            return _register(args)
         return _schema()
     except UsageError as exc:
         print(f"ai-review-bot: error: {exc}", file=sys.stderr)
