@@ -254,8 +254,9 @@ class _Flow:
             )
         self.code.set_result(code)
         response = await self.result
-        await response.prepare(request)
-        await response.write_eof()
+        with contextlib.suppress(ConnectionError):  # the browser left; the terminal says it all
+            await response.prepare(request)
+            await response.write_eof()
         self.answered.set()
         return response
 
