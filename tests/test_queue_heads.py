@@ -166,3 +166,25 @@ def test_commands_are_remembered_once_and_the_oldest_forgotten_are_refused() -> 
     assert state.command_seen(3000)
     assert state.command_seen(1000)  # forgotten, and older than every remembered one
     assert not state.command_seen(3001)
+
+
+async def test_a_review_never_waits_behind_a_flood_of_commands(
+    database: Database, arq_redis: ArqRedis
+) -> None:
+    flood = [command(f"d-c{i}", "help", 100 + i) for i in range(40)]
+    approval = Job(JobKind.GATE, "7", "acme", "widgets", 1, "main", H1, "d-approval")
+    embedded, redis_recorder = Recorder(), Recorder()
+    queue = SqliteQueue(database, embedded, workers=1)
+    redis_queue = RedisQueue(arq_redis)
+    for job in [*flood, approval]:
+        await queue.accept(job.delivery_id, [job])
+        await redis_queue.accept(job.delivery_id, [job])
+
+    queue.start()
+    await asyncio.wait_for(queue.join(), 10)
+    await queue.stop()
+    await Drainer(arq_redis, redis_recorder).drain("acme/widgets#1")
+
+    for ran in (embedded.ran, redis_recorder.ran):
+        assert ran[0].delivery_id == "d-approval"
+        assert [job.comment_id for job in ran[1:]] == list(range(100, 140))  # still in order

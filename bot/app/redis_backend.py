@@ -122,7 +122,16 @@ if running then
   end
   return {'job', running, tostring(tries)}
 end
-local entry = redis.call('LPOP', KEYS[3])
+-- The PR's review first, if one waits (reviews never wait behind commands), else its oldest.
+local entry = false
+for _, waiting in ipairs(redis.call('LRANGE', KEYS[3], 0, -1)) do
+  if string.sub(waiting, 1, 2) == 'R|' then
+    entry = waiting
+    redis.call('LREM', KEYS[3], 1, waiting)
+    break
+  end
+end
+if not entry then entry = redis.call('LPOP', KEYS[3]) end
 if not entry then
   redis.call('DEL', KEYS[1], KEYS[6])
   redis.call('SREM', KEYS[4], ARGV[3])

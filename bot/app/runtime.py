@@ -11,6 +11,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from multiprocessing import get_context
@@ -20,7 +21,7 @@ import aiohttp
 from bot.app.command_runner import CommandRunner
 from bot.app.jobs import JOB_TRIES, RETRY_SECONDS, Job, JobKind
 from bot.app.metrics import Metrics
-from bot.app.service import ReviewService, process_analyzer
+from bot.app.service import ReviewService, analyze_snapshot, thread_analyzer
 from bot.app.store import Store
 from bot.engine.result import Analysis, Evidence
 from bot.engine.ruleset import Ruleset
@@ -99,6 +100,51 @@ def _exit_with_parent(parent: int) -> None:
     os._exit(0)
 
 
+class AnalysisPool:
+    """The processes that analyze diffs, replaced when one of them dies.
+
+    A process killed mid-analysis (the OOM killer, a crash in a C extension) breaks a
+    ProcessPoolExecutor for good: every later task fails with BrokenProcessPool. Here the broken
+    pool is shut down and a new one started, and the analysis that broke it runs once more;
+    if that breaks the new pool too, the job fails with the error (the check says so).
+    """
+
+    def __init__(self, workers: int) -> None:
+        self._workers = workers
+        self._executor = self._start()
+        self.restarts = 0
+
+    def _start(self) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(
+            self._workers, mp_context=get_context("spawn"), initializer=_analysis_process
+        )
+
+    async def analyze(
+        self, snapshot: Snapshot, ruleset: Ruleset, declared: Sequence[Evidence]
+    ) -> Analysis:
+        for attempt in (1, 2):
+            executor = self._executor
+            try:
+                return await asyncio.get_running_loop().run_in_executor(
+                    executor, analyze_snapshot, snapshot, ruleset, declared
+                )
+            except BrokenProcessPool:
+                if attempt == 2:
+                    raise
+                log.warning("an analysis process died; starting a new pool and trying again")
+                self._replace(executor)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _replace(self, broken: ProcessPoolExecutor) -> None:
+        if self._executor is broken:  # concurrent jobs that saw it break replace it once
+            broken.shutdown(wait=False, cancel_futures=True)
+            self._executor = self._start()
+            self.restarts += 1
+
+    def shutdown(self) -> None:
+        self._executor.shutdown(wait=True, cancel_futures=True)
+
+
 @asynccontextmanager
 async def runtime(
     settings: Settings,
@@ -108,14 +154,8 @@ async def runtime(
     write_lock: Callable[[str], WriteLock] | None = None,
 ) -> AsyncIterator[Runtime]:
     """Start the analysis pool and the HTTP session; stop them on exit."""
-    executor = (
-        ProcessPoolExecutor(
-            analysis_workers, mp_context=get_context("spawn"), initializer=_analysis_process
-        )
-        if analysis_workers > 0
-        else None
-    )
-    analyze = process_analyzer(executor)
+    pool = AnalysisPool(analysis_workers) if analysis_workers > 0 else None
+    analyze = pool.analyze if pool is not None else thread_analyzer()
 
     async def counted(
         snapshot: Snapshot, ruleset: Ruleset, declared: Sequence[Evidence]
@@ -136,5 +176,5 @@ async def runtime(
             )
             yield Runtime(service, CommandRunner(service, store), metrics)
     finally:
-        if executor is not None:
-            executor.shutdown(wait=True, cancel_futures=True)
+        if pool is not None:
+            pool.shutdown()

@@ -14,7 +14,6 @@ import logging
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from concurrent.futures import Executor
 from dataclasses import dataclass, replace
 
 import aiohttp
@@ -62,15 +61,11 @@ def analyze_snapshot(
     return analyze(snapshot, ruleset, declared=declared)
 
 
-def process_analyzer(executor: Executor | None) -> Analyzer:
-    """Run analyses on `executor` (a process pool keeps the event loop responsive), or in a
-    thread when None."""
+def thread_analyzer() -> Analyzer:
+    """Run analyses on a thread of this process (tests, and `analysis_workers=0`)."""
 
     async def run(snapshot: Snapshot, ruleset: Ruleset, declared: Sequence[Evidence]) -> Analysis:
-        if executor is None:
-            return await asyncio.to_thread(analyze_snapshot, snapshot, ruleset, declared)
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(executor, analyze_snapshot, snapshot, ruleset, declared)
+        return await asyncio.to_thread(analyze_snapshot, snapshot, ruleset, declared)
 
     return run
 

@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 CHECKPOINT_EVERY_SECONDS = 2.0
 PURGE_EVERY_SECONDS = 60.0  # deliveries older than the TTL are deleted this often
 MAX_STARTS = 3  # a job whose process died this many times mid-job is dropped (logged)
+FINISH_RETRY_SECONDS = 0.1
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS deliveries (id TEXT PRIMARY KEY, seen REAL NOT NULL);
@@ -213,14 +214,21 @@ def _insert(connection: sqlite3.Connection, job: Job, now: float) -> None:
 
 
 def _claim(connection: sqlite3.Connection) -> tuple[int, Job] | None:
-    """The oldest queued job of a pull request that has nothing running, marked running."""
-    row = connection.execute(
-        "SELECT id, body FROM jobs AS j WHERE state = 'queued' AND NOT EXISTS "
+    """A queued job of the pull request whose oldest job waits longest among those with
+    nothing running, marked running: its review if one waits (reviews and approvals never
+    wait behind commands, however many were queued), else its oldest job."""
+    oldest = connection.execute(
+        "SELECT pr_key FROM jobs AS j WHERE state = 'queued' AND NOT EXISTS "
         "(SELECT 1 FROM jobs WHERE pr_key = j.pr_key AND state = 'running') "
         "ORDER BY id LIMIT 1"
     ).fetchone()
-    if row is None:
+    if oldest is None:
         return None
+    row = connection.execute(
+        "SELECT id, body FROM jobs WHERE pr_key = ? AND state = 'queued' "
+        "ORDER BY review DESC, id LIMIT 1",
+        (oldest[0],),
+    ).fetchone()
     connection.execute(
         "UPDATE jobs SET state = 'running', starts = starts + 1 WHERE id = ?", (row[0],)
     )
@@ -308,9 +316,28 @@ class SqliteQueue:
                 log.exception("job runner raised", extra={"job": _describe_job(job)})
             finally:
                 self._busy -= 1
-            await self._db.run(partial(_finish, job_id=job_id))
+            await self._finish(job_id, job)
             # The PR may have more waiting; and there may be more than the tickets said.
             self._tickets.release()
+
+    async def _finish(self, job_id: int, job: Job) -> None:
+        """Delete a job that ran. A database error here must not leave it `running` (every
+        later job of its pull request would wait behind it) nor end this runner: it is tried
+        again, with a growing pause, until the database answers."""
+        pause = FINISH_RETRY_SECONDS
+        while True:
+            try:
+                await self._db.run(partial(_finish, job_id=job_id))
+            except sqlite3.Error:
+                log.exception(
+                    "could not mark a job done; trying again in %.1f s",
+                    pause,
+                    extra={"job": _describe_job(job)},
+                )
+                await asyncio.sleep(pause)
+                pause = min(pause * 2, 5.0)
+                continue
+            return
 
     async def join(self) -> None:
         """Wait until the queue is empty and nothing runs (tests, graceful shutdown)."""
