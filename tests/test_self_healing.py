@@ -1,0 +1,118 @@
+"""Faults that used to wedge the App, injected for real: the pull request still reaches its
+final, correct check run, and the App keeps working for the next one."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+import sqlite3
+from pathlib import Path
+
+import pytest
+from pytest_aiohttp import AiohttpClient
+
+from bot.app.web import create_app
+from tests.appkit import (  # noqa: F401  (bot_fixture registers the fixture)
+    LOGIN_WITH_SQL,
+    REPO,
+    SENIORS,
+    Bot,
+    app_settings,
+    bot_fixture,
+    configure,
+    open_pull,
+)
+from tests.conftest import CLAUDE, Repo
+from tests.fakegithub import webhooks
+from tests.fakegithub.fixtures import (  # noqa: F401  (registers the fixtures)
+    fake_github_fixture,
+    github_repo_fixture,
+)
+from tests.fakegithub.models import RepoState
+from tests.fakegithub.state import FakeGitHub
+
+
+def analysis_processes() -> list[int]:
+    """This test process's children that are multiprocessing's spawned workers."""
+    me = os.getpid()
+    found = []
+    for task in Path(f"/proc/{me}/task").iterdir():
+        for child in (task / "children").read_text().split():
+            cmdline = Path(f"/proc/{child}/cmdline").read_bytes()
+            if b"spawn_main" in cmdline:
+                found.append(int(child))
+    return found
+
+
+async def push_and_review(bot: Bot, repo: Repo, number: int, before: str, name: str) -> str:
+    repo.checkout("feature/change")
+    head = repo.commit(f"Add {name}", {f"app/{name}.py": "X = 1\n"}, trailers=(CLAUDE,))
+    repo.checkout("main")
+    await bot.send(webhooks.pull_request(bot.github, REPO, number, "synchronize", before=before))
+    await bot.settle()
+    return head
+
+
+async def test_an_analysis_process_killed_as_the_oom_killer_would_is_replaced(
+    fake_github: FakeGitHub,
+    github_repo: RepoState,
+    aiohttp_client: AiohttpClient,
+    repo: Repo,
+    tmp_path: Path,
+) -> None:
+    settings = app_settings(fake_github, tmp_path / "bot.sqlite3")
+    bot = Bot(await aiohttp_client(create_app(settings, analysis_workers=1)), fake_github)
+    configure(repo, SENIORS)
+    number, head = open_pull(
+        fake_github, repo, {"auth/login.py": LOGIN_WITH_SQL}, trailers=(CLAUDE,)
+    )
+    await bot.send(webhooks.pull_request(fake_github, REPO, number, "opened"))
+    await bot.settle()
+    (worker,) = analysis_processes()
+
+    os.kill(worker, signal.SIGKILL)
+    second = await push_and_review(bot, repo, number, head, "second")
+    third = await push_and_review(bot, repo, number, second, "third")
+
+    for sha in (second, third):
+        assert bot.check(sha).conclusion == "action_required", bot.check(sha).title
+    assert worker not in analysis_processes()
+    assert len(analysis_processes()) == 1
+
+
+async def test_a_database_error_when_a_job_finishes_delays_it_but_loses_nothing(
+    bot: Bot, repo: Repo, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    configure(repo, SENIORS)
+    number, head = open_pull(
+        bot.github, repo, {"auth/login.py": LOGIN_WITH_SQL}, trailers=(CLAUDE,)
+    )
+    # Another connection makes SQLite refuse to delete finished jobs, as a full disk or a
+    # broken file would.
+    database = sqlite3.connect(tmp_path / "bot.sqlite3", isolation_level=None)
+    database.executescript(
+        "CREATE TABLE fault (x);"
+        "INSERT INTO fault VALUES (1);"
+        "CREATE TRIGGER refuse_finish BEFORE DELETE ON jobs WHEN EXISTS (SELECT 1 FROM fault) "
+        "BEGIN SELECT RAISE(ABORT, 'disk I/O error (injected)'); END;"
+    )
+    caplog.set_level(logging.ERROR, logger="bot.app.sqlite")
+
+    await bot.send(webhooks.pull_request(bot.github, REPO, number, "opened"))
+    for _ in range(200):
+        if any("could not mark a job done" in r.getMessage() for r in caplog.records):
+            break
+        await asyncio.sleep(0.05)
+    else:
+        pytest.fail("the injected fault never fired")
+    database.execute("DELETE FROM fault")
+    review = bot.github.add_review(REPO, number, "alice", "CHANGES_REQUESTED")
+    await bot.send(webhooks.pull_request_review(bot.github, REPO, number, review.id))
+    await bot.settle()
+    database.close()
+
+    run = bot.check(head)
+    assert run.conclusion == "action_required"
+    assert (run.title or "").startswith("Needs 1 more approval")
