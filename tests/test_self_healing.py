@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import re
 import signal
 import sqlite3
 from pathlib import Path
@@ -116,3 +117,50 @@ async def test_a_database_error_when_a_job_finishes_delays_it_but_loses_nothing(
     run = bot.check(head)
     assert run.conclusion == "action_required"
     assert (run.title or "").startswith("Needs 1 more approval")
+
+
+def token_fetches(github: FakeGitHub) -> int:
+    return github.count("POST", re.compile(r"/app/installations/\d+/access_tokens"))
+
+
+async def test_a_revoked_token_is_dropped_and_a_seniors_change_request_still_applies(
+    bot: Bot, repo: Repo
+) -> None:
+    configure(repo, SENIORS)
+    bot.github.add_team_member("@acme/architects", "alice")
+    number, head = open_pull(
+        bot.github, repo, {"auth/login.py": LOGIN_WITH_SQL}, trailers=(CLAUDE,)
+    )
+    approval = bot.github.add_review(REPO, number, "alice")
+    await bot.send(webhooks.pull_request_review(bot.github, REPO, number, approval.id))
+    await bot.settle()
+    assert bot.check(head).conclusion == "success"
+    fetched = token_fetches(bot.github)
+
+    bot.github.revoke_tokens()
+    change_request = bot.github.add_review(REPO, number, "alice", "CHANGES_REQUESTED")
+    await bot.send(webhooks.pull_request_review(bot.github, REPO, number, change_request.id))
+    await bot.settle()
+
+    assert bot.check(head).conclusion == "action_required"
+    assert (bot.check(head).title or "").startswith("Changes requested by @alice")
+    assert token_fetches(bot.github) == fetched + 1
+
+
+@pytest.mark.parametrize("action", ["new_permissions_accepted", "suspend", "deleted"])
+async def test_an_installation_that_changed_drops_its_cached_token(
+    bot: Bot, repo: Repo, action: str
+) -> None:
+    number, _ = open_pull(bot.github, repo, {"app/x.py": "X = 1\n"})
+    await bot.send(webhooks.pull_request(bot.github, REPO, number, "opened"))
+    await bot.settle()
+    fetched = token_fetches(bot.github)
+    (installation_id,) = bot.github.installations
+
+    status = await bot.send(webhooks.installation(bot.github, installation_id, action))
+    await bot.settle()
+    await bot.send(webhooks.pull_request(bot.github, REPO, number, "edited"))
+    await bot.settle()
+
+    assert status == 202
+    assert token_fetches(bot.github) == fetched + 1

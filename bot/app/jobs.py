@@ -20,6 +20,8 @@ class JobKind(StrEnum):
     COMMAND = "command"
     # Someone edited the bot's comment (ticked or unticked checklist items).
     TICKS = "ticks"
+    # The installation changed (suspended, deleted, new permissions): drop its cached token.
+    INSTALLATION = "installation"
 
     def merge(self, other: JobKind) -> JobKind:
         """Two coalesced reviews of one PR need the stronger of the two."""

@@ -26,7 +26,7 @@ from bot.app.store import Store
 from bot.engine.result import Analysis, Evidence
 from bot.engine.ruleset import Ruleset
 from bot.engine.snapshot import Snapshot
-from bot.github.client import WriteLock, transient
+from bot.github.client import WriteLock, token_refused, transient
 from bot.logs import log_context
 from bot.settings import Settings
 
@@ -72,8 +72,20 @@ class Runtime:
                 return
 
     async def _run_once(self, job: Job) -> None:
+        try:
+            await self._dispatch(job)
+        except Exception as exc:
+            if not token_refused(exc):
+                raise
+            log.warning("GitHub refused the installation token; running the job with a new one")
+            self.service.forget_token(job.installation_id)
+            await self._dispatch(job)
+
+    async def _dispatch(self, job: Job) -> None:
         with self.metrics.job_seconds.labels(job.kind.value).time():
-            if job.kind is JobKind.COMMAND:
+            if job.kind is JobKind.INSTALLATION:
+                self.service.forget_token(job.installation_id)
+            elif job.kind is JobKind.COMMAND:
                 await self.commands.run(job)
             elif job.kind is JobKind.TICKS:
                 await self.commands.run_ticks(job)

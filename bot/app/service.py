@@ -37,6 +37,7 @@ from bot.github.client import (
     GitHubUnavailable,
     Observer,
     WriteLock,
+    token_refused,
     transient,
 )
 from bot.github.fetch import fetch_changes, fetch_pull_request, files_changed_since
@@ -77,6 +78,15 @@ class RetryLater(GitHubUnavailable):
 def _retry_if_transient(job: Job, exc: BaseException | None) -> None:
     if not job.last_try and transient(exc):
         raise RetryLater(f"{type(exc).__name__}: {exc}") from exc
+
+
+def _retry_if_refused_or_transient(job: Job, exc: BaseException | None) -> None:
+    """A refused token goes up to the runner, which fetches a new one and runs the job again
+    (nothing could be written with this one, the failure included)."""
+    if token_refused(exc):
+        assert exc is not None
+        raise exc
+    _retry_if_transient(job, exc)
 
 
 class ReviewFailed(Exception):
@@ -153,6 +163,11 @@ class ReviewService:
                 self._bot_login = f"{app['slug']}[bot]"
             return self._bot_login
 
+    def forget_token(self, installation_id: str) -> None:
+        """Drop the installation's cached token: GitHub refused it, or the installation
+        changed (suspended, deleted, new permissions)."""
+        self._auth.forget(installation_id)
+
     async def client_for(self, installation_id: str) -> GitHubClient:
         token = await self._auth.installation_token(installation_id)
         return self._client(token, installation_id)
@@ -169,10 +184,10 @@ class ReviewService:
         try:
             outcome = await self._review(client, repo, job)
         except ReviewFailed as failed:
-            _retry_if_transient(job, failed.__cause__)
+            _retry_if_refused_or_transient(job, failed.__cause__)
             return await self._fail(client, repo, job, failed.__cause__, failed.fail_open)
         except Exception as exc:  # noqa: BLE001 - the check run must say something went wrong
-            _retry_if_transient(job, exc)
+            _retry_if_refused_or_transient(job, exc)
             return await self._fail(client, repo, job, exc, fail_open=False)
         log.info(
             "review done",

@@ -20,6 +20,7 @@ from gidgethub import (
     BadGraphQLRequest,
     BadRequest,
     GitHubBroken,
+    GraphQLAuthorizationFailure,
     GraphQLResponseTypeError,
     HTTPException,
     QueryError,
@@ -81,6 +82,18 @@ def transient(exc: BaseException | None) -> bool:
 
 
 _JITTER = random.SystemRandom()
+
+
+def token_refused(exc: BaseException | None) -> bool:
+    """GitHub answered 401: the installation token was revoked (or expired early); a new one
+    may work, the same one never will."""
+    while exc is not None:
+        if isinstance(exc, GraphQLAuthorizationFailure) or (
+            isinstance(exc, BadRequest) and exc.status_code == 401
+        ):
+            return True
+        exc = exc.__cause__
+    return False
 
 
 def backoff(attempt: int) -> float:

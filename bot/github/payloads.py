@@ -157,3 +157,28 @@ def ticks_job(data: dict[str, Any], delivery_id: str, marker: str) -> Job | None
         edited_at=str(comment.get("updated_at") or ""),
     )
     return _comment_job(data, JobKind.TICKS, delivery_id, login, edit.to_args())
+
+
+# Installation changes after which a cached token may be refused or lack permissions.
+TOKEN_CHANGING_ACTIONS = frozenset({"deleted", "suspend", "unsuspend", "new_permissions_accepted"})
+
+
+def installation_job(data: dict[str, Any], delivery_id: str) -> Job | None:
+    """A job that drops the installation's cached token, for `installation` events that
+    change what the token may do; None for others."""
+    action = data.get("action")
+    if action not in TOKEN_CHANGING_ACTIONS:
+        ignored(delivery_id, f"installation {action}: the cached token stays valid")
+        return None
+    installation = str(_field(data, "installation", "id"))
+    account = str((_field(data, "installation").get("account") or {}).get("login") or "")
+    return Job(
+        kind=JobKind.INSTALLATION,
+        installation_id=installation,
+        owner=account,
+        repo="",
+        number=0,
+        base_ref="",
+        head_sha="",
+        delivery_id=delivery_id,
+    )

@@ -1,4 +1,5 @@
-"""Installation events: nothing to analyze; recorded so operators can see who installed."""
+"""Installation events: nothing to analyze; logged so operators can see who installed, and
+an installation that changed (suspended, deleted, new permissions) drops its cached token."""
 
 from __future__ import annotations
 
@@ -7,10 +8,16 @@ from typing import Any
 
 from gidgethub import routing, sansio
 
+from bot.github.payloads import installation_job
 from bot.handlers.context import HandlerContext
 
 router = routing.Router()
 log = logging.getLogger(__name__)
+
+
+@router.register("installation")
+async def on_installation_changed(event: sansio.Event, context: HandlerContext, **_: Any) -> None:
+    await context.enqueue(installation_job(event.data, event.delivery_id))
 
 
 @router.register("installation")
