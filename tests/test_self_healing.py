@@ -164,3 +164,34 @@ async def test_an_installation_that_changed_drops_its_cached_token(
 
     assert status == 202
     assert token_fetches(bot.github) == fetched + 1
+
+
+@pytest.mark.parametrize("status", [502, 504])
+async def test_a_comment_github_made_whose_answer_was_lost_is_not_posted_twice(
+    bot: Bot, repo: Repo, status: int
+) -> None:
+    configure(repo, SENIORS)
+    number, head = open_pull(
+        bot.github, repo, {"auth/login.py": LOGIN_WITH_SQL}, trailers=(CLAUDE,)
+    )
+    bot.github.lose_answer("POST", rf"^/repos/{REPO}/issues/{number}/comments$", status)
+
+    await bot.send(webhooks.pull_request(bot.github, REPO, number, "opened"))
+    await bot.settle()
+    await bot.send(webhooks.pull_request(bot.github, REPO, number, "edited"))
+    await bot.settle()
+
+    assert len(bot.bot_comments(number)) == 1
+    assert bot.check(head).conclusion == "action_required"
+
+
+async def test_a_check_run_github_made_whose_answer_was_lost_is_not_made_twice(
+    bot: Bot, repo: Repo
+) -> None:
+    number, head = open_pull(bot.github, repo, {"app/x.py": "X = 1\n"})
+    bot.github.lose_answer("POST", rf"^/repos/{REPO}/check-runs$")
+
+    await bot.send(webhooks.pull_request(bot.github, REPO, number, "opened"))
+    await bot.settle()
+
+    assert bot.check(head).conclusion == "success"  # bot.check asserts there is exactly one

@@ -43,7 +43,13 @@ from bot.github.client import (
 from bot.github.fetch import fetch_changes, fetch_pull_request, files_changed_since
 from bot.github.gather import PullRequestContext, RepoRef
 from bot.github.pulls import open_pulls_at_head
-from bot.github.writer import finish_check, start_check, upsert_comment
+from bot.github.writer import (
+    existing_check_run,
+    find_comment,
+    finish_check,
+    start_check,
+    upsert_comment,
+)
 from bot.render.checkrun import CheckOutput, error_output
 from bot.render.markdown import MARKER
 from bot.render.state import state_key, state_line
@@ -308,6 +314,7 @@ class ReviewService:
             client, repo, head_sha, shared.check_name, shared.conclusion, shared.output
         )
         if posting.comment is not None:
+            bot_login = await self.bot_login()
             comment_id = await upsert_comment(
                 client,
                 repo,
@@ -315,6 +322,7 @@ class ReviewService:
                 posting.comment,
                 context.bot_comment,
                 state.comment_id,
+                find=lambda: find_comment(client, repo, context.number, bot_login, MARKER),
             )
             if comment_id != state.comment_id:
                 await self._store.save_pull_state(key, replace(state, comment_id=comment_id))
@@ -443,7 +451,7 @@ class ReviewService:
         """
         known = await self._store.check_run(repo.full_name, head_sha)
         if known == CREATING:
-            known = await _existing_check_run(client, repo, head_sha, name)
+            known = await existing_check_run(client, repo, head_sha, name)
         if known is None:
             await self._store.remember_check_run(repo.full_name, head_sha, CREATING)
         return known
@@ -522,18 +530,6 @@ class ReviewService:
             log.exception("could not report the failure", extra={"error_id": error_id})
             return None
         return Outcome(conclusion, output.title, job.head_sha, client.request_count)
-
-
-async def _existing_check_run(
-    client: GitHubClient, repo: RepoRef, head_sha: str, name: str
-) -> int | None:
-    """The newest check run named `name` on `head_sha` (only this App can create it there)."""
-    found = await client.getitem(
-        f"/repos/{repo.full_name}/commits/{head_sha}/check-runs{{?check_name,filter,per_page}}",
-        {"check_name": name, "filter": "latest", "per_page": "1"},
-    )
-    runs = found.get("check_runs") or []
-    return int(runs[0]["id"]) if runs else None
 
 
 def _log_ended(before: PullState, after: PullState, context: PullRequestContext) -> None:

@@ -11,7 +11,7 @@ import contextlib
 import random
 import time
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractAsyncContextManager
 from typing import Any
 
@@ -123,9 +123,20 @@ class GitHubClient(GitHubAPI):
         self.statuses: Counter[int] = Counter()
         self._max_wait = max_wait
         self._waited = 0.0
+        self._attempts = MAX_ATTEMPTS
 
     def __repr__(self) -> str:
         return f"GitHubClient(base_url={self.base_url!r})"
+
+    @contextlib.contextmanager
+    def single_attempt(self) -> Iterator[None]:
+        """Requests inside are sent once, never retried: for a request that creates something,
+        whose lost answer must be followed by a look for what it created, not a second one."""
+        self._attempts = 1
+        try:
+            yield
+        finally:
+            self._attempts = MAX_ATTEMPTS
 
     @property
     def request_count(self) -> int:
@@ -136,7 +147,8 @@ class GitHubClient(GitHubAPI):
     ) -> tuple[int, Mapping[str, str], bytes]:
         mutating = method != "GET" and url != self.graphql_url
         lock = self._write_lock if mutating else None
-        for attempt in range(1, MAX_ATTEMPTS + 1):
+        attempts = self._attempts
+        for attempt in range(1, attempts + 1):
             try:
                 # One mutating request of the installation at a time (held per attempt, not
                 # across the waits between attempts).
@@ -149,7 +161,7 @@ class GitHubClient(GitHubAPI):
                     answer = response.status, response.headers, await response.read()
             except (TimeoutError, aiohttp.ClientConnectionError, aiohttp.ClientPayloadError):
                 self.statuses[0] += 1
-                if attempt == MAX_ATTEMPTS:
+                if attempt == attempts:
                     raise GitHubUnavailable(f"{method} {url}: no answer from GitHub") from None
                 await self._pause(backoff(attempt))
                 continue
@@ -171,7 +183,7 @@ class GitHubClient(GitHubAPI):
         retryable = isinstance(exception, GitHubBroken | RateLimitExceeded) or (
             isinstance(exception, BadRequest) and _is_secondary_limit(exception)
         )
-        if not retryable or attempt >= MAX_ATTEMPTS:
+        if not retryable or attempt >= self._attempts:
             return False
         headers = getattr(exception, "headers", None) or {}
         wait = _retry_after(headers, time.time())

@@ -33,6 +33,8 @@ class Fault:
     headers: dict[str, str] = field(default_factory=dict)
     body: Any = None
     hits: int = 0
+    after_serving: bool = False
+    """Carry the request out, then answer `status` anyway: an answer lost on its way back."""
 
     def matches(self, method: str, path: str) -> bool:
         if self.times is not None and self.hits >= self.times:
@@ -68,10 +70,14 @@ class Faults:
         self.rules.clear()
         self.latency = 0.0
 
-    async def apply(self, method: str, path: str, request_id: str) -> web.Response | None:
-        """Wait as the rules say; return the injected answer, or None to serve normally."""
+    async def apply(
+        self, method: str, path: str, request_id: str
+    ) -> tuple[web.Response | None, bool]:
+        """Wait as the rules say; return the injected answer (None to serve normally), and
+        whether the request is to be carried out before that answer is given."""
         delay = self.latency
         answer = None
+        after_serving = False
         for rule in self.rules:
             if not rule.matches(method, path):
                 continue
@@ -82,9 +88,10 @@ class Faults:
                 rule.hits += 1
                 delay += rule.delay
                 answer = rule.response(request_id)
+                after_serving = rule.after_serving
         if delay > 0:
             await asyncio.sleep(delay)
-        return answer
+        return answer, after_serving
 
 
 def secondary_rate_limit_body() -> dict[str, str]:

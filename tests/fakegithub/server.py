@@ -103,8 +103,11 @@ async def _github_middleware(request: web.Request, handler: Handler) -> web.Stre
         raw_path=request.path,
     )
     request_id = _request_id()
-    injected = await github.faults.apply(request.method, path, request_id)
-    response = await _serve(request, handler, github) if injected is None else injected
+    injected, after_serving = await github.faults.apply(request.method, path, request_id)
+    if injected is None or after_serving:
+        response = await _serve(request, handler, github)
+    if injected is not None:
+        response = injected
     response.headers["x-github-request-id"] = request_id
     response.headers.setdefault("x-github-api-version-selected", "2022-11-28")
     entry.status = response.status

@@ -471,6 +471,15 @@ class FakeGitHub:
             )
         )
 
+    def lose_answer(
+        self, method: str, path: str, status: int = 502, *, times: int | None = 1
+    ) -> Fault:
+        """Carry out the next `times` matching requests, then answer `status`: GitHub did the
+        work and the answer was lost (a proxy timed out, the connection dropped)."""
+        fault = self.fail(method, path, status, times=times)
+        fault.after_serving = True
+        return fault
+
     def secondary_rate_limit(
         self, method: str | None, path: str, *, times: int | None = 1, retry_after: int = 1
     ) -> Fault:
