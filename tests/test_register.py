@@ -29,7 +29,7 @@ import pytest
 import yaml
 
 from bot.github.auth import AppAuth
-from bot.github.manifest import api_url_for
+from bot.github.manifest import api_url_for, read_app_yml
 from bot.settings import load_settings
 from tests.conformance import specs
 from tests.fakegithub.auth import verify_app_jwt
@@ -261,6 +261,18 @@ def secrets_of(app: CreatedApp, *codes: str) -> list[str]:
 def test_the_packaged_app_yml_is_the_repos() -> None:
     """An installed package registers from bot/data/app.yml: it must say what app.yml says."""
     assert (ROOT / "bot" / "data" / "app.yml").read_bytes() == (ROOT / "app.yml").read_bytes()
+
+
+def test_outside_a_checkout_the_packaged_app_yml_is_read(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    (tmp_path / "app.yml").write_text("name: not this one\n")  # no pyproject.toml beside it
+    monkeypatch.setattr("bot.github.manifest._CHECKOUT", tmp_path)
+
+    text, source = read_app_yml()
+
+    assert Path(source).parts[-3:] == ("bot", "data", "app.yml")
+    assert text == (ROOT / "app.yml").read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize(
