@@ -15,7 +15,7 @@ from arq.connections import ArqRedis
 from bot.app.jobs import Job, JobKind
 from bot.app.redis_backend import Drainer, RedisQueue, RedisStore
 from bot.app.sqlite import Database, SqliteQueue, SqliteStore
-from bot.app.store import StoredStateError, pull_key
+from bot.app.store import MAX_SWEEPS, OpenCheck, StoredStateError, pull_key
 from bot.engine.policy import Override
 from bot.engine.pull_state import AISighting, Declaration, PullState
 from tests.redis_kit import (  # noqa: F401  (registers the fixtures)
@@ -188,3 +188,25 @@ async def test_a_review_never_waits_behind_a_flood_of_commands(
     for ran in (embedded.ran, redis_recorder.ran):
         assert ran[0].delivery_id == "d-approval"
         assert [job.comment_id for job in ran[1:]] == list(range(100, 140))  # still in order
+
+
+async def test_both_stores_hand_out_check_runs_left_open_and_give_up_after_five_sweeps(
+    database: Database, arq_redis: ArqRedis
+) -> None:
+    review_job = review(H1, "d-1")
+    for store in (SqliteStore(database), RedisStore(arq_redis)):
+        await store.note_open_check(OpenCheck("acme/widgets", H1, review_job, since=100.0))
+        await store.note_open_check(OpenCheck("acme/widgets", H2, review_job, since=100.0))
+        await store.close_open_check("acme/widgets", H2)
+
+        swept = [await store.stale_open_checks(before=10**10) for _ in range(MAX_SWEEPS + 1)]
+
+        assert [[(c.head_sha, c.sweeps) for c in found] for found in swept] == [
+            *([(H1, n)] for n in range(MAX_SWEEPS)),
+            [],
+        ]
+        assert swept[0][0].job == review_job
+        assert await store.stale_open_checks(before=10**10) == []
+        # a check noted just now is not stale yet
+        await store.note_open_check(OpenCheck("acme/widgets", H2, review_job, since=10**10))
+        assert await store.stale_open_checks(before=10**9) == []

@@ -195,3 +195,68 @@ async def test_a_check_run_github_made_whose_answer_was_lost_is_not_made_twice(
     await bot.settle()
 
     assert bot.check(head).conclusion == "success"  # bot.check asserts there is exactly one
+
+
+async def test_a_check_run_github_would_not_complete_is_completed_by_the_sweep(
+    fake_github: FakeGitHub,
+    github_repo: RepoState,
+    aiohttp_client: AiohttpClient,
+    repo: Repo,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("bot.app.runtime.SWEEP_EVERY_SECONDS", 0.1)
+    monkeypatch.setattr("bot.app.runtime.OPEN_CHECK_STALE_SECONDS", 0.5)
+    settings = app_settings(fake_github, tmp_path / "bot.sqlite3")
+    bot = Bot(await aiohttp_client(create_app(settings, analysis_workers=0)), fake_github)
+    configure(repo, SENIORS)
+    number, head = open_pull(
+        fake_github, repo, {"auth/login.py": LOGIN_WITH_SQL}, trailers=(CLAUDE,)
+    )
+    # Every update of the check fails while the job tries (6 tries, each retried 5 times).
+    fake_github.fail("PATCH", rf"^/repos/{REPO}/check-runs/\d+$", 502, times=40)
+
+    await bot.send(webhooks.pull_request(fake_github, REPO, number, "opened"))
+    await bot.settle()
+    assert bot.check(head).status == "in_progress"
+    for _ in range(200):
+        run = bot.check(head)
+        if run.status == "completed":
+            break
+        await asyncio.sleep(0.05)
+
+    assert (run.status, run.conclusion) == ("completed", "action_required")
+
+
+async def test_explain_on_a_head_no_longer_cached_leaves_the_check_alone(
+    fake_github: FakeGitHub,
+    github_repo: RepoState,
+    aiohttp_client: AiohttpClient,
+    repo: Repo,
+    tmp_path: Path,
+) -> None:
+    settings = app_settings(fake_github, tmp_path / "bot.sqlite3")
+    first = Bot(await aiohttp_client(create_app(settings, analysis_workers=0)), fake_github)
+    configure(repo, SENIORS)
+    number, head = open_pull(
+        fake_github, repo, {"auth/login.py": LOGIN_WITH_SQL}, trailers=(CLAUDE,)
+    )
+    await first.send(webhooks.pull_request(fake_github, REPO, number, "opened"))
+    await first.settle()
+    before = first.check(head)
+    # A restart: the analysis cache is gone.
+    second = Bot(await aiohttp_client(create_app(settings, analysis_workers=0)), fake_github)
+    fake_github.clear_log()
+
+    comment = fake_github.add_comment(REPO, number, "rita", "/ai-review explain")
+    await second.send(webhooks.issue_comment(fake_github, REPO, comment.id, "created"))
+    await second.settle()
+
+    after = second.check(head)
+    assert (after.status, after.conclusion, after.title) == (
+        "completed",
+        before.conclusion,
+        before.title,
+    )
+    assert fake_github.count("PATCH", re.compile(r"/check-runs/")) == 0
+    assert any("| Signal | Points | Weight | Why |" in b for b in second.bot_comments(number))

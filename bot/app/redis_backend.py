@@ -30,7 +30,7 @@ import random
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, cast
 
 from arq.connections import ArqRedis, RedisSettings, create_pool
@@ -40,8 +40,12 @@ from redis.exceptions import RedisError
 from bot.app.jobs import Job
 from bot.app.store import (
     DELIVERY_TTL_SECONDS,
+    MAX_SWEEPS,
     AnalysisCache,
+    OpenCheck,
+    decode_open_check,
     decode_pull_state,
+    encode_open_check,
     encode_pull_state,
 )
 from bot.engine.pull_state import PullState
@@ -53,6 +57,7 @@ _JITTER = random.SystemRandom()
 PREFIX = "ai-review:"
 PENDING = PREFIX + "pending"
 AUDIT = PREFIX + "audit"
+OPEN_CHECKS = PREFIX + "open-checks"  # hash: repo@head -> the open check's JSON
 DRAIN = "drain"  # the arq function name
 CHECK_RUN_TTL_SECONDS = 90 * 24 * 3600
 HEAD_TTL_SECONDS = 30 * 24 * 3600  # the last head a pull request's deliveries named
@@ -413,6 +418,13 @@ class Drainer:
         return kicked
 
 
+# KEYS: open checks hash. ARGV: field, the value read, the swept value. 1 when claimed.
+_CLAIM_OPEN_CHECK = """
+if redis.call('HGET', KEYS[1], ARGV[1]) ~= ARGV[2] then return 0 end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
+return 1
+"""
+
 # KEYS: lock. ARGV: token. Let go of a lock only if it is still ours.
 _UNLOCK = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
@@ -498,6 +510,7 @@ class RedisStore:
     def __init__(self, redis: ArqRedis) -> None:
         self._redis = redis
         self._analyses = AnalysisCache()
+        self._claim_open = redis.register_script(_CLAIM_OPEN_CHECK)
 
     async def pull_state(self, key: str) -> PullState:
         return decode_pull_state(key, await self._redis.get(f"{PREFIX}state:{key}"))
@@ -506,6 +519,37 @@ class RedisStore:
         await self._redis.set(
             f"{PREFIX}state:{key}", encode_pull_state(state), ex=PULL_STATE_TTL_SECONDS
         )
+
+    async def note_open_check(self, check: OpenCheck) -> None:
+        field = f"{check.repo}@{check.head_sha}"
+        await self._redis.hset(OPEN_CHECKS, field, encode_open_check(check))  # type: ignore[misc]
+
+    async def close_open_check(self, repo: str, head_sha: str) -> None:
+        await self._redis.hdel(OPEN_CHECKS, f"{repo}@{head_sha}")  # type: ignore[misc]
+
+    async def stale_open_checks(self, before: float) -> list[OpenCheck]:
+        # Several workers sweep: each open check is claimed by one of them (HSET of the
+        # swept copy only where the field still holds what this worker read).
+        stale = []
+        entries = await self._redis.hgetall(OPEN_CHECKS)  # type: ignore[misc]
+        for raw_field, raw in entries.items():
+            repo, _, head_sha = _text(raw_field).rpartition("@")
+            check = decode_open_check(repo, head_sha, raw)
+            if check.since >= before:
+                continue
+            if check.sweeps >= MAX_SWEEPS:
+                log.error(
+                    "gave up on a check run that %d reviews could not complete",
+                    MAX_SWEEPS,
+                    extra={"repo": repo, "head_sha": head_sha},
+                )
+                await self._redis.hdel(OPEN_CHECKS, _text(raw_field))  # type: ignore[misc]
+                continue
+            swept = encode_open_check(replace(check, sweeps=check.sweeps + 1, since=time.time()))
+            claimed = await self._claim_open(keys=[OPEN_CHECKS], args=[raw_field, raw, swept])
+            if claimed:
+                stale.append(check)
+        return stale
 
     async def check_run(self, repo: str, head_sha: str) -> int | None:
         found = await self._redis.get(f"{PREFIX}check:{repo}:{head_sha}")

@@ -22,7 +22,7 @@ from bot.app.command_runner import CommandRunner
 from bot.app.jobs import JOB_TRIES, RETRY_SECONDS, Job, JobKind
 from bot.app.metrics import Metrics
 from bot.app.service import ReviewService, analyze_snapshot, thread_analyzer
-from bot.app.store import Store
+from bot.app.store import Queue, Store
 from bot.engine.result import Analysis, Evidence
 from bot.engine.ruleset import Ruleset
 from bot.engine.snapshot import Snapshot
@@ -91,6 +91,38 @@ class Runtime:
                 await self.commands.run_ticks(job)
             else:
                 await self.service.run_job(job)
+
+
+# A check run still in progress this long after a review marked it has no review coming to
+# complete it (its process died, or GitHub kept refusing the update): the sweep queues one.
+# Longer than a job's own retries take (about 8 minutes), so a job waiting out an outage is
+# not doubled.
+OPEN_CHECK_STALE_SECONDS = 15 * 60
+SWEEP_EVERY_SECONDS = 60.0
+
+
+async def sweep_open_checks(store: Store, queue: Queue) -> int:
+    """Queue a review for every check run left in progress; how many were queued."""
+    stale = await store.stale_open_checks(time.time() - OPEN_CHECK_STALE_SECONDS)
+    for check in stale:
+        log.warning(
+            "a check run was left in progress; queueing its review again",
+            extra={"repo": check.repo, "head_sha": check.head_sha, "sweeps": check.sweeps + 1},
+        )
+        delivery = f"sweep-{uuid.uuid4().hex}"
+        await queue.accept(delivery, [replace(check.job, delivery_id=delivery)])
+    return len(stale)
+
+
+async def keep_sweeping(store: Store, queue: Queue) -> None:
+    """Sweep at start and every SWEEP_EVERY_SECONDS, until cancelled; a failed sweep is logged
+    and the next one tries again."""
+    while True:
+        try:
+            await sweep_open_checks(store, queue)
+        except Exception:  # the store may be down for a while: the next sweep tries again
+            log.exception("could not sweep check runs left in progress")
+        await asyncio.sleep(SWEEP_EVERY_SECONDS)
 
 
 ANALYSIS_NICENESS = 10

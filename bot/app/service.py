@@ -21,7 +21,7 @@ from gidgethub import BadRequest
 
 from bot.app import compose
 from bot.app.jobs import Job, JobKind
-from bot.app.store import CREATING, Store, pull_key
+from bot.app.store import CREATING, OpenCheck, Store, pull_key
 from bot.config.load import ConfigError
 from bot.config.model import RepoConfig
 from bot.engine.files import needs_text
@@ -417,6 +417,12 @@ class ReviewService:
                 return cached
         if show_progress:
             check_id = await self._check_id(client, repo, head_sha, check_name)
+            # Noted first: if this process dies or GitHub refuses the update that completes the
+            # check, the sweep queues this review again (bot/app/runtime.py).
+            review = replace(job, kind=JobKind.ANALYZE, head_sha=head_sha, attempt=0)
+            await self._store.note_open_check(
+                OpenCheck(repo.full_name, head_sha, review, time.time())
+            )
             check_id = await start_check(client, repo, head_sha, check_name, check_id)
             await self._store.remember_check_run(repo.full_name, head_sha, check_id)
         snapshot = await fetch_changes(
@@ -440,6 +446,7 @@ class ReviewService:
             check_id = await start_check(client, repo, head_sha, name, None)
             await self._store.remember_check_run(repo.full_name, head_sha, check_id)
         await finish_check(client, repo, check_id, conclusion, output)
+        await self._store.close_open_check(repo.full_name, head_sha)
 
     async def _check_id(
         self, client: GitHubClient, repo: RepoRef, head_sha: str, name: str

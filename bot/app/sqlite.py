@@ -25,8 +25,12 @@ from typing import Any, TypeVar
 from bot.app.jobs import Job
 from bot.app.store import (
     DELIVERY_TTL_SECONDS,
+    MAX_SWEEPS,
     AnalysisCache,
+    OpenCheck,
+    decode_open_check,
     decode_pull_state,
+    encode_open_check,
     encode_pull_state,
 )
 from bot.engine.pull_state import PullState
@@ -56,6 +60,10 @@ CREATE TABLE IF NOT EXISTS check_runs (
     PRIMARY KEY (repo, head_sha)
 );
 CREATE TABLE IF NOT EXISTS audit (at REAL NOT NULL, entry TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS open_checks (
+    repo TEXT NOT NULL, head_sha TEXT NOT NULL, body TEXT NOT NULL, since REAL NOT NULL,
+    PRIMARY KEY (repo, head_sha)
+);
 CREATE TABLE IF NOT EXISTS pr_heads (pr_key TEXT PRIMARY KEY, head_sha TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS pull_states (
     key TEXT PRIMARY KEY, body TEXT NOT NULL, updated REAL NOT NULL
@@ -373,6 +381,31 @@ class SqliteQueue:
         self._tasks = []
 
 
+def _stale_open_checks(connection: sqlite3.Connection, before: float) -> list[OpenCheck]:
+    stale = []
+    for repo, head_sha, body in connection.execute(
+        "SELECT repo, head_sha, body FROM open_checks WHERE since < ?", (before,)
+    ).fetchall():
+        check = decode_open_check(repo, head_sha, body)
+        if check.sweeps >= MAX_SWEEPS:
+            log.error(
+                "gave up on a check run that %d reviews could not complete",
+                MAX_SWEEPS,
+                extra={"repo": repo, "head_sha": head_sha},
+            )
+            connection.execute(
+                "DELETE FROM open_checks WHERE repo = ? AND head_sha = ?", (repo, head_sha)
+            )
+            continue
+        swept = replace(check, sweeps=check.sweeps + 1, since=time.time())
+        connection.execute(
+            "UPDATE open_checks SET body = ?, since = ? WHERE repo = ? AND head_sha = ?",
+            (encode_open_check(swept), swept.since, repo, head_sha),
+        )
+        stale.append(check)
+    return stale
+
+
 def _requeue(connection: sqlite3.Connection, job_id: int) -> None:
     """Handed back at shutdown: not a start that failed."""
     connection.execute(
@@ -410,6 +443,26 @@ class SqliteStore:
                 (key, body, now),
             )
         )
+
+    async def note_open_check(self, check: OpenCheck) -> None:
+        body = encode_open_check(check)
+        await self._db.run(
+            lambda c: c.execute(
+                "INSERT OR REPLACE INTO open_checks (repo, head_sha, body, since) "
+                "VALUES (?, ?, ?, ?)",
+                (check.repo, check.head_sha, body, check.since),
+            )
+        )
+
+    async def close_open_check(self, repo: str, head_sha: str) -> None:
+        await self._db.run(
+            lambda c: c.execute(
+                "DELETE FROM open_checks WHERE repo = ? AND head_sha = ?", (repo, head_sha)
+            )
+        )
+
+    async def stale_open_checks(self, before: float) -> list[OpenCheck]:
+        return await self._db.run(partial(_stale_open_checks, before=before))
 
     async def check_run(self, repo: str, head_sha: str) -> int | None:
         row = await self._db.run(

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 from collections import OrderedDict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Protocol
 
 from bot.app.jobs import Job
@@ -20,6 +21,7 @@ from bot.engine.pull_state import PullState
 from bot.engine.result import Analysis
 
 DELIVERY_TTL_SECONDS = 8 * 24 * 3600  # GitHub redelivers for days; remember for over a week
+MAX_SWEEPS = 5  # a check run that five reviews could not complete is given up on (logged)
 # Recorded as a head's check run id just before it is created on GitHub: if the process dies
 # before the real id is written down, the next one asks GitHub instead of creating another.
 CREATING = 0
@@ -34,6 +36,19 @@ class StoredStateError(Exception):
     """The store holds a pull request state the bot cannot read (a bug or tampering)."""
 
 
+@dataclass(frozen=True, slots=True)
+class OpenCheck:
+    """A check run the App marked in progress and has not yet seen completed, with the review
+    that completes it (queued again by the sweep when the process that started it died, or
+    GitHub kept refusing the update)."""
+
+    repo: str
+    head_sha: str
+    job: Job
+    since: float
+    sweeps: int = 0
+
+
 class Store(Protocol):
     async def pull_state(self, key: str) -> PullState:
         """The pull request's recorded state; an empty one when nothing was recorded.
@@ -42,6 +57,16 @@ class Store(Protocol):
     async def save_pull_state(self, key: str, state: PullState) -> None: ...
 
     async def check_run(self, repo: str, head_sha: str) -> int | None: ...
+
+    async def note_open_check(self, check: OpenCheck) -> None:
+        """Remember a check run marked in progress (a later note of the same head replaces)."""
+
+    async def close_open_check(self, repo: str, head_sha: str) -> None:
+        """The head's check run was completed."""
+
+    async def stale_open_checks(self, before: float) -> list[OpenCheck]:
+        """Open checks noted before `before`, each counted as swept once more; those swept
+        MAX_SWEEPS times already are dropped (and logged) instead of returned."""
 
     async def remember_check_run(self, repo: str, head_sha: str, check_id: int) -> None: ...
 
@@ -114,3 +139,17 @@ class AnalysisCache:
         self._entries.move_to_end(key)
         while len(self._entries) > self._max:
             self._entries.popitem(last=False)
+
+
+def encode_open_check(check: OpenCheck) -> str:
+    return json.dumps(
+        {"job": check.job.to_json(), "since": check.since, "sweeps": check.sweeps},
+        sort_keys=True,
+    )
+
+
+def decode_open_check(repo: str, head_sha: str, text: str | bytes) -> OpenCheck:
+    raw = json.loads(text)
+    return OpenCheck(
+        repo, head_sha, Job.from_json(raw["job"]), float(raw["since"]), int(raw["sweeps"])
+    )

@@ -6,6 +6,7 @@ GitHub waits: a handled event is queued and answered 202 at once.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
@@ -19,7 +20,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from redis.exceptions import RedisError
 
 from bot.app.metrics import Metrics
-from bot.app.runtime import runtime
+from bot.app.runtime import keep_sweeping, runtime
 from bot.app.service import ReviewService
 from bot.app.sqlite import Database, SqliteQueue, SqliteStore, sqlite_path
 from bot.app.store import Queue, Store
@@ -208,7 +209,9 @@ def _embedded_lifecycle(analysis_workers: int, queue_workers: int, shutdown_dead
                 queue = SqliteQueue(database, jobs.run, workers=queue_workers)
                 app[QUEUE] = queue
                 queue.start()
+                sweeper = asyncio.create_task(keep_sweeping(store, queue), name="check-sweep")
                 yield
+                sweeper.cancel()
                 await queue.stop(shutdown_deadline)
         finally:
             database.close()

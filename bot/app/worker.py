@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -31,7 +32,7 @@ from bot.app.redis_backend import (
     connect,
     worker_codecs,
 )
-from bot.app.runtime import runtime
+from bot.app.runtime import SWEEP_EVERY_SECONDS, runtime, sweep_open_checks
 from bot.app.web import METRICS, QUEUE, STORE, healthz, metrics_endpoint, readyz
 from bot.settings import Settings
 
@@ -67,10 +68,17 @@ async def run_worker(settings: Settings, options: WorkerOptions) -> None:
         async def drain(ctx: dict[str, Any], pr_key: str) -> int:
             return await drainer.drain(pr_key)
 
+        queue = RedisQueue(redis)
+        checks_swept_at = 0.0
+
         async def sweep(ctx: dict[str, Any]) -> int:
+            nonlocal checks_swept_at
             kicked = await drainer.sweep()
             if kicked:
                 log.info("sweep kicked %d pull request(s) with work and no worker", kicked)
+            if time.monotonic() - checks_swept_at >= SWEEP_EVERY_SECONDS:
+                checks_swept_at = time.monotonic()
+                await sweep_open_checks(store, queue)
             return kicked
 
         worker = Worker(
