@@ -44,7 +44,8 @@ class Review:
     """One submitted review, in the order GitHub lists them (oldest first).
 
     `is_bot`: an App wrote it (GraphQL type Bot; a login ending in "[bot]" counts too). A
-    DISMISSED review says who dismissed it and what it was before, when GitHub says so.
+    DISMISSED review says who dismissed it (an App's login as REST spells it, with "[bot]")
+    and what it was before, when GitHub says so.
     """
 
     login: str
