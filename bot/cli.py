@@ -271,10 +271,9 @@ def _require_app_extra() -> None:
 
 def _serve(args: argparse.Namespace) -> int:
     _require_app_extra()
-    from aiohttp import web
-
     from bot import logs
-    from bot.app.web import create_app
+    from bot.app.server import StartError, run_server
+    from bot.app.sqlite import DatabaseError
     from bot.settings import SettingsError, load_settings
 
     try:
@@ -285,14 +284,10 @@ def _serve(args: argparse.Namespace) -> int:
 
     logs.configure()
     try:
-        web.run_app(
-            create_app(settings),
-            host=args.host,
-            port=args.port or settings.port,
-            print=None,
-            access_log=None,
-        )
-    except (RedisError, OSError) as exc:  # a port in use, Redis not answering
+        run_server(settings, args.host, args.port or settings.port)
+    except (StartError, DatabaseError) as exc:
+        raise UsageError(str(exc)) from None
+    except (RedisError, OSError) as exc:  # Redis not answering, a database that cannot open
         raise UsageError(f"cannot start the server: {exc}") from None
     return EXIT_OK
 

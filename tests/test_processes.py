@@ -3,12 +3,18 @@ server or worker is killed (-9) or stopped (SIGTERM) mid-job, embedded or on Red
 
 from __future__ import annotations
 
+import asyncio
 import signal
+import socket
+import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import aiohttp
 import pytest
 
+from bot.app.jobs import Job, JobKind
+from bot.app.sqlite import Database, SqliteQueue
 from tests.appkit import REPO, open_pull
 from tests.conftest import CLAUDE, Repo
 from tests.fakegithub import webhooks
@@ -18,7 +24,7 @@ from tests.fakegithub.fixtures import (  # noqa: F401  (registers the fixtures)
 )
 from tests.fakegithub.models import RepoState
 from tests.fakegithub.state import FakeGitHub
-from tests.processes import Deployment, until
+from tests.processes import BotProcess, Deployment, until
 from tests.redis_kit import (  # noqa: F401  (registers the fixtures)
     free_port,
     redis_server,
@@ -192,3 +198,99 @@ async def test_a_worker_serves_health_readiness_and_its_job_metrics(
         text = await metrics.text()
     assert 'ai_review_job_seconds_count{kind="analyze"} 1.0' in text
     assert "ai_review_queue_depth 0.0" in text
+
+
+async def _readiness(deployment: Deployment) -> int | None:
+    try:
+        async with deployment.session.get(deployment.url + "/readyz") as response:
+            return response.status
+    except aiohttp.ClientConnectionError:
+        return None
+
+
+async def test_sigterm_turns_readiness_503_while_the_job_drains_then_exits_0(
+    embedded: Deployment, repo: Repo
+) -> None:
+    github = embedded.github
+    number, head = open_pull(github, repo, {"app/x.py": "X = 1\n"}, trailers=(CLAUDE,))
+    github.slow("GET", DIFF, 2.0, times=1)
+    web = await embedded.web()
+    await embedded.send(webhooks.pull_request(github, REPO, number, "opened"))
+    await until(lambda: _in_progress(github, head), 30)
+
+    web.signal(signal.SIGTERM)
+    seen: list[int | None] = []
+    while web.process is not None and web.process.returncode is None:
+        seen.append(await _readiness(embedded))
+        if seen[-1] == 503:
+            # still listening: a delivery made while draining is accepted, not lost
+            late = webhooks.pull_request(github, REPO, number, "edited")
+            seen.append(await embedded.send(late))
+            break
+        await asyncio.sleep(0.05)
+
+    assert await web.wait(30) == 0
+    assert 503 in seen
+    assert 202 in seen
+    _assert_done_once(embedded, head, number)
+    messages = [str(line.get("message")) for line in web.lines()]
+    assert "serving" in messages
+    (stopped,) = [line for line in web.lines() if line.get("message") == "stopped"]
+    assert stopped["handed_back"] == 1  # the late delivery waits for the next start
+    (serving,) = [line for line in web.lines() if line.get("message") == "serving"]
+    assert serving["backend"] == "embedded"
+    assert serving["app_id"] == str(github.app_id)
+    assert serving["address"] == f"127.0.0.1:{embedded.port}"
+    assert github.key.private_pem.splitlines()[1] not in web.log_path.read_text()
+
+
+async def test_a_second_serve_on_the_same_database_refuses_to_start(
+    embedded: Deployment, repo: Repo
+) -> None:
+    github = embedded.github
+    number, head = open_pull(github, repo, {"app/x.py": "X = 1\n"}, trailers=(CLAUDE,))
+    github.slow("GET", DIFF, 1.0, times=1)
+    await embedded.web("web-1")
+    await embedded.send(webhooks.pull_request(github, REPO, number, "opened"))
+    second = await BotProcess(
+        "web-2",
+        ["serve", "--host", "127.0.0.1", "--port", str(free_port())],
+        embedded.env,
+        embedded.logs,
+    ).start()
+
+    assert await second.wait(30) == 2
+    err = second.log_path.read_text()
+    assert err.startswith("ai-review-bot: error: another ai-review-bot serve is running on ")
+    assert err.count("\n") == 1
+    await embedded.settle([head])
+    _assert_done_once(embedded, head, number)
+
+
+async def test_serve_on_a_busy_port_stops_before_touching_the_queue(
+    embedded: Deployment, repo: Repo, tmp_path: Path
+) -> None:
+    github = embedded.github
+    number, head = open_pull(github, repo, {"app/x.py": "X = 1\n"}, trailers=(CLAUDE,))
+    database_path = tmp_path / "other.sqlite3"
+    database = Database(database_path)  # a job left queued by an earlier run
+    queue = SqliteQueue(database, lambda job: None)
+    job = Job(JobKind.ANALYZE, "1", "acme", "widgets", number, "main", head, "d-1")
+    assert await queue.accept("d-1", [job])
+    database.close()
+    taken = socket.create_server(("127.0.0.1", 0))
+    port = taken.getsockname()[1]
+    env = {**embedded.env, "DATABASE_URL": f"sqlite:///{database_path}", "PORT": str(port)}
+    try:
+        busy = await BotProcess("web", ["serve", "--host", "127.0.0.1"], env, embedded.logs).start()
+        assert await busy.wait(30) == 2
+    finally:
+        taken.close()
+
+    err = busy.log_path.read_text()
+    assert (
+        err == f"ai-review-bot: error: cannot listen on 127.0.0.1:{port}: Address already in use\n"
+    )
+    with sqlite3.connect(database_path) as check:
+        assert check.execute("SELECT state, starts FROM jobs").fetchall() == [("queued", 0)]
+    assert github.count() == 0
