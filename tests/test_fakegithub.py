@@ -1244,3 +1244,218 @@ async def test_crash_inside_the_fake_answers_500_and_is_kept(
 
     assert answer.status == 500
     assert "BranchMissing" in github.server_errors[0]
+
+
+# -- what the gate needs: dismissals, long lists, signatures, GitHub's merges, refs -------------
+
+
+async def test_graphql_lists_review_dismissals_on_the_timeline(
+    fake_github: FakeGitHub, repo: Repo, token: str, http: aiohttp.ClientSession
+) -> None:
+    feature_pull(fake_github, repo)
+    review = fake_github.add_review(REPO, 1, "carol", "CHANGES_REQUESTED")
+    fake_github.add_review(REPO, 1, "alice")
+    fake_github.dismiss_review(REPO, 1, review.id, "dana", message="Fixed")
+    query = """
+      query($after: String) { repository(owner: "acme", name: "widgets") { pullRequest(number: 1) {
+        reviews(last: 10) { nodes { databaseId state author { __typename login } } }
+        timelineItems(first: 1, after: $after, itemTypes: [REVIEW_DISMISSED_EVENT]) {
+          totalCount pageInfo { hasNextPage endCursor }
+          nodes { __typename ... on ReviewDismissedEvent {
+            actor { __typename login } previousReviewState dismissalMessage
+            review { databaseId state }
+          } }
+        } } } }
+    """
+
+    answer = await graphql(http, fake_github.graphql_url, token, query)
+
+    pull = answer.json()["data"]["repository"]["pullRequest"]
+    assert [n["state"] for n in pull["reviews"]["nodes"]] == ["DISMISSED", "APPROVED"]
+    assert pull["reviews"]["nodes"][0]["author"] == {"__typename": "User", "login": "carol"}
+    assert pull["timelineItems"]["totalCount"] == 1
+    assert pull["timelineItems"]["pageInfo"]["hasNextPage"] is False
+    assert pull["timelineItems"]["nodes"] == [
+        {
+            "__typename": "ReviewDismissedEvent",
+            "actor": {"__typename": "User", "login": "dana"},
+            "previousReviewState": "CHANGES_REQUESTED",
+            "dismissalMessage": "Fixed",
+            "review": {"databaseId": review.id, "state": "DISMISSED"},
+        }
+    ]
+
+
+async def test_graphql_pages_reviews_backwards_from_the_newest(
+    fake_github: FakeGitHub, repo: Repo, token: str, http: aiohttp.ClientSession
+) -> None:
+    feature_pull(fake_github, repo)
+    ids = [fake_github.add_review(REPO, 1, f"user{i}", "COMMENTED").id for i in range(150)]
+    query = """
+      query($before: String) { repository(owner: "acme", name: "widgets") {
+        pullRequest(number: 1) { reviews(last: 100, before: $before) {
+          totalCount pageInfo { hasPreviousPage startCursor } nodes { databaseId } } } } }
+    """
+
+    newest = await graphql(http, fake_github.graphql_url, token, query)
+    page = newest.json()["data"]["repository"]["pullRequest"]["reviews"]
+    older = await graphql(
+        http, fake_github.graphql_url, token, query, before=page["pageInfo"]["startCursor"]
+    )
+    rest = older.json()["data"]["repository"]["pullRequest"]["reviews"]
+
+    assert [n["databaseId"] for n in page["nodes"]] == ids[50:]
+    assert page["pageInfo"]["hasPreviousPage"] is True
+    assert [n["databaseId"] for n in rest["nodes"]] == ids[:50]
+    assert rest["pageInfo"]["hasPreviousPage"] is False
+    assert page["totalCount"] == 150
+
+
+async def test_graphql_pages_comments_past_the_first_hundred(
+    fake_github: FakeGitHub, repo: Repo, token: str, http: aiohttp.ClientSession
+) -> None:
+    feature_pull(fake_github, repo)
+    for i in range(120):
+        fake_github.add_comment(REPO, 1, "mallory", f"comment {i}")
+    ours = fake_github.add_comment(REPO, 1, fake_github.bot_login, "<!-- ai-review -->\nmine")
+    query = """
+      query($after: String) { repository(owner: "acme", name: "widgets") {
+        pullRequest(number: 1) { comments(first: 100, after: $after) {
+          pageInfo { hasNextPage endCursor }
+          nodes { databaseId author { __typename login } } } } } }
+    """
+
+    first = await graphql(http, fake_github.graphql_url, token, query)
+    page = first.json()["data"]["repository"]["pullRequest"]["comments"]
+    second = await graphql(
+        http, fake_github.graphql_url, token, query, after=page["pageInfo"]["endCursor"]
+    )
+    last = second.json()["data"]["repository"]["pullRequest"]["comments"]
+
+    assert page["pageInfo"]["hasNextPage"] is True
+    assert len(last["nodes"]) == 21
+    assert last["nodes"][-1] == {
+        "databaseId": ours.id,
+        "author": {"__typename": "Bot", "login": fake_github.app_slug},
+    }
+
+
+async def test_graphql_shows_who_signed_a_commit(
+    fake_github: FakeGitHub, repo: Repo, token: str, http: aiohttp.ClientSession
+) -> None:
+    repo.branch("feature")
+    bump = repo.commit("Bump", {"a.txt": "1\n"})
+    fake_github.add_pull(REPO, "feature")
+    fake_github.sign_commit(bump, "renovate")
+    query = (
+        '{ repository(owner: "acme", name: "widgets") { pullRequest(number: 1) '
+        "{ commits(first: 5) { nodes { commit "
+        "{ signature { isValid wasSignedByGitHub signer { login } } } } } } } }"
+    )
+
+    answer = await graphql(http, fake_github.graphql_url, token, query)
+
+    [node] = answer.json()["data"]["repository"]["pullRequest"]["commits"]["nodes"]
+    assert node["commit"]["signature"] == {
+        "isValid": True,
+        "wasSignedByGitHub": False,
+        "signer": {"login": "renovate"},
+    }
+
+
+async def test_update_branch_merges_the_base_into_the_head_as_github_signed(
+    fake_github: FakeGitHub,
+    github_repo: RepoState,
+    repo: Repo,
+    token: str,
+    http: aiohttp.ClientSession,
+) -> None:
+    repo.branch("feature")
+    mine = repo.commit("Mine", {"a.txt": "1\n"})
+    repo.checkout("main")
+    base = repo.commit("Base moves on", {"b.txt": "2\n"})
+    fake_github.add_pull(REPO, "feature")
+    repo.checkout("feature")
+
+    merge = fake_github.update_branch(REPO, 1)
+
+    answer = await call(
+        http, "GET", f"{fake_github.url}/repos/{REPO}/commits/{merge}/pulls", auth=token
+    )
+    assert repo.sha("feature") == merge
+    assert (repo.path / "b.txt").read_text() == "2\n"  # the checked-out branch moved with it
+    assert repo.git("log", "-1", "--format=%P%n%s%n%cn <%ce>", merge).splitlines() == [
+        f"{mine} {base}",
+        "Merge branch 'main' into feature",
+        "GitHub <noreply@github.com>",
+    ]
+    assert fake_github.signer_of(merge) == "web-flow"
+    assert [p["number"] for p in answer.json()] == [1]
+
+
+async def test_a_merge_saved_in_the_web_editor_carries_what_was_typed(
+    fake_github: FakeGitHub, github_repo: RepoState, repo: Repo
+) -> None:
+    repo.commit("Shared", {"app.py": "x = 1\n"})
+    repo.branch("feature")
+    repo.commit("Mine", {"app.py": "x = 2\n"})
+    repo.checkout("main")
+    repo.commit("Theirs", {"app.py": "x = 3\n"})
+    fake_github.add_pull(REPO, "feature")
+
+    merge = fake_github.update_branch(REPO, 1, files={"app.py": "x = 4\nimport os\n"})
+
+    assert repo.git("show", f"{merge}:app.py") == "x = 4\nimport os"
+    assert fake_github.signer_of(merge) == "web-flow"
+
+
+async def test_commit_pulls_lists_open_pulls_containing_it_and_merged_ones_on_main(
+    fake_github: FakeGitHub,
+    github_repo: RepoState,
+    repo: Repo,
+    token: str,
+    http: aiohttp.ClientSession,
+) -> None:
+    repo.branch("feature")
+    first = repo.commit("First", {"a.txt": "1\n"})
+    head = repo.commit("Second", {"a.txt": "2\n"})
+    repo.checkout("main")
+    fake_github.add_pull(REPO, "feature")
+    fake_github.add_pull(REPO, "feature", title="Same head")
+    url = f"{fake_github.url}/repos/{REPO}/commits/{{}}/pulls"
+
+    by_head = await call(http, "GET", url.format(head), auth=token)
+    by_first = await call(http, "GET", url.format(first), auth=token)
+    repo.merge("feature")
+    fake_github.pull(REPO, 1).state, fake_github.pull(REPO, 1).merged = "closed", True
+    fake_github.pull(REPO, 2).state = "closed"
+    merged = await call(http, "GET", url.format(first), auth=token)
+
+    assert [p["number"] for p in by_head.json()] == [2, 1]
+    assert [(p["number"], p["head"]["sha"]) for p in by_first.json()] == [(2, head), (1, head)]
+    assert [p["number"] for p in merged.json()] == [1]
+
+
+async def test_a_tag_named_like_the_base_branch_shadows_it_unless_the_ref_is_spelled_out(
+    fake_github: FakeGitHub,
+    github_repo: RepoState,
+    repo: Repo,
+    token: str,
+    http: aiohttp.ClientSession,
+) -> None:
+    repo.commit("Config", {".github/ai-review.yml": "branch\n"})
+    repo.git("checkout", "-q", "-b", "elsewhere")
+    repo.commit("Lax config", {".github/ai-review.yml": "tag\n"})
+    repo.git("tag", "main")
+    repo.checkout("main")
+    query = """
+      { repository(owner: "acme", name: "widgets") {
+        bare: object(expression: "main:.github/ai-review.yml") { ... on Blob { text } }
+        spelled: object(expression: "refs/heads/main:.github/ai-review.yml") {
+          ... on Blob { text } } } }
+    """
+
+    answer = await graphql(http, fake_github.graphql_url, token, query)
+
+    found = answer.json()["data"]["repository"]
+    assert found == {"bare": {"text": "tag\n"}, "spelled": {"text": "branch\n"}}

@@ -76,6 +76,17 @@ def branch_tip(path: Path, branch: str) -> str | None:
     return resolve_commit(path, f"refs/heads/{branch}")
 
 
+def is_ancestor(path: Path, ancestor: str, descendant: str) -> bool:
+    """Whether commit `ancestor` is reachable from `descendant` (or is it)."""
+    if not ancestor or not descendant:
+        return False
+    try:
+        run_git(path, "merge-base", "--is-ancestor", ancestor, descendant)
+    except GitCommandError:
+        return False
+    return True
+
+
 def merge_base(path: Path, base_sha: str, head_sha: str) -> str | None:
     try:
         return run_git(path, "merge-base", base_sha, head_sha).decode().strip() or None

@@ -30,6 +30,7 @@ from tests.fakegithub.models import (
     PullRequest,
     RepoState,
     Review,
+    ReviewDismissal,
     iso,
 )
 from tests.fakegithub.shapes import node_id
@@ -194,17 +195,28 @@ class GitActorNode:
 
 @dataclass(frozen=True, slots=True)
 class SignatureNode:
+    """A valid signature, verified as `signer_login`'s (web-flow: GitHub signed it)."""
+
     typename: ClassVar[str] = "GpgSignature"
-    email: str = "noreply@github.com"
+    signer_login: str = "web-flow"
     is_valid: bool = True
     key_id: str = "B5690EEEBB952194"
     payload: str = ""
     signature: str = ""
     state: str = "VALID"
-    was_signed_by_github: bool = True
+
+    @property
+    def email(self) -> str:
+        if self.was_signed_by_github:
+            return "noreply@github.com"
+        return f"{self.signer_login}@users.noreply.github.com"
+
+    @property
+    def was_signed_by_github(self) -> bool:
+        return self.signer_login == "web-flow"
 
     def signer(self, ctx: Context) -> ActorNode:
-        return actor(ctx, "web-flow")
+        return actor(ctx, self.signer_login)
 
 
 @dataclass(frozen=True, slots=True)
@@ -268,7 +280,8 @@ class CommitNode:
         return Connection.page(parents, "parents", first, after, last, before)
 
     def signature(self, ctx: Context) -> SignatureNode | None:
-        return SignatureNode() if self.oid in ctx.github.signed_by_github else None
+        signer = ctx.github.signer_of(self.oid)
+        return None if signer is None else SignatureNode(signer)
 
     async def tree(self, ctx: Context) -> TreeNode:
         info = await self._info(ctx)
@@ -350,6 +363,50 @@ class ReviewNode:
             f"{ctx.site.web}/{self.repo.full_name}/pull/{self.pull.number}"
             f"#pullrequestreview-{self.review.id}"
         )
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewDismissedEventNode:
+    typename: ClassVar[str] = "ReviewDismissedEvent"
+    repo: RepoState
+    pull: PullRequest
+    event: ReviewDismissal
+
+    @property
+    def id(self) -> str:
+        return node_id("RDE", self.event.id)
+
+    @property
+    def database_id(self) -> int:
+        return self.event.id
+
+    @property
+    def created_at(self) -> str:
+        return iso(self.event.created_at)
+
+    @property
+    def dismissal_message(self) -> str:
+        return self.event.message
+
+    @property
+    def previous_review_state(self) -> str:
+        return self.event.previous_state
+
+    def actor(self, ctx: Context) -> ActorNode:
+        return actor(ctx, self.event.actor)
+
+    async def pull_request(self, ctx: Context) -> PullRequestNode:
+        refs = await asyncio.to_thread(pull_refs, self.repo, self.pull)
+        return PullRequestNode(self.repo, self.pull, refs)
+
+    def review(self, ctx: Context) -> ReviewNode | None:
+        for found in self.pull.reviews:
+            if found.id == self.event.review_id:
+                return ReviewNode(self.repo, self.pull, found)
+        return None
+
+    def url(self, ctx: Context) -> str:
+        return f"{ctx.site.web}/{self.repo.full_name}/pull/{self.pull.number}#event-{self.event.id}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -539,6 +596,23 @@ class PullRequestNode:
         found = ctx.github.comments(self.repo.full_name, self.pull.number)
         nodes = [IssueCommentNode(self.repo, c) for c in found]
         return Connection.page(nodes, "comments", first, after, last, before)
+
+    def timeline_items(
+        self,
+        ctx: Context,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+        item_types: list[str] | None = None,
+    ) -> Connection[ReviewDismissedEventNode]:
+        """The timeline, oldest first; this fake records only review dismissals on it."""
+        wanted = item_types is None or "REVIEW_DISMISSED_EVENT" in item_types
+        events = [
+            ReviewDismissedEventNode(self.repo, self.pull, event)
+            for event in (self.pull.dismissals if wanted else [])
+        ]
+        return Connection.page(events, "timelineItems", first, after, last, before)
 
 
 # -- repositories --------------------------------------------------------------------------

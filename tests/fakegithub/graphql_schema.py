@@ -134,6 +134,43 @@ type PullRequest implements Node {
     author: String
   ): PullRequestReviewConnection
   comments(first: Int, after: String, last: Int, before: String): IssueCommentConnection!
+  timelineItems(
+    first: Int
+    after: String
+    last: Int
+    before: String
+    itemTypes: [PullRequestTimelineItemsItemType!]
+  ): PullRequestTimelineItemsConnection!
+}
+
+enum PullRequestTimelineItemsItemType {
+  REVIEW_DISMISSED_EVENT
+}
+
+union PullRequestTimelineItems = ReviewDismissedEvent
+
+type PullRequestTimelineItemsEdge {
+  cursor: String!
+  node: PullRequestTimelineItems
+}
+
+type PullRequestTimelineItemsConnection {
+  edges: [PullRequestTimelineItemsEdge]
+  nodes: [PullRequestTimelineItems]
+  pageInfo: PageInfo!
+  totalCount: Int!
+}
+
+type ReviewDismissedEvent implements Node {
+  id: ID!
+  databaseId: Int
+  actor: Actor
+  createdAt: DateTime!
+  dismissalMessage: String
+  previousReviewState: PullRequestReviewState!
+  pullRequest: PullRequest!
+  review: PullRequestReview
+  url: URI!
 }
 
 type Label implements Node {

@@ -75,6 +75,18 @@ class Review:
 
 
 @dataclass(slots=True)
+class ReviewDismissal:
+    """A ReviewDismissedEvent on the pull request's timeline."""
+
+    id: int
+    review_id: int
+    actor: str
+    previous_state: ReviewState
+    created_at: datetime
+    message: str = ""
+
+
+@dataclass(slots=True)
 class IssueComment:
     id: int
     issue_number: int
@@ -104,6 +116,7 @@ class PullRequest:
     head_repo: str | None = None
     """Full name of the fork the head branch lives in on GitHub; None: the same repository."""
     reviews: list[Review] = field(default_factory=list)
+    dismissals: list[ReviewDismissal] = field(default_factory=list)
 
 
 @dataclass(slots=True)

@@ -10,6 +10,7 @@ from aiohttp import web
 from tests.fakegithub import shapes
 from tests.fakegithub.diff import MAX_LISTED_FILES, patch_series
 from tests.fakegithub.errors import GitHubError, not_found
+from tests.fakegithub.gitdata import branch_tip, is_ancestor, resolve_commit
 from tests.fakegithub.models import PullRequest, RepoState
 from tests.fakegithub.routing import (
     Routes,
@@ -20,7 +21,7 @@ from tests.fakegithub.routing import (
     repo_of,
     site_of,
 )
-from tests.fakegithub.views import MAX_LISTED_COMMITS, pull_view
+from tests.fakegithub.views import MAX_LISTED_COMMITS, BranchMissing, pull_view
 
 routes = Routes()
 READ = ("pull_requests", "read")
@@ -130,16 +131,29 @@ async def list_reviews(request: web.Request) -> web.Response:
 
 @routes.get("/repos/{owner}/{repo}/commits/{sha}/pulls", READ)
 async def list_pulls_of_commit(request: web.Request) -> web.Response:
-    """Open pull requests whose head is the commit (what the bot asks about; GitHub also lists
-    merged ones that contain it, which this fake leaves out)."""
+    """The pull requests associated with a commit, as GitHub documents them: open ones that
+    contain it (not only those it heads), and once it is on the default branch, the merged ones
+    that brought it there. The caller picks the ones it heads."""
     github, site, repo = github_of(request), site_of(request), repo_of(request)
-    sha = request.match_info["sha"]
+    sha = resolve_commit(repo.path, request.match_info["sha"])
+    if sha is None:
+        raise not_found()
+    default_tip = branch_tip(repo.path, repo.default_branch) or ""
+    on_default = await asyncio.to_thread(is_ancestor, repo.path, sha, default_tip)
     found = []
     for pull in sorted(repo.pulls.values(), key=lambda p: -p.number):
-        if pull.state != "open":
+        if pull.state != "open" and not (pull.merged and on_default):
             continue
-        view = await asyncio.to_thread(pull_view, repo, pull)
-        if view.refs.head_sha == sha:
+        try:
+            view = await asyncio.to_thread(pull_view, repo, pull)
+        except BranchMissing:
+            continue
+        if pull.merged:
+            # Once merged, the pull request's commits are the base's: ask git.
+            contains = await asyncio.to_thread(is_ancestor, repo.path, sha, view.refs.head_sha)
+        else:
+            contains = view.refs.head_sha == sha or any(c.sha == sha for c in view.commits)
+        if contains:
             found.append((pull, view))
     return paged_response(
         request, found, lambda pair: shapes.pull_request(github, site, repo, *pair)

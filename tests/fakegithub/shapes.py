@@ -378,7 +378,7 @@ def commit(github: FakeGitHub, site: Site, repo: RepoState, info: CommitInfo) ->
     api = f"{site.api}/repos/{repo.full_name}"
     author_login = github.user_for_email(info.author.email)
     committer_login = github.user_for_email(info.committer.email)
-    verified = info.sha in github.signed_by_github
+    verified = github.signer_of(info.sha) is not None
     return {
         "sha": info.sha,
         "node_id": node_id("C", info.sha),

@@ -18,6 +18,7 @@ from tests.fakegithub.auth import AppKey, InstallationToken, new_token_value, se
 from tests.fakegithub.conformance import SpecChecks
 from tests.fakegithub.faults import Fault, Faults, secondary_rate_limit_body
 from tests.fakegithub.gitdata import branch_tip, resolve_commit
+from tests.fakegithub.gitwrite import web_merge
 from tests.fakegithub.models import (
     DEFAULT_PERMISSIONS,
     Account,
@@ -30,6 +31,7 @@ from tests.fakegithub.models import (
     PullRequest,
     RepoState,
     Review,
+    ReviewDismissal,
     ReviewState,
     Team,
     TeamMember,
@@ -74,7 +76,8 @@ class FakeGitHub:
         self.teams: dict[tuple[str, str], Team] = {}
         self.emails: dict[str, str] = {}
         """Commit e-mail (casefolded) -> login, as GitHub links commits to accounts."""
-        self.signed_by_github: set[str] = set()
+        self.signers: dict[str, str] = {}
+        """Commit SHA -> the login GitHub verified its signature as (web-flow: GitHub made it)."""
         self.log = RequestLog()
         self.server_errors: list[str] = []
         """Crashes inside the fake (a bug there, or a broken scenario); the fixture fails on any."""
@@ -163,7 +166,20 @@ class FakeGitHub:
 
     def sign_by_github(self, sha: str) -> None:
         """Mark a commit as made by GitHub itself (web-flow signature, e.g. "Update branch")."""
-        self.signed_by_github.add(sha)
+        self.sign_commit(sha, "web-flow")
+
+    def sign_commit(self, sha: str, login: str) -> None:
+        """GitHub verifies the commit's signature as `login`'s (a key on that account)."""
+        self.account(login)
+        self.signers[sha] = login
+
+    def signer_of(self, sha: str) -> str | None:
+        return self.signers.get(sha)
+
+    @property
+    def signed_by_github(self) -> frozenset[str]:
+        """The commits GitHub made and signed itself (web-flow)."""
+        return frozenset(sha for sha, login in self.signers.items() if login == "web-flow")
 
     # -- installations and tokens ---------------------------------------------------------------
 
@@ -354,12 +370,88 @@ class FakeGitHub:
         pull.reviews.append(review)
         return review
 
-    def dismiss_review(self, full_name: str, number: int, review_id: int) -> Review:
-        for review in self.pull(full_name, number).reviews:
+    def dismiss_review(
+        self,
+        full_name: str,
+        number: int,
+        review_id: int,
+        actor: str = "maintainer",
+        *,
+        message: str = "Dismissed",
+    ) -> Review:
+        """`actor` dismisses a review: its state becomes DISMISSED and the pull request's
+        timeline gains a ReviewDismissedEvent saying what it was."""
+        pull = self.pull(full_name, number)
+        for review in pull.reviews:
             if review.id == review_id:
+                if review.state not in ("APPROVED", "CHANGES_REQUESTED"):
+                    raise ValueError(f"a {review.state} review cannot be dismissed")
+                self.account(actor)
+                pull.dismissals.append(
+                    ReviewDismissal(
+                        id=self.next_id(),
+                        review_id=review.id,
+                        actor=actor,
+                        previous_state=review.state,
+                        created_at=self.now(),
+                        message=message,
+                    )
+                )
                 review.state = "DISMISSED"
                 return review
         raise KeyError(f"{full_name}#{number} has no review {review_id}")
+
+    # -- what GitHub's website writes ------------------------------------------------------------
+
+    def web_merge(
+        self,
+        full_name: str,
+        branch: str,
+        source: str,
+        *,
+        message: str | None = None,
+        files: dict[str, str | bytes] | None = None,
+        by: str = "dana",
+    ) -> str:
+        """A merge of `source` (a branch or SHA) into `branch` made on GitHub's website, signed
+        by web-flow: "Update branch", or a conflict resolved in the web editor (`files` are
+        what the editor saved, over git's merge). Returns the merge's SHA."""
+        repo = self.repo(full_name)
+        second = resolve_commit(repo.path, source)
+        if second is None:
+            raise ValueError(f"{source!r} is not a commit of {full_name}")
+        account = self.account(by)
+        email = f"{account.id}+{by}@users.noreply.github.com"
+        self.link_email(email, by)
+        sha = web_merge(
+            repo.path,
+            branch,
+            second,
+            message=message or f"Merge branch '{source}' into {branch}",
+            author=(by, email),
+            files=files,
+        )
+        self.sign_by_github(sha)
+        return sha
+
+    def update_branch(
+        self,
+        full_name: str,
+        number: int,
+        *,
+        files: dict[str, str | bytes] | None = None,
+        by: str | None = None,
+    ) -> str:
+        """The pull request's "Update branch" button: its base merged into its head."""
+        pull = self.pull(full_name, number)
+        return self.web_merge(
+            full_name,
+            pull.head_ref,
+            f"refs/heads/{pull.base_ref}",
+            message=f"Merge branch '{pull.base_ref}' into {pull.head_ref}",
+            files=files,
+            by=by or pull.author,
+        )
 
     # -- comments -------------------------------------------------------------------------------
 
