@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import AsyncIterator
 
 import pytest
 
+from bot.app import web as web_module
 from bot.logs import JsonFormatter, log_context
 from tests.appkit import SECRET, Bot, bot_fixture  # noqa: F401  (registers `bot`)
 from tests.fakegithub import webhooks
@@ -97,14 +99,43 @@ async def test_a_json_array_body_is_400(bot: Bot) -> None:
     assert "JSON object" in message
 
 
-async def test_refusals_are_counted_by_outcome_with_only_known_event_names(bot: Bot) -> None:
-    await _post(bot, b"{}", X_GitHub_Event="evil\u2028name", X_Hub_Signature_256="sha256=00")
-    await _post(bot, b"{}", X_Hub_Signature_256="sha256=00")
+async def test_refusals_are_counted_without_labels_a_stranger_chooses(bot: Bot) -> None:
+    for index in range(50):
+        await _post(bot, b"{}", X_GitHub_Event=f"made_up_{index}", X_Hub_Signature_256="sha256=00")
+    await _post(bot, b"{}", X_Hub_Signature_256="sha256=" + "0" * 64)
 
     text = await (await bot.client.get("/metrics")).text()
 
-    assert 'ai_review_webhooks_total{event="unknown",outcome="bad_signature"} 1.0' in text
-    assert 'ai_review_webhooks_total{event="pull_request",outcome="bad_signature"} 1.0' in text
+    assert 'ai_review_webhooks_total{event="unverified",outcome="bad_signature"} 51.0' in text
+    assert "made_up" not in text
+
+
+async def test_an_unsigned_request_is_refused_before_its_body_is_read(bot: Bot) -> None:
+    async def endless() -> AsyncIterator[bytes]:
+        for _ in range(25 * 1024):  # 25 MiB, never sent when refused at the headers
+            yield b"x" * 1024
+
+    response = await bot.client.post(
+        "/webhook",
+        data=endless(),
+        headers={"X-GitHub-Event": "push", "Content-Type": "application/json"},
+    )
+
+    assert response.status == 401
+
+
+async def test_bad_signatures_are_logged_once_per_ten_seconds_with_the_delivery_id(
+    bot: Bot, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("bot.app.web._REFUSED_LOG", web_module._RateLimitedLog())
+    caplog.set_level(logging.WARNING, logger="bot.app.web")
+    for index in range(20):
+        await _post(
+            bot, b"{}", X_GitHub_Delivery=f"delivery-{index}", X_Hub_Signature_256="sha256=00"
+        )
+
+    (refused,) = [r for r in caplog.records if "signature" in r.getMessage()]
+    assert refused.delivery == "delivery-0"  # type: ignore[attr-defined]
 
 
 def test_log_lines_are_one_ascii_json_object_whatever_the_payload_says() -> None:

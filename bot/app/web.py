@@ -11,6 +11,7 @@ import json
 import logging
 import re
 import sqlite3
+import time
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -101,21 +102,51 @@ def parse_delivery(headers: Any, body: bytes, secret: str) -> sansio.Event:
     return sansio.Event(data, event=event_name, delivery_id=delivery_id)
 
 
+class _RateLimitedLog:
+    """One warning per `every` seconds at most, saying how many were left out meanwhile: a
+    stranger sending bad signatures must not flood the logs."""
+
+    def __init__(self, every: float = 10.0) -> None:
+        self._every = every
+        self._last = -every
+        self._left_out = 0
+
+    def warning(self, message: str, **extra: object) -> None:
+        now = time.monotonic()
+        if now - self._last < self._every:
+            self._left_out += 1
+            return
+        log.warning(message, extra={**extra, "left_out_since_last": self._left_out})
+        self._last, self._left_out = now, 0
+
+
+_REFUSED_LOG = _RateLimitedLog()
+_SIGNATURE = re.compile(r"sha256=[0-9a-fA-F]{64}")
+
+
 async def webhook(request: web.Request) -> web.Response:
     metrics = request.app[METRICS]
+    # Nothing a stranger controls becomes a metric label before the signature holds.
+    if not _SIGNATURE.fullmatch(request.headers.get("X-Hub-Signature-256", "")):
+        # Refused before the body is read: an unsigned request costs nothing, whatever size
+        # it announces.
+        metrics.webhooks.labels("unverified", "bad_signature").inc()
+        _log_refused(request)
+        return _answer(401, "missing or invalid X-Hub-Signature-256")
     if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
+        metrics.webhooks.labels("unverified", "too_large").inc()
         return _answer(413, "payload larger than 25 MiB")
     try:
         body = await request.read()
     except web.HTTPRequestEntityTooLarge:
+        metrics.webhooks.labels("unverified", "too_large").inc()
         return _answer(413, "payload larger than 25 MiB")
-    # A metric label, never logged: only known-shaped names, else "unknown".
-    header = request.headers.get("X-GitHub-Event", "")
-    event_name = header if _EVENT_NAME.fullmatch(header) else "unknown"
     try:
         event = parse_delivery(request.headers, body, request.app[SETTINGS].webhook_secret)
     except Refused as refused:
-        metrics.webhooks.labels(event_name, refused.outcome).inc()
+        metrics.webhooks.labels("unverified", refused.outcome).inc()
+        if refused.outcome == "bad_signature":
+            _log_refused(request)
         return _answer(refused.status, str(refused))
     if event.event == "ping":
         metrics.webhooks.labels("ping", "pong").inc()
@@ -141,6 +172,15 @@ async def webhook(request: web.Request) -> web.Response:
         return _answer(202, f"queued {len(context.jobs)} job(s)")
     metrics.webhooks.labels(event.event, "ignored").inc()
     return _answer(200, "nothing to do for this event")
+
+
+def _log_refused(request: web.Request) -> None:
+    delivery = request.headers.get("X-GitHub-Delivery", "")
+    _REFUSED_LOG.warning(
+        "webhook refused: missing or invalid signature",
+        delivery=delivery if _DELIVERY_ID.fullmatch(delivery) else "(malformed)",
+        remote=request.remote or "",
+    )
 
 
 async def healthz(_: web.Request) -> web.Response:
