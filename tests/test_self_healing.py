@@ -260,3 +260,31 @@ async def test_explain_on_a_head_no_longer_cached_leaves_the_check_alone(
     )
     assert fake_github.count("PATCH", re.compile(r"/check-runs/")) == 0
     assert any("| Signal | Points | Weight | Why |" in b for b in second.bot_comments(number))
+
+
+async def test_forty_commands_from_a_stranger_get_three_replies_and_the_review_still_applies(
+    bot: Bot, repo: Repo
+) -> None:
+    configure(repo, SENIORS)
+    bot.github.add_team_member("@acme/architects", "alice")
+    bot.github.set_permission(REPO, "alice", "write")
+    bot.github.set_permission(REPO, "rita", "read")
+    number, head = open_pull(
+        bot.github, repo, {"auth/login.py": LOGIN_WITH_SQL}, trailers=(CLAUDE,)
+    )
+    approval = bot.github.add_review(REPO, number, "alice")
+    await bot.send(webhooks.pull_request_review(bot.github, REPO, number, approval.id))
+    await bot.settle()
+    assert bot.check(head).conclusion == "success"
+
+    for index in range(40):
+        words = ("help", "explain", "override please", f"frobnicate {index}")[index % 4]
+        comment = bot.github.add_comment(REPO, number, "rita", f"/ai-review {words}")
+        await bot.send(webhooks.issue_comment(bot.github, REPO, comment.id, "created"))
+    change_request = bot.github.add_review(REPO, number, "alice", "CHANGES_REQUESTED")
+    await bot.send(webhooks.pull_request_review(bot.github, REPO, number, change_request.id))
+    await bot.settle()
+
+    assert bot.check(head).conclusion == "action_required"
+    to_rita = [b for b in bot.bot_comments(number) if not b.startswith("<!-- ai-review -->")]
+    assert len(to_rita) == 3

@@ -11,7 +11,9 @@ and to the audit log.
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
+import time
+from contextvars import ContextVar
+from dataclasses import dataclass, replace
 from typing import Any
 
 import yaml
@@ -38,6 +40,20 @@ log = logging.getLogger(__name__)
 audit_log = logging.getLogger("ai_review.audit")
 
 WRITE_PERMISSIONS = frozenset({"admin", "maintain", "write"})
+# People without write access get this many replies per pull request, then silence (logged).
+MAX_OUTSIDER_REPLIES = 3
+COALESCE_SECONDS = 60.0
+PERMISSION_TTL_SECONDS = 60.0
+
+
+@dataclass(slots=True)
+class _Replies:
+    quiet: bool
+    posted: list[str]
+
+
+# The replies of the command being run (commands of several pull requests run at once).
+_JOB_REPLIES: ContextVar[_Replies | None] = ContextVar("job_replies", default=None)
 NO_WORDS = frozenset({"no", "not", "off", "false", "none"})
 MAX_EXPLAINED_LOCATIONS = 10
 
@@ -46,6 +62,8 @@ class CommandRunner:
     def __init__(self, service: ReviewService, store: Store) -> None:
         self._service = service
         self._store = store
+        self._recent: dict[tuple[str, str, str, str], float] = {}
+        self._permissions: dict[tuple[str, str], tuple[str, float]] = {}
 
     async def run(self, job: Job) -> None:
         client = await self._service.client_for(job.installation_id)
@@ -60,6 +78,38 @@ class CommandRunner:
         # Recorded first: whatever happens next, this comment is not acted on again.
         state = state.with_command(job.comment_id)
         await self._service.save_pull_state(repo, job.number, state)
+        outsider = await self._permission(client, repo, job.sender) not in WRITE_PERMISSIONS
+        if outsider and not self._first_of_its_kind(job):
+            log.info("same command again within a minute: skipped", extra={"pr": job.number})
+            return
+        replies: list[str] = []
+        quiet = outsider and state.replies_to(job.sender) >= MAX_OUTSIDER_REPLIES
+        token = _JOB_REPLIES.set(_Replies(quiet, replies))
+        try:
+            await self._run_command(client, repo, job, state)
+        finally:
+            _JOB_REPLIES.reset(token)
+        if outsider and replies:
+            # Read again: the command's own review may have saved the state meanwhile.
+            state = await self._service.pull_state(repo, job.number)
+            for _ in replies:
+                state = state.replied_to_outsider(job.sender)
+            await self._service.save_pull_state(repo, job.number, state)
+
+    def _first_of_its_kind(self, job: Job) -> bool:
+        """Coalesce a burst: the same command by the same person on the same pull request
+        within COALESCE_SECONDS runs once."""
+        now = time.monotonic()
+        key = (job.pr_key, job.sender.lower(), job.command, job.args)
+        seen = self._recent.get(key)
+        self._recent[key] = now
+        if len(self._recent) > 10_000:
+            self._recent = {k: t for k, t in self._recent.items() if now - t < COALESCE_SECONDS}
+        return seen is None or now - seen >= COALESCE_SECONDS
+
+    async def _run_command(
+        self, client: GitHubClient, repo: RepoRef, job: Job, state: PullState
+    ) -> None:
         command = Command(job.command, job.args)
         spec = command.spec
         if spec is None:
@@ -161,22 +211,41 @@ class CommandRunner:
         return frozenset(roles)
 
     async def _permission(self, client: GitHubClient, repo: RepoRef, login: str) -> str:
+        """The person's permission on the repository, asked once a minute at most."""
+        key = (repo.full_name.lower(), login.lower())
+        cached = self._permissions.get(key)
+        if cached is not None and cached[1] > time.monotonic():
+            return cached[0]
         try:
             answer = await client.getitem(
                 f"/repos/{repo.full_name}/collaborators/{login}/permission"
             )
+            permission = str(answer.get("permission") or "none")
         except BadRequest as exc:
-            if exc.status_code == 404:
-                return "none"
-            raise
-        return str(answer.get("permission") or "none")
+            if exc.status_code != 404:
+                raise
+            permission = "none"
+        self._permissions[key] = (permission, time.monotonic() + PERMISSION_TTL_SECONDS)
+        return permission
 
     async def _reply(self, client: GitHubClient, repo: RepoRef, job: Job, text: str) -> None:
+        replies = _JOB_REPLIES.get()
+        if replies is not None and replies.quiet:
+            log.info(
+                "no reply: this person without write access had their share here",
+                extra={"pr": job.number, "sender": job.sender},
+            )
+            return
         await client.post(
             f"/repos/{repo.full_name}/issues/{job.number}/comments", data={"body": text}
         )
+        if replies is not None:
+            replies.posted.append(text)
 
     async def _accept(self, client: GitHubClient, repo: RepoRef, job: Job) -> None:
+        replies = _JOB_REPLIES.get()
+        if replies is not None and replies.quiet:
+            return
         await client.post(
             f"/repos/{repo.full_name}/issues/comments/{job.comment_id}/reactions",
             data={"content": "+1"},

@@ -60,6 +60,9 @@ class PullState:
     # GitHub's time of the newest edit of the bot's comment acted on: an older one (a replayed
     # delivery) changes nothing.
     edited_until: str = ""
+    # login -> replies the bot gave them here, for people without write access (bounded, so
+    # a stranger's flood of commands cannot make the bot flood the pull request)
+    outsider_replies: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))
 
     def tick(self, item: str, login: str, head_sha: str) -> PullState:
         return replace(
@@ -86,6 +89,13 @@ class PullState:
         done = sorted({*self.commands_done, comment_id})[-MAX_COMMANDS_REMEMBERED:]
         return replace(self, commands_done=tuple(done))
 
+    def replied_to_outsider(self, login: str) -> PullState:
+        counts = {**self.outsider_replies, login.lower(): self.replies_to(login) + 1}
+        return replace(self, outsider_replies=MappingProxyType(counts))
+
+    def replies_to(self, login: str) -> int:
+        return self.outsider_replies.get(login.lower(), 0)
+
     def to_json(self) -> dict[str, Any]:
         declaration = self.declaration
         override = self.override
@@ -110,6 +120,7 @@ class PullState:
             "comment_id": self.comment_id,
             "commands_done": list(self.commands_done),
             "edited_until": self.edited_until,
+            "outsider_replies": dict(sorted(self.outsider_replies.items())),
         }
 
     @classmethod
@@ -148,6 +159,7 @@ class PullState:
             comment_id=comment_id,
             commands_done=tuple(sorted(commands)),
             edited_until=_text(raw, "edited_until"),
+            outsider_replies=MappingProxyType(_counts(raw.get("outsider_replies"))),
         )
 
 
@@ -155,6 +167,16 @@ def _text(raw: Any, key: str) -> str:
     if not isinstance(raw, Mapping) or not isinstance(raw.get(key, ""), str):
         raise TypeError(f"{key} is not text")
     return str(raw.get(key, ""))
+
+
+def _counts(raw: Any) -> dict[str, int]:
+    if raw is None:
+        return {}
+    if not isinstance(raw, Mapping) or not all(
+        isinstance(k, str) and type(v) is int for k, v in raw.items()
+    ):
+        raise TypeError("expected a mapping of text to numbers")
+    return dict(raw)
 
 
 def _strings(raw: Any) -> dict[str, str]:

@@ -35,7 +35,7 @@ def _bound_to(repo: str, number: int, head_sha: str) -> str:
 
 def _shown(state: PullState) -> PullState:
     """What the comment carries: the decisions, not the bookkeeping."""
-    return replace(state, comment_id=None, commands_done=(), edited_until="")
+    return replace(state, comment_id=None, commands_done=(), edited_until="", outsider_replies={})
 
 
 def state_line(state: PullState, repo: str, number: int, head_sha: str, key: bytes) -> str:
