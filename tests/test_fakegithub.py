@@ -1021,8 +1021,8 @@ async def test_the_bots_pull_request_query_runs_unchanged(
         owner="acme",
         name="widgets",
         number=1,
-        config="main:.github/ai-review.yml",
-        checklists="main:.github/ai-review/checklists",
+        config="refs/heads/main:.github/ai-review.yml",
+        checklists="refs/heads/main:.github/ai-review/checklists",
         orgConfig="HEAD:.github/ai-review.yml",
     )
 
@@ -1033,7 +1033,7 @@ async def test_the_bots_pull_request_query_runs_unchanged(
     assert data["repository"]["checklists"]["entries"] == [
         {"name": "extra.yml", "type": "blob", "object": {"text": "id: extra\n"}}
     ]
-    assert pull["reviews"]["nodes"][0]["author"] == {"login": "alice"}
+    assert pull["reviews"]["nodes"][0]["author"] == {"__typename": "User", "login": "alice"}
     assert pull["reviews"]["nodes"][0]["commit"] == {"oid": repo.sha("feature")}
     assert data["org"] is None
 

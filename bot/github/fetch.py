@@ -6,12 +6,12 @@ bot/github/gather.py, shared with `preview` (bot/github/pygithub_adapter.py).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import TypeVar
 
 from gidgethub import BadRequest
 
-from bot.engine.snapshot import ChangedFile, Snapshot
+from bot.engine.snapshot import ChangedFile, Commit, Snapshot
 from bot.github import gather
 from bot.github.client import GitHubClient
 from bot.github.gather import (
@@ -67,12 +67,27 @@ async def run(client: GitHubClient, steps: Steps[T]) -> T:
 
 
 async def fetch_pull_request(
-    client: GitHubClient, repo: RepoRef, number: int, *, base_ref: str, bot_login: str, marker: str
+    client: GitHubClient,
+    repo: RepoRef,
+    number: int,
+    *,
+    base_ref: str,
+    bot_login: str,
+    marker: str,
+    comment_id: int | None = None,
 ) -> PullRequestContext:
-    """Everything but the diff: PR, commits, reviews, our comment, configs at the base branch."""
+    """Everything but the diff: PR, commits, reviews (with dismissals), our comment (the one
+    with `comment_id` when it still exists), configs at the base branch."""
     return await run(
         client,
-        gather.pull_request(repo, number, base_ref=base_ref, bot_login=bot_login, marker=marker),
+        gather.pull_request(
+            repo,
+            number,
+            base_ref=base_ref,
+            bot_login=bot_login,
+            marker=marker,
+            comment_id=comment_id,
+        ),
     )
 
 
@@ -81,6 +96,18 @@ async def fetch_changes(
 ) -> Snapshot:
     """The snapshot completed with the changed files and the texts the engine reads."""
     return await run(client, gather.changes(context, needs_text))
+
+
+async def clean_update_merges(
+    client: GitHubClient,
+    repo: RepoRef,
+    commits: Sequence[Commit],
+    base_sha: str,
+    since_sha: str | None,
+) -> frozenset[str]:
+    """The "Update branch" merges after `since_sha` proven to bring only the base's changes
+    (gather.clean_update_merges says how)."""
+    return await run(client, gather.clean_update_merges(repo, commits, base_sha, since_sha))
 
 
 async def files_changed_since(
