@@ -7,6 +7,7 @@ against GitHub's published descriptions too.
 
 from __future__ import annotations
 
+import asyncio
 import re
 import subprocess
 from collections.abc import AsyncIterator
@@ -19,6 +20,7 @@ from bot.github import gather
 from bot.github.client import GitHubClient
 from bot.github.fetch import clean_update_merges, fetch_pull_request
 from bot.github.gather import PullRequestContext, RepoRef
+from bot.github.pygithub_adapter import PyGithubAdapter, connect
 from tests.conftest import HUMAN, Repo
 from tests.fakegithub.fixtures import (  # noqa: F401  (registers the fixtures)
     fake_github_fixture,
@@ -390,3 +392,41 @@ async def test_more_update_merges_than_the_bot_checks_are_none_of_them_clean(
     fake_github.update_branch(REPO, 1)
 
     assert await merges_kept(client, approved) == frozenset()
+
+
+# -- preview's driver runs the same steps ------------------------------------------------------
+
+
+async def test_previews_pygithub_driver_gathers_the_same_facts(
+    fake_github: FakeGitHub, repo: Repo, client: GitHubClient
+) -> None:
+    approved = diverged(repo, fake_github)
+    changes = fake_github.add_review(REPO, 1, "carol", "CHANGES_REQUESTED", commit_id=approved)
+    fake_github.dismiss_review(REPO, 1, changes.id, "dana")
+    for i in range(120):
+        fake_github.add_review(REPO, 1, "mallory", "COMMENTED", body=f"nit {i}")
+    merge = fake_github.update_branch(REPO, 1)
+    installation = fake_github.installation_for("acme")
+    assert installation is not None
+    adapter = PyGithubAdapter(
+        connect(fake_github.url, fake_github.issue_token(installation.id).value)
+    )
+
+    def gather_with_pygithub() -> tuple[PullRequestContext, frozenset[str]]:
+        context = adapter.run(
+            gather.pull_request(REF, 1, base_ref="main", bot_login=None, marker=MARKER)
+        )
+        snapshot = context.snapshot
+        kept = adapter.run(
+            gather.clean_update_merges(REF, snapshot.commits, snapshot.base_sha, approved)
+        )
+        return context, kept
+
+    try:
+        context, kept = await asyncio.to_thread(gather_with_pygithub)
+    finally:
+        adapter.close()
+
+    assert context == await context_of(client)
+    assert context.reviews[0].dismissed_by == "dana"
+    assert kept == {merge}
