@@ -11,11 +11,13 @@ import asyncio
 import re
 import subprocess
 from collections.abc import AsyncIterator
+from dataclasses import replace
 
 import aiohttp
 import pytest
 
 from bot.engine.policy import ReviewState
+from bot.engine.snapshot import ChangedFile, FileStatus, Snapshot, Truncation
 from bot.github import gather
 from bot.github.client import GitHubClient
 from bot.github.fetch import clean_update_merges, fetch_pull_request
@@ -430,3 +432,12 @@ async def test_previews_pygithub_driver_gathers_the_same_facts(
     assert context == await context_of(client)
     assert context.reviews[0].dismissed_by == "dana"
     assert kept == {merge}
+
+
+def test_files_past_githubs_list_are_named_as_unseen() -> None:
+    listed = tuple(ChangedFile(f"f{i}.py", FileStatus.ADDED) for i in range(3000))
+    huge = Snapshot("b" * 40, "h" * 40, files=listed, truncation=Truncation(files_total=3010))
+    whole = replace(huge, truncation=Truncation(files_total=3000))
+
+    assert gather.unseen_changes(huge) == ("more than 3,000 changed files (GitHub lists 3,000)",)
+    assert gather.unseen_changes(whole) == ()

@@ -640,6 +640,15 @@ def changes(
     return with_texts(replace(snapshot, files=tuple(files)), texts)
 
 
+def unseen_changes(snapshot: Snapshot) -> tuple[str, ...]:
+    """What of the diff the completed snapshot lacks, in the words of `context.incomplete`:
+    files past GitHub's list of 3,000."""
+    total = snapshot.truncation.files_total
+    if total is not None and total > len(snapshot.files) and total > MAX_FILES:
+        return (f"more than {MAX_FILES:,} changed files (GitHub lists {MAX_FILES:,})",)
+    return ()
+
+
 def files_changed_since(
     repo: RepoRef, since: Iterable[str], head: str
 ) -> Steps[dict[str, list[str] | None]]:
