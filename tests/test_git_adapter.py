@@ -112,3 +112,71 @@ def test_symbolic_links_are_marked_and_left_out_of_content_analysis(repo: Repo) 
 
     assert files["link.py"].symlink is True
     assert files["target.py"].symlink is False
+
+
+def test_commit_messages_holding_separator_characters_are_read_whole(repo: Repo) -> None:
+    base = repo.sha("HEAD")
+    message = "Odd \x1e record \x1f field\n\nBody \x1f\x1e"
+    first = repo.commit(message, {"new\nline.txt": "1\n2\n"}, trailers=(CLAUDE,))
+    repo.write({"tab\tname.txt": "x\n"})
+    repo.git("add", "-A")
+    repo.git("commit", "-q", "--allow-empty-message", "-m", "")
+    second = repo.sha("HEAD")
+
+    commits = GitRepo(repo.path).commits(base, second)
+
+    assert [c.sha for c in commits] == [first, second]
+    assert commits[0].message == f"{message}\n\n{CLAUDE}"
+    assert (commits[0].additions, commits[0].deletions) == (2, 0)
+    assert (commits[1].message, commits[1].additions) == ("", 1)
+
+
+@pytest.mark.parametrize("quote_path", ["true", "false"])
+def test_snapshot_of_quoted_names_keys_texts_by_exact_path(repo: Repo, quote_path: str) -> None:
+    repo.git("config", "core.quotePath", quote_path)
+    names = ['a "quoted".py', "back\\slash.py", "tab\tname.py", "new\nline.py", "é\u202e.py"]
+    base = repo.commit("Base", dict.fromkeys(names, "x = 1\n"))
+    head = repo.commit("Change", dict.fromkeys(names, "x = 1\ny = 2\n"))
+
+    snapshot = GitRepo(repo.path).snapshot(base, head, always)
+
+    assert sorted(f.path for f in snapshot.files) == sorted(names)
+    for changed in snapshot.files:
+        assert dict(changed.added_text) == {2: "y = 2"}
+    assert snapshot.head_texts == dict.fromkeys(names, "x = 1\ny = 2\n")
+    assert snapshot.base_texts == dict.fromkeys(names, "x = 1\n")
+
+
+def test_user_diff_settings_do_not_change_what_the_adapter_reads(repo: Repo) -> None:
+    for key, value in [
+        ("diff.noprefix", "true"),
+        ("diff.mnemonicPrefix", "true"),
+        ("diff.suppressBlankEmpty", "true"),
+        ("diff.renames", "false"),
+    ]:
+        repo.git("config", key, value)
+    base = repo.commit("Base", {"with space/a.py": "a = 1\n\nb = 2\n", "old.py": "q = 1\n" * 9})
+    head = repo.commit(
+        "Change",
+        {"with space/a.py": "a = 1\n\nb = 3\n\nc = 4\n"},
+        rename={"old.py": "new.py"},
+    )
+
+    files = {f.path: f for f in GitRepo(repo.path).snapshot(base, head, always).files}
+
+    assert dict(files["with space/a.py"].added_text) == {3: "b = 3", 4: "", 5: "c = 4"}
+    assert (files["new.py"].status, files["new.py"].old_path) == (FileStatus.RENAMED, "old.py")
+
+
+def test_type_change_to_a_link_is_a_removal_and_an_addition(repo: Repo) -> None:
+    base = repo.commit("Base", {"target.py": "x = 1\n", "link.py": "y = 2\n"})
+    (repo.path / "link.py").unlink()
+    (repo.path / "link.py").symlink_to("target.py")
+    head = repo.commit("Link")
+
+    files = GitRepo(repo.path).changed_files(base, head)
+
+    assert [(f.path, f.status, f.symlink) for f in files] == [
+        ("link.py", FileStatus.REMOVED, False),
+        ("link.py", FileStatus.ADDED, True),
+    ]

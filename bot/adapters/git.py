@@ -3,6 +3,10 @@
 It only gathers data; every decision is the engine's. Each git call is a single process
 (`git log`, `git diff`, one `git cat-file --batch` for all file texts), so the cost does not
 grow with one process per file.
+
+Paths are exact: names come NUL-terminated (`-z`) wherever git offers it, file texts are read
+by blob id rather than by `rev:path`, and the one place names must be read from diff text
+(hunks belong to them) is checked name by name against `git diff --raw -z`.
 """
 
 from __future__ import annotations
@@ -10,14 +14,24 @@ from __future__ import annotations
 import os
 import subprocess
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
-from bot.adapters.diff import parse_diff, to_changed_file
+from bot.adapters.diff import DiffError, parse_diff, to_changed_file
 from bot.engine.snapshot import ChangedFile, Commit, FileStatus, Person, Snapshot
 
-_RECORD = "\x1e"
-_FIELD = "\x1f"
-_LOG_FORMAT = _FIELD.join(["%H", "%P", "%an", "%ae", "%cn", "%ce", "%B"])
+# `git log -z`: fields end with NUL, which no message, name or path can hold; two empty fields
+# open each commit, and the commit's `--numstat` entries (never empty) follow its last field.
+_LOG_FIELDS = ("%H", "%P", "%an", "%ae", "%cn", "%ce", "%B")
+_LOG_FORMAT = "%x00%x00" + "%x00".join(_LOG_FIELDS)
+# The same options for the patch and for the `--raw` listing, so both list files in one order.
+_DIFF_OPTIONS = (
+    "--no-color",
+    "--no-ext-diff",
+    "--no-textconv",
+    "--find-renames",
+)
+_NULL_OID = "0" * 40
 # A text larger than this is not read into memory: the engine would skip it anyway.
 MAX_TEXT_BYTES = 16 * 1024 * 1024
 
@@ -107,44 +121,56 @@ class GitRepo:
     def read_texts(self, ref: str, paths: Iterable[str]) -> dict[str, str]:
         """Texts of many files at `ref` through one `git cat-file --batch`."""
         wanted = [p for p in dict.fromkeys(paths) if "\n" not in p]
-        if not wanted:
-            return {}
-        request = "".join(f"{ref}:{p}\n" for p in wanted).encode("utf-8", "surrogateescape")
+        found = self._read_objects([f"{ref}:{p}" for p in wanted])
+        return {path: text for path, text in zip(wanted, found, strict=True) if text is not None}
+
+    def _read_objects(self, names: list[str]) -> list[str | None]:
+        """The text of each object named (a blob id, or `rev:path` without a newline), or None
+        for one that is missing, not a blob, or larger than MAX_TEXT_BYTES."""
+        if not names:
+            return []
+        request = "".join(f"{name}\n" for name in names).encode("utf-8", "surrogateescape")
         out = self._run("cat-file", "--batch", stdin=request)
-        texts: dict[str, str] = {}
+        texts: list[str | None] = []
         pos = 0
-        for path in wanted:
+        for _ in names:
             newline = out.index(b"\n", pos)
-            header = out[pos:newline].split()
+            # "<oid> <type> <size>", or "<name> missing" (the name may hold spaces).
+            header = out[pos:newline].rsplit(b" ", 2)
             pos = newline + 1
             if len(header) != 3 or header[1] != b"blob":
-                continue  # missing, or a submodule / folder
+                texts.append(None)  # missing, or a submodule / folder
+                continue
             size = int(header[2])
-            if size <= MAX_TEXT_BYTES:
-                texts[path] = _decode(out[pos : pos + size])
+            texts.append(_decode(out[pos : pos + size]) if size <= MAX_TEXT_BYTES else None)
             pos += size + 1
         return texts
 
     def commits(self, base: str, head: str) -> tuple[Commit, ...]:
         raw = self._run(
             "log",
+            "-z",
             "--no-color",
             "--reverse",
             "--no-renames",
-            f"--format={_RECORD}{_LOG_FORMAT}{_FIELD}",
+            f"--format={_LOG_FORMAT}",
             "--numstat",
             f"{base}..{head}",
         )
+        tokens = _decode(raw).split("\0")
         commits: list[Commit] = []
-        for record in _decode(raw).split(_RECORD)[1:]:
-            sha, parents, a_name, a_email, c_name, c_email, message, numstat = record.split(
-                _FIELD, 7
-            )
+        pos = 0
+        while pos + 2 < len(tokens) and tokens[pos] == tokens[pos + 1] == "":
+            fields = tokens[pos + 2 : pos + 2 + len(_LOG_FIELDS)]
+            pos += 2 + len(_LOG_FIELDS)
+            sha, parents, a_name, a_email, c_name, c_email, message = fields
             additions = deletions = 0
-            for line in numstat.strip().splitlines():
-                added, removed, _ = line.split("\t", 2)
+            while pos < len(tokens) and tokens[pos]:
+                # "<added>\t<removed>\t<path>" ("-" for binary files); the path is not needed.
+                added, removed, _ = tokens[pos].lstrip("\n").split("\t", 2)
                 additions += int(added) if added.isdigit() else 0
                 deletions += int(removed) if removed.isdigit() else 0
+                pos += 1
             commits.append(
                 Commit(
                     sha=sha,
@@ -159,17 +185,50 @@ class GitRepo:
         return tuple(commits)
 
     def changed_files(self, base: str, head: str) -> tuple[ChangedFile, ...]:
-        raw = self._run(
+        return tuple(file for file, _ in self._diff(base, head))
+
+    def _diff(self, base: str, head: str) -> list[tuple[ChangedFile, _Blobs]]:
+        """Each changed file with its blob ids, names checked against `git diff --raw -z`.
+
+        The patch gives the hunks; the raw listing gives exact names and blob ids, in the same
+        order (a type change, file to symlink, is one raw entry but two patch sections). A name
+        the patch parser read differently from git's own is an error, never a file silently
+        analysed under a wrong name.
+        """
+        patch = self._run(
             "diff",
-            "--no-color",
-            "--no-ext-diff",
-            "--find-renames",
+            *_DIFF_OPTIONS,
             "--unified=0",
-            "--no-textconv",
+            "--src-prefix=a/",
+            "--dst-prefix=b/",
             base,
             head,
         )
-        return tuple(to_changed_file(patched) for patched in parse_diff(_decode(raw)))
+        listing = self._run("diff", *_DIFF_OPTIONS, "--raw", "-z", "--no-abbrev", base, head)
+        try:
+            sections = [to_changed_file(section) for section in parse_diff(_decode(patch))]
+        except DiffError as exc:
+            raise GitError(f"git diff {base[:10]}..{head[:10]}: {exc}") from None
+        entries = _raw_entries(_decode(listing))
+        files: list[tuple[ChangedFile, _Blobs]] = []
+        for entry in entries:
+            taken = sections[len(files) : len(files) + (2 if entry.status == "T" else 1)]
+            for changed in taken:
+                if changed.path != entry.path or (changed.old_path or entry.old_path) not in (
+                    entry.old_path,
+                    None,
+                ):
+                    raise GitError(
+                        f"git diff {base[:10]}..{head[:10]}: the patch names "
+                        f"{changed.path!r} where git lists {entry.path!r}"
+                    )
+                files.append((changed, entry.blobs))
+        if len(files) != len(sections):
+            raise GitError(
+                f"git diff {base[:10]}..{head[:10]}: {len(sections)} files in the patch, "
+                f"{len(files)} listed by git"
+            )
+        return files
 
     def snapshot(
         self,
@@ -179,17 +238,66 @@ class GitRepo:
     ) -> Snapshot:
         """The range base..head as the engine sees a pull request from `head` into `base`."""
         base_sha, head_sha = self.resolve(base), self.resolve(head)
-        files = self.changed_files(base_sha, head_sha)
-        wanted = [f for f in files if needs_text(f)]
-        head_paths = [f.path for f in wanted if f.status is not FileStatus.REMOVED]
-        base_paths = [p for f in wanted if (p := f.base_path) is not None]
+        diff = self._diff(base_sha, head_sha)
+        wanted: list[tuple[str, str]] = []  # (path at head, blob), then (path at base, blob)
+        for changed, blobs in diff:
+            if not needs_text(changed):
+                continue
+            if changed.status is not FileStatus.REMOVED and blobs.head != _NULL_OID:
+                wanted.append((changed.path, blobs.head))
+        base_wanted: list[tuple[str, str]] = []
+        for changed, blobs in diff:
+            base_path = changed.base_path
+            if needs_text(changed) and base_path is not None and blobs.base != _NULL_OID:
+                base_wanted.append((base_path, blobs.base))
+        texts = self._read_objects([blob for _, blob in wanted + base_wanted])
+        head_texts = _found(wanted, texts[: len(wanted)])
+        base_texts = _found(base_wanted, texts[len(wanted) :])
         return Snapshot(
             base_sha=base_sha,
             head_sha=head_sha,
             head_branch=self.branch_of(head),
             base_branch=self.branch_of(base),
             commits=self.commits(base_sha, head_sha),
-            files=files,
-            base_texts=self.read_texts(base_sha, base_paths),
-            head_texts=self.read_texts(head_sha, head_paths),
+            files=tuple(changed for changed, _ in diff),
+            base_texts=base_texts,
+            head_texts=head_texts,
         )
+
+
+@dataclass(frozen=True, slots=True)
+class _Blobs:
+    base: str  # all zeros where the file does not exist
+    head: str
+
+
+@dataclass(frozen=True, slots=True)
+class _RawEntry:
+    """One file of `git diff --raw -z`: its status letter, exact names and blob ids."""
+
+    status: str
+    path: str
+    old_path: str | None  # renames and copies only
+    blobs: _Blobs
+
+
+def _raw_entries(listing: str) -> list[_RawEntry]:
+    """`:<old mode> <new mode> <old blob> <new blob> <status>` NUL name NUL (NUL new name)."""
+    tokens = listing.split("\0")
+    entries: list[_RawEntry] = []
+    pos = 0
+    while pos < len(tokens) and tokens[pos].startswith(":"):
+        _, _, old_blob, new_blob, status = tokens[pos][1:].split(" ")
+        letter = status[:1]
+        blobs = _Blobs(old_blob, new_blob)
+        if letter in ("R", "C"):
+            entries.append(_RawEntry(letter, tokens[pos + 2], tokens[pos + 1], blobs))
+            pos += 3
+        else:
+            entries.append(_RawEntry(letter, tokens[pos + 1], None, blobs))
+            pos += 2
+    return entries
+
+
+def _found(wanted: list[tuple[str, str]], texts: list[str | None]) -> dict[str, str]:
+    return {path: text for (path, _), text in zip(wanted, texts, strict=True) if text is not None}

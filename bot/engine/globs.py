@@ -6,6 +6,9 @@ Semantics follow .gitignore and CODEOWNERS, which maintainers already know:
 - a pattern without a `/` matches at any depth (`Dockerfile`, `*.tf`);
 - a pattern ending in `/` matches everything below that folder (`migrations/` at any depth,
   `db/migrations/` only there).
+
+A path is matched exactly as git names it: `*` and `**` match every character but `/`, a
+newline, a tab or a quote included.
 """
 
 from __future__ import annotations
@@ -62,7 +65,7 @@ def compile_glob(pattern: str) -> re.Pattern[str]:
             regex.append(".*" if last else "(?:[^/]+/)*")
         else:
             regex.append(_translate_segment(part) + ("" if last else "/"))
-    return re.compile("".join(regex) + r"\Z")
+    return re.compile("".join(regex) + r"\Z", re.DOTALL)
 
 
 @lru_cache(maxsize=1024)
@@ -70,7 +73,7 @@ def _compile_any(patterns: tuple[str, ...]) -> re.Pattern[str]:
     """One regex for a whole glob list: a path is matched once, not once per glob."""
     if not patterns:
         return re.compile(r"(?!)")
-    return re.compile("|".join(f"(?:{compile_glob(p).pattern})" for p in patterns))
+    return re.compile("|".join(f"(?:{compile_glob(p).pattern})" for p in patterns), re.DOTALL)
 
 
 def match(path: str, pattern: str) -> bool:
