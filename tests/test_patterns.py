@@ -122,6 +122,11 @@ FIRES = [
     ("sql-string", "repo.py", "query += f\" AND name = '{name}'\""),
     ("sql-string", "repo.py", 'sql = base + " WHERE id = " + str(user_id)'),
     ("sql-string", "repo.py", "clause = \" WHERE id = '%s'\" % user_id"),
+    ("sql-string", "repo.py", 'q = "SELECT * FROM users WHERE name = \'" + name + "\'"'),
+    ("sql-string", "repo.py", 'q = f"SELECT * FROM orders WHERE id = {order_id}"'),
+    ("sql-string", "repo.py", "q = 'DELETE FROM carts WHERE id = %s' % cart_id"),
+    ("sql-string", "repo.py", "q = \"UPDATE users SET name = '{}'\".format(name)"),
+    ("sql-string", "repo.py", 'q = f"SELECT {columns} FROM invoices"'),
     # tls-verify-off
     (
         "tls-verify-off",
@@ -247,6 +252,10 @@ LOOK_ALIKES = [
     ("sql-string", "check.py", 'reason = f"length >= {low} and length <= {high}"'),
     ("sql-string", "check.py", 'raise LookupError(f"{name} is not a module or package in {root}")'),
     ("sql-string", "url.py", 'if zone.startswith("%25") and zone != "%25":'),
+    ("sql-string", "repo.py", 'cur.execute("SELECT * FROM users WHERE id = %s", (user_id,))'),
+    ("sql-string", "repo.py", 'SQL = "SELECT * FROM users WHERE id = ?"'),
+    ("sql-string", "repo.py", 'log.info(f"{count} rows selected from the cache")'),
+    ("sql-string", "repo.py", 'msg = "selected from " + name'),
     # tls-verify-off
     ("tls-verify-off", "client.js", "const agent = new https.Agent({ rejectUnauthorized: true });"),
     ("tls-verify-off", ".env", "NODE_TLS_REJECT_UNAUTHORIZED=1"),
