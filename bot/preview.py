@@ -14,7 +14,7 @@ import os
 import re
 import subprocess
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -31,6 +31,7 @@ from bot.config.load import ConfigError
 from bot.config.model import RepoConfig
 from bot.engine.files import needs_text
 from bot.engine.pipeline import analyze
+from bot.engine.policy import deciding_people
 from bot.engine.pull_state import PullState
 from bot.engine.ruleset import Ruleset
 from bot.engine.snapshot import Snapshot
@@ -209,6 +210,24 @@ class _Session:
         )
         return {sha: self._changed[sha] for sha in shas}
 
+    def clean_merges(self, state: PullState) -> frozenset[str]:
+        snapshot = self.context.snapshot
+        since = compose.merges_checked_since(self.context, state)
+        return self.adapter.run(
+            gather.clean_update_merges(
+                self.context.repo, snapshot.commits, snapshot.base_sha, since
+            )
+        )
+
+    def permissions(self, logins: Iterable[str]) -> dict[str, str] | None:
+        """Each person's permission, or None when the token may not read them."""
+        try:
+            return self.adapter.run(gather.permissions(self.context.repo, logins))
+        except GithubException as exc:
+            if exc.status == 403:
+                return None
+            raise
+
     def is_member(self, question: compose.Membership) -> bool | None:
         if question not in self._members:
             self._members[question] = self.adapter.is_member(*question)
@@ -227,7 +246,8 @@ def _compose(
     context = _with_config(session.context, choice)
     head_sha = context.snapshot.head_sha
     state = shown.state if shown is not None else PullState()
-    state = compose.end_on_push(state, context, frozenset())
+    clean_merges = session.clean_merges(state)
+    state = compose.end_on_push(state, context, clean_merges)
     texts = _own_texts(snapshot, ruleset)
     analysis = analyze(texts, ruleset, declared=compose.declared_evidence(state))
     if not analysis.ai.assisted and compose.sighting_evidence(state):
@@ -236,7 +256,7 @@ def _compose(
     state = compose.record_sighting(state, analysis, head_sha)
     changed = session.changed_since(compose.stale_tick_heads(state, head_sha))
     state = compose.untick_after_push(state, ruleset, head_sha, changed)
-    logins = compose.deciding_reviewers(context.reviews)
+    logins = deciding_people(context.reviews)
     refs = compose.approval_refs(ruleset, analysis)
     answers = {q: session.is_member(q) for q in compose.membership_questions(logins, refs)}
     hidden = sorted({team for (team, _), answer in answers.items() if answer is None})
@@ -251,10 +271,21 @@ def _compose(
             "(the App keeps them in its store; with the App's private key in "
             "GITHUB_PRIVATE_KEY or GITHUB_PRIVATE_KEY_PATH the preview checks their signature)",
         )
-    member_of = compose.memberships(logins, refs, {q: bool(a) for q, a in answers.items()})
+    permissions = session.permissions(logins)
+    if permissions is None:
+        permissions = {}
+        notes += (
+            "your token cannot read collaborators' permissions: approvals count here as not "
+            "from someone with write access (the App can read them)",
+        )
+    found = compose.GitHubFacts(
+        member_of=compose.memberships(logins, refs, {q: bool(a) for q, a in answers.items()}),
+        write_access=compose.writers(permissions),
+        clean_merges=clean_merges,
+    )
     line, line_note = _state_line(context, state, shown, key)
     notes += line_note
-    posting = compose.compose(context, config, ruleset, analysis, state, member_of, line)
+    posting = compose.compose(context, config, ruleset, analysis, state, found, line)
     label = choice.label(context.snapshot.base_branch)
     return Preview(context, label, posting, analysis, notes)
 

@@ -408,3 +408,216 @@ async def test_the_author_may_not_tick_her_own_required_items(bot: Bot, repo: Re
     assert replies(bot, number)[-1].startswith(
         "@dana, the pull request's author cannot tick its review checklist"
     )
+
+
+# -- pushes after an approval -----------------------------------------------------------------
+
+
+async def approved_ai_pull(bot: Bot, repo: Repo, config: str = CONFIG) -> tuple[int, str]:
+    number, head = await ai_pull(bot, repo, config)
+    approval = bot.github.add_review(REPO, number, "alice")
+    await bot.send(webhooks.pull_request_review(bot.github, REPO, number, approval.id))
+    await bot.settle()
+    assert bot.check(head).conclusion == "success"
+    return number, head
+
+
+def main_moves_on(repo: Repo) -> None:
+    repo.checkout("main")
+    repo.commit("Meanwhile on main", {"docs/notes.md": "notes\n"})
+
+
+async def test_a_clean_update_branch_merge_keeps_the_approval(bot: Bot, repo: Repo) -> None:
+    number, head = await approved_ai_pull(bot, repo)
+    main_moves_on(repo)
+
+    merged = bot.github.update_branch(REPO, number)
+    await synchronize(bot, number, head)
+
+    assert bot.check(merged).conclusion == "success"
+
+
+async def test_a_github_signed_merge_carrying_an_extra_edit_dismisses_the_approval(
+    bot: Bot, repo: Repo
+) -> None:
+    number, head = await approved_ai_pull(bot, repo)
+    main_moves_on(repo)
+
+    merged = bot.github.update_branch(
+        REPO, number, files={"auth/login.py": LOGIN_WITH_SQL + "ADMIN = True\n"}
+    )
+    await synchronize(bot, number, head)
+
+    assert bot.check(merged).conclusion == "action_required"
+
+
+async def test_a_github_signed_merge_of_another_branch_dismisses_the_approval(
+    bot: Bot, repo: Repo
+) -> None:
+    number, head = await approved_ai_pull(bot, repo)
+    repo.checkout("main")
+    repo.branch("side")
+    repo.commit("Unreviewed", {"auth/backdoor.py": "OPEN = True\n"})
+    repo.checkout("main")
+
+    merged = bot.github.web_merge(
+        REPO, "feature/change", "side", message="Merge branch 'main' into feature/change"
+    )
+    await synchronize(bot, number, head)
+
+    assert bot.check(merged).conclusion == "action_required"
+
+
+async def test_an_ignored_authors_email_on_an_unsigned_commit_dismisses_the_approval(
+    bot: Bot, repo: Repo
+) -> None:
+    config = CONFIG + "  ignored_authors: ['renovate-bot']\n"
+    number, head = await approved_ai_pull(bot, repo, config)
+    bot.github.link_email("renovate@example.com", "renovate-bot")
+    repo.checkout("feature/change")
+    pushed = repo.commit(
+        "Bump",
+        {"auth/login.py": LOGIN_WITH_SQL + "# bump\n"},
+        author=("renovate-bot", "renovate@example.com"),
+    )
+    repo.checkout("main")
+
+    await synchronize(bot, number, head)
+
+    assert bot.check(pushed).conclusion == "action_required"
+
+
+async def test_a_commit_signed_by_an_ignored_account_keeps_the_approval(
+    bot: Bot, repo: Repo
+) -> None:
+    config = CONFIG + "  ignored_authors: ['renovate-bot']\n"
+    number, head = await approved_ai_pull(bot, repo, config)
+    repo.checkout("feature/change")
+    pushed = repo.commit("Bump", {"requirements.txt": "requests==2.32.3\n"})
+    repo.checkout("main")
+    bot.github.sign_commit(pushed, "renovate-bot")
+
+    await synchronize(bot, number, head)
+
+    assert bot.check(pushed).conclusion == "success"
+
+
+async def test_past_githubs_250_commits_an_approval_of_an_older_head_does_not_count(
+    bot: Bot, repo: Repo
+) -> None:
+    number, head = await approved_ai_pull(bot, repo)
+    repo.checkout("feature/change")
+    for index in range(250):
+        last = repo.commit(f"Step {index}", {"app/steps.py": f"STEP = {index}\n"})
+    repo.checkout("main")
+
+    await synchronize(bot, number, head)
+
+    run = bot.check(last)
+    assert run.conclusion == "action_required"
+    assert "more than 250 commits" in (run.title or "")
+
+
+async def test_past_githubs_250_commits_a_human_pull_request_is_gated_all_the_same(
+    bot: Bot, repo: Repo
+) -> None:
+    configure(repo, CONFIG)
+    repo.branch("feature/change")
+    for index in range(251):
+        last = repo.commit(f"Step {index}", {"app/steps.py": f"STEP = {index}\n"})
+    repo.checkout("main")
+    number = bot.github.add_pull(REPO, "feature/change").number
+
+    await opened(bot, number)
+
+    run = bot.check(last)
+    assert run.conclusion == "action_required"
+    assert "cannot see everything: more than 250 commits" in (run.title or "")
+
+
+async def test_a_change_request_buried_under_99_comment_reviews_still_blocks(
+    bot: Bot, repo: Repo
+) -> None:
+    number, head = await ai_pull(bot, repo)
+    bot.github.add_review(REPO, number, "alice", "CHANGES_REQUESTED")
+    for _ in range(99):
+        bot.github.add_review(REPO, number, "rita", "COMMENTED")
+    approval = bot.github.add_review(REPO, number, "wendy")
+
+    await bot.send(webhooks.pull_request_review(bot.github, REPO, number, approval.id))
+    await bot.settle()
+
+    assert (bot.check(head).title or "").startswith("Changes requested by @alice")
+
+
+async def test_a_tag_named_like_the_base_branch_does_not_supply_the_config(
+    bot: Bot, repo: Repo
+) -> None:
+    configure(repo, CONFIG)
+    repo.branch("permissive")
+    repo.commit("Loosen", {".github/ai-review.yml": "approvals:\n  required: {high: 0}\n"})
+    repo.git("tag", "main")  # `main:.github/ai-review.yml` now names the tag's copy
+    repo.checkout("main")
+    number, head = open_pull(
+        bot.github, repo, {"auth/login.py": LOGIN_WITH_SQL}, trailers=(CLAUDE,)
+    )
+
+    await opened(bot, number)
+
+    assert bot.check(head).conclusion == "action_required"
+
+
+# -- who counts -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("login", ["stranger", "github-actions[bot]"])
+async def test_with_no_seniors_an_approval_without_write_access_does_not_count(
+    bot: Bot, repo: Repo, login: str
+) -> None:
+    number, head = await ai_pull(bot, repo, "approvals:\n  required: {high: 1}\n")
+    approval = bot.github.add_review(REPO, number, login)
+
+    await bot.send(webhooks.pull_request_review(bot.github, REPO, number, approval.id))
+    await bot.settle()
+
+    assert bot.check(head).conclusion == "action_required"
+
+
+async def test_with_no_seniors_an_approval_with_write_access_counts(bot: Bot, repo: Repo) -> None:
+    number, head = await ai_pull(bot, repo, "approvals:\n  required: {high: 1}\n")
+    approval = bot.github.add_review(REPO, number, "wendy")
+
+    await bot.send(webhooks.pull_request_review(bot.github, REPO, number, approval.id))
+    await bot.settle()
+
+    assert bot.check(head).conclusion == "success"
+
+
+async def test_the_author_dismissing_a_seniors_change_request_does_not_pass(
+    bot: Bot, repo: Repo
+) -> None:
+    number, head = await ai_pull(bot, repo)
+    request = bot.github.add_review(REPO, number, "alice", "CHANGES_REQUESTED")
+    approval = bot.github.add_review(REPO, number, "bob")
+    bot.github.add_team_member("@acme/architects", "bob")
+    bot.github.set_permission(REPO, "bob", "write")
+    bot.github.dismiss_review(REPO, number, request.id, actor="dana")
+
+    await bot.send(webhooks.pull_request_review(bot.github, REPO, number, approval.id))
+    await bot.settle()
+
+    assert (bot.check(head).title or "").startswith("Changes requested by @alice")
+
+
+async def test_a_senior_dismissing_a_seniors_change_request_lifts_it(bot: Bot, repo: Repo) -> None:
+    number, head = await ai_pull(bot, repo)
+    request = bot.github.add_review(REPO, number, "alice", "CHANGES_REQUESTED")
+    bot.github.add_team_member("@acme/architects", "bob")
+    bot.github.set_permission(REPO, "bob", "write")
+    approval = bot.github.add_review(REPO, number, "bob")
+    bot.github.dismiss_review(REPO, number, request.id, actor="bob")
+
+    await bot.send(webhooks.pull_request_review(bot.github, REPO, number, approval.id))
+    await bot.settle()
+
+    assert bot.check(head).conclusion == "success"

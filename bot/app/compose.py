@@ -22,14 +22,14 @@ from bot.engine.policy import (
     Decision,
     OwnerRule,
     PullRequestFacts,
-    Review,
     ReviewState,
     decide,
 )
 from bot.engine.pull_state import AISighting, PullState
 from bot.engine.result import Analysis, Evidence
 from bot.engine.ruleset import Ruleset
-from bot.github.gather import PullRequestContext
+from bot.github.gather import WRITE_PERMISSIONS as WRITE
+from bot.github.gather import PullRequestContext, unseen_changes
 from bot.render.checkrun import CheckOutput, check_output, error_output
 from bot.render.escape import md_text
 from bot.render.markdown import render_comment
@@ -216,11 +216,34 @@ def owner_rules(ruleset: Ruleset, analysis: Analysis) -> tuple[OwnerRule, ...]:
     )
 
 
-def deciding_reviewers(reviews: Iterable[Review]) -> set[str]:
-    """The people whose reviews move the gate (approvals and change requests)."""
-    return {
-        r.login for r in reviews if r.state in (ReviewState.APPROVED, ReviewState.CHANGES_REQUESTED)
-    }
+@dataclass(frozen=True, slots=True)
+class GitHubFacts:
+    """What the App looked up on GitHub for the gate, beyond the pull request itself."""
+
+    # login -> the senior and owner references (`@org/team`, `login`) each satisfies
+    member_of: Mapping[str, frozenset[str]]
+    # lowercased logins with write, maintain or admin permission (of `deciding_people`)
+    write_access: frozenset[str] = frozenset()
+    # merge commits proven to bring only the base branch's changes
+    clean_merges: frozenset[str] = frozenset()
+
+
+def writers(permissions: Mapping[str, str]) -> frozenset[str]:
+    """The lowercased logins whose permission lets them write."""
+    return frozenset(
+        login.lower() for login, permission in permissions.items() if permission in WRITE
+    )
+
+
+def merges_checked_since(context: PullRequestContext, state: PullState) -> str | None:
+    """The oldest head that something still depends on (an approval, a declaration, an
+    override): "Update branch" merges pushed after it are checked for being clean."""
+    shas = [commit.sha for commit in context.snapshot.commits]
+    position = {sha: index for index, sha in enumerate(shas)}
+    heads = {r.commit_id for r in context.reviews if r.state is ReviewState.APPROVED}
+    heads |= {made.head_sha for made in (state.declaration, state.override) if made is not None}
+    listed = [sha for sha in heads if sha in position and sha != context.snapshot.head_sha]
+    return min(listed, key=position.__getitem__) if listed else None
 
 
 def approval_refs(ruleset: Ruleset, analysis: Analysis) -> set[str]:
@@ -254,7 +277,7 @@ def pull_request_facts(
     ruleset: Ruleset,
     analysis: Analysis,
     state: PullState,
-    member_of: Mapping[str, frozenset[str]],
+    found: GitHubFacts,
 ) -> PullRequestFacts:
     """What the gate needs from the pull request besides the analysis."""
     return PullRequestFacts(
@@ -263,7 +286,7 @@ def pull_request_facts(
         base_branch=context.snapshot.base_branch,
         commits=context.snapshot.commits,
         reviews=context.reviews,
-        memberships=member_of,
+        memberships=found.member_of,
         owner_rules=owner_rules(ruleset, analysis),
         override=state.override,
         unticked_required=tuple(
@@ -277,6 +300,10 @@ def pull_request_facts(
             if state.declaration is not None and state.declaration.tool is None
             else None
         ),
+        write_access=found.write_access,
+        clean_merges=found.clean_merges,
+        incomplete=context.incomplete + unseen_changes(context.snapshot),
+        commits_total=context.snapshot.truncation.commits_total,
     )
 
 
@@ -286,14 +313,14 @@ def compose(
     ruleset: Ruleset,
     analysis: Analysis,
     state: PullState,
-    member_of: Mapping[str, frozenset[str]],
+    found: GitHubFacts,
     state_marker: str = "",
 ) -> Posting:
     """The check run and comment for the head: the gate's decision over the analysis, the
     reviews and the recorded `state` (after `end_on_push` and `untick_after_push`).
     `state_marker` is the comment's last line (`state_line`: the state, signed, for
     `preview`)."""
-    facts = pull_request_facts(context, ruleset, analysis, state, member_of)
+    facts = pull_request_facts(context, ruleset, analysis, state, found)
     decision = decide(analysis, config.approvals, facts)
     comment = None
     if analysis.ai.assisted or context.bot_comment is not None or _has_record(state):

@@ -13,7 +13,7 @@ import hashlib
 import logging
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 import aiohttp
@@ -26,7 +26,7 @@ from bot.config.load import ConfigError
 from bot.config.model import RepoConfig
 from bot.engine.files import needs_text
 from bot.engine.pipeline import analyze
-from bot.engine.policy import Conclusion
+from bot.engine.policy import Conclusion, deciding_people
 from bot.engine.pull_state import PullState
 from bot.engine.result import Analysis, Evidence
 from bot.engine.ruleset import Ruleset
@@ -40,8 +40,15 @@ from bot.github.client import (
     token_refused,
     transient,
 )
-from bot.github.fetch import fetch_changes, fetch_pull_request, files_changed_since
+from bot.github.fetch import (
+    clean_update_merges,
+    fetch_changes,
+    fetch_pull_request,
+    files_changed_since,
+)
+from bot.github.fetch import run as run_steps
 from bot.github.gather import PullRequestContext, RepoRef
+from bot.github.gather import permissions as gather_permissions
 from bot.github.pulls import open_pulls_at_head
 from bot.github.writer import (
     existing_check_run,
@@ -142,6 +149,7 @@ class ReviewService:
         self._auth = AppAuth(settings.app_id, settings.private_key, self._fetch_token)
         self._state_key = state_key(settings.private_key)
         self._memberships: dict[tuple[str, str], tuple[bool, float]] = {}
+        self._permissions: dict[tuple[str, str], tuple[str, float]] = {}
         self._bot_login: str | None = None
         self._bot_login_lock = asyncio.Lock()
 
@@ -215,14 +223,22 @@ class ReviewService:
         if not base_ref:
             pull = await client.getitem(f"/repos/{repo.full_name}/pulls/{job.number}")
             base_ref = pull["base"]["ref"]
-        return await fetch_pull_request(
+        recorded = await self.pull_state(repo, job.number)
+        context = await fetch_pull_request(
             client,
             repo,
             job.number,
             base_ref=base_ref,
             bot_login=await self.bot_login(),
             marker=MARKER,
+            comment_id=recorded.comment_id,
         )
+        if context.comments_capped and context.bot_comment is None:
+            log.warning(
+                "the bot's comment was not among the comments read",
+                extra={"repo": repo.full_name, "pr": job.number},
+            )
+        return context
 
     def rules(self, context: PullRequestContext) -> tuple[RepoConfig, Ruleset]:
         """The validated config and ruleset of the base branch; raises ConfigError."""
@@ -274,8 +290,16 @@ class ReviewService:
         """The head's posting, and the state after what the head itself changes: decisions a
         push ended, the first sighting of AI use, ticks a push touched."""
         head_sha = context.snapshot.head_sha
+        snapshot = context.snapshot
+        clean_merges = await clean_update_merges(
+            client,
+            context.repo,
+            snapshot.commits,
+            snapshot.base_sha,
+            compose.merges_checked_since(context, state),
+        )
         before = state
-        state = compose.end_on_push(state, context, frozenset())
+        state = compose.end_on_push(state, context, clean_merges)
         _log_ended(before, state, context)
         analysis = await self.analysis(client, job, context, ruleset, state, config.check.name)
         state = compose.record_sighting(state, analysis, head_sha)
@@ -283,13 +307,16 @@ class ReviewService:
             client, context.repo, compose.stale_tick_heads(state, head_sha), head_sha
         )
         state = compose.untick_after_push(state, ruleset, head_sha, changed_since)
-        member_of = await self.memberships(
-            client,
-            compose.deciding_reviewers(context.reviews),
-            compose.approval_refs(ruleset, analysis),
+        people = deciding_people(context.reviews)
+        found = compose.GitHubFacts(
+            member_of=await self.memberships(
+                client, people, compose.approval_refs(ruleset, analysis)
+            ),
+            write_access=compose.writers(await self.permissions(client, context.repo, people)),
+            clean_merges=clean_merges,
         )
         line = state_line(state, context.repo.full_name, context.number, head_sha, self._state_key)
-        posting = compose.compose(context, config, ruleset, analysis, state, member_of, line)
+        posting = compose.compose(context, config, ruleset, analysis, state, found, line)
         return posting, state
 
     async def _analyze_and_write(
@@ -487,6 +514,27 @@ class ReviewService:
             for team, login in compose.membership_questions(logins, refs)
         }
         return compose.memberships(logins, refs, answers)
+
+    async def permissions(
+        self, client: GitHubClient, repo: RepoRef, logins: Iterable[str]
+    ) -> dict[str, str]:
+        """login -> permission on the repository, each asked once and cached briefly."""
+        now = time.monotonic()
+        found: dict[str, str] = {}
+        missing = []
+        for login in logins:
+            cached = self._permissions.get((repo.full_name.lower(), login.lower()))
+            if cached is not None and cached[1] > now:
+                found[login] = cached[0]
+            else:
+                missing.append(login)
+        if missing:
+            answers = await run_steps(client, gather_permissions(repo, missing))
+            for login, permission in answers.items():
+                key = (repo.full_name.lower(), login.lower())
+                self._permissions[key] = (permission, now + MEMBERSHIP_TTL_SECONDS)
+                found[login] = permission
+        return found
 
     async def _is_member(self, client: GitHubClient, team: str, login: str) -> bool:
         """Active team membership, asked once per (team, person) and cached briefly."""

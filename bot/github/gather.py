@@ -649,6 +649,19 @@ def unseen_changes(snapshot: Snapshot) -> tuple[str, ...]:
     return ()
 
 
+WRITE_PERMISSIONS = frozenset({"admin", "maintain", "write"})
+
+
+def permissions(repo: RepoRef, logins: Iterable[str]) -> Steps[dict[str, str]]:
+    """Each person's permission on the repository (`admin`, `maintain`, `write`, `triage`,
+    `read`, or `none` for an account GitHub knows nothing about there)."""
+    found: dict[str, str] = {}
+    for login in sorted(set(logins)):
+        answer = yield from _item(f"/repos/{repo.full_name}/collaborators/{login}/permission")
+        found[login] = "none" if answer is None else str(answer.get("permission") or "none")
+    return found
+
+
 def files_changed_since(
     repo: RepoRef, since: Iterable[str], head: str
 ) -> Steps[dict[str, list[str] | None]]:
