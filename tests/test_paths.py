@@ -158,6 +158,20 @@ def test_pure_rename_of_quoted_names_keeps_both_names(repo: Repo) -> None:
     assert (changed.path, changed.old_path, changed.status) == (new, old, FileStatus.RENAMED)
 
 
+def test_binary_file_with_quoted_name_is_listed_and_touches_its_critical_path(
+    repo: Repo, cli: Cli
+) -> None:
+    name = 'billing/logo "v2".png'
+    repo.commit("Configure the gate", {".github/ai-review.yml": BILLING_CONFIG})
+    repo.branch("feature/logo")
+    repo.commit("Logo", {name: b"\x89PNG\r\n\x1a\n\x00\x00binary"})
+
+    report = _analyze(repo, cli)
+
+    assert _signal(report, "size")["skipped"] == [{"path": name, "reason": "binary file"}]
+    assert [loc["path"] for loc in _signal(report, "critical_paths")["locations"]] == [name]
+
+
 def test_deleted_file_with_quoted_name_is_removed_not_renamed(repo: Repo) -> None:
     name = "billing/tab\tdel.py"
     base = repo.commit("Add", {name: "x = 1\n"})

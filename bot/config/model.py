@@ -326,7 +326,22 @@ class LimitsConfig(Model):
         default=512 * 1024,
         ge=1024,
         le=16 * 1024 * 1024,
-        description="Larger files are skipped.",
+        description="Larger files are left out of complexity and bandit; their added lines are "
+        "still scanned.",
+    )
+    scan_bytes: int = Field(
+        strict=True,
+        default=32 * 1024 * 1024,
+        ge=1024 * 1024,
+        le=1024 * 1024 * 1024,
+        description="Added text read by the line rules and secret detectors per change (files "
+        "on critical paths first, then the smallest); what is past it is listed as not scanned.",
+    )
+    unmeasured_floor: Level = Field(
+        default=Level.MEDIUM,
+        description="The lowest risk level of a change with files left unmeasured (too large, "
+        "minified, past a budget, no text diff), generated and vendored files aside; `low` "
+        "turns it off.",
     )
     skip: list[Glob] = Field(
         default_factory=list,

@@ -16,7 +16,7 @@ from bot.engine.dependencies import dependency_report
 from bot.engine.detect import Detector
 from bot.engine.files import FileJob, FileReport, plan_jobs
 from bot.engine.result import Analysis, ApprovalRequirement, Evidence, Skipped
-from bot.engine.risk import score_risk
+from bot.engine.risk import Unmeasured, score_risk
 from bot.engine.ruleset import Ruleset
 from bot.engine.snapshot import Snapshot
 
@@ -61,6 +61,7 @@ def _split(snapshot: Snapshot, skipped: Sequence[Skipped]) -> signals.Change:
     return signals.Change(
         files=tuple(f for f in snapshot.files if f.path not in left_out),
         skipped=tuple(skipped),
+        touched=snapshot.files,
     )
 
 
@@ -74,9 +75,9 @@ def analyze(
     """Detect AI assistance, score the risk and select the checklist for one change."""
     config = ruleset.config
     ai = Detector(ruleset.signatures, config.detect.labels).detect(snapshot, declared)
-    jobs, skipped = plan_jobs(snapshot, ruleset)
-    reports = list(map_files(file_analyzer(ruleset), jobs))
-    change = _split(snapshot, skipped)
+    plan = plan_jobs(snapshot, ruleset)
+    reports = list(map_files(file_analyzer(ruleset), plan.jobs))
+    change = _split(snapshot, plan.skipped)
     findings = [
         signals.ai_share(ai),
         signals.size(change, ruleset),
@@ -89,7 +90,15 @@ def analyze(
         signals.patterns(reports),
     ]
     notes = snapshot.truncation.notes(len(snapshot.commits), len(snapshot.files))
-    risk = score_risk(findings, ruleset, notes)
+    files_unseen = snapshot.truncation.files_total is not None and (
+        snapshot.truncation.files_total > len(snapshot.files)
+    )
+    risk = score_risk(
+        findings,
+        ruleset,
+        notes,
+        unmeasured=Unmeasured(tuple(plan.unmeasured), files_unseen),
+    )
     facts = ChangeFacts(
         level=risk.level,
         signals=frozenset(s.id for s in risk.signals if s.score > 0),

@@ -26,6 +26,9 @@ class Change:
 
     files: tuple[ChangedFile, ...]  # analysed (not skipped) files, removed ones included
     skipped: tuple[Skipped, ...]
+    # Every changed file, skipped ones included: a binary or vendored file in `auth/` still
+    # touches authentication.
+    touched: tuple[ChangedFile, ...] = ()
 
 
 def _plural(count: int, word: str) -> str:
@@ -40,7 +43,7 @@ def size(change: Change, ruleset: Ruleset) -> SignalFinding:
     detail = f"{_plural(lines, 'line')} changed in {_plural(files, 'file')}"
     if change.skipped:
         detail += (
-            f" ({_plural(len(change.skipped), 'file')} left out: generated, vendored or large)"
+            f" ({_plural(len(change.skipped), 'file')} left out: binary, generated or vendored)"
         )
     return SignalFinding("size", intensity, detail, skipped=change.skipped)
 
@@ -55,7 +58,7 @@ def ai_share(ai: AIDetection) -> SignalFinding:
 
 def critical_paths(change: Change, ruleset: Ruleset) -> SignalFinding:
     areas: dict[str, list[Location]] = {}
-    for changed in change.files:
+    for changed in change.touched or change.files:
         for index, area in enumerate(ruleset.critical_paths):
             paths = {changed.path, changed.old_path or changed.path}
             if not any(globs.match_any(x, area.paths) for x in paths):

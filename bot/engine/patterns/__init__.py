@@ -7,19 +7,27 @@ Three sources look at each file, and only added lines are reported:
 - our line rules (`bot/data/patterns.yml` plus the repo config's) cover other languages and
   what bandit misses.
 Where two sources name the same rule on the same line, it is reported once, at its most severe.
+
+The line rules and secret detectors read every added line whole, whatever its length: a line
+longer than WINDOW characters is read as overlapping windows, so the cost per character stays
+flat, every window gets detect-secrets' own confirmation, and a match up to WINDOW_OVERLAP
+characters long is found wherever it sits on the line.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from bot.config.model import PatternRule
 from bot.engine.files import FileJob
 from bot.engine.patterns.bandit_scan import scan_python
 from bot.engine.patterns.rules import PatternRulesError, load_rules, scan_lines
-from bot.engine.patterns.secrets_scan import scan_secrets
+from bot.engine.patterns.secrets_scan import MAX_CONFIRMED_LINE, scan_secrets
 from bot.engine.result import Location, Skipped
+
+WINDOW = MAX_CONFIRMED_LINE
+WINDOW_OVERLAP = 1024
 
 __all__ = ["PatternRulesError", "PatternScan", "load_rules", "scan_file"]
 
@@ -48,6 +56,9 @@ def scan_file(
     folded = frozenset(rule_id.casefold() for rule_id in disabled)
     findings: list[Location] = []
     skipped: list[Skipped] = []
+    if job.scan_limit is not None:
+        lines = _within(lines, job.scan_limit)
+        skipped.append(Skipped(job.path, job.past_scan_limit))
     if job.language == "python":
         if job.head_text is None:
             skipped.append(
@@ -63,8 +74,9 @@ def scan_file(
             findings.extend(bandit.findings)
             if bandit.skipped is not None:
                 skipped.append(bandit.skipped)
-    findings.extend(scan_secrets(job.path, lines, _previous_line(job), folded))
-    findings.extend(scan_lines(job.path, job.language, lines, rules, folded))
+    windows = list(_windows(lines))
+    findings.extend(scan_secrets(job.path, windows, _previous_line(job), folded))
+    findings.extend(scan_lines(job.path, job.language, windows, rules, folded))
     return PatternScan(findings=_once_per_rule_and_line(findings), skipped=tuple(skipped))
 
 
@@ -82,6 +94,29 @@ def _added_lines(job: FileJob) -> list[tuple[int, str]]:
         if text is not None:
             out.append((number, text.rstrip("\r\n")))
     return out
+
+
+def _within(lines: list[tuple[int, str]], limit: int) -> list[tuple[int, str]]:
+    """The first added lines, up to `limit` characters in all (the last one cut short)."""
+    kept: list[tuple[int, str]] = []
+    for number, text in lines:
+        if limit <= 0:
+            break
+        kept.append((number, text[:limit]))
+        limit -= len(text)
+    return kept
+
+
+def _windows(lines: Iterable[tuple[int, str]]) -> Iterator[tuple[int, str]]:
+    """Each line, or a long line's overlapping windows, under that line's number."""
+    step = WINDOW - WINDOW_OVERLAP
+    for number, text in lines:
+        start = 0
+        while True:
+            yield number, text[start : start + WINDOW]
+            if start + WINDOW >= len(text):
+                break
+            start += step
 
 
 def _previous_line(job: FileJob) -> Callable[[int], str]:
