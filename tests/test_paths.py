@@ -182,6 +182,38 @@ def test_deleted_file_with_quoted_name_is_removed_not_renamed(repo: Repo) -> Non
     assert (changed.path, changed.status, changed.removed_lines) == (name, FileStatus.REMOVED, (1,))
 
 
+def test_bidi_control_in_a_name_is_a_finding_of_its_own(repo: Repo, cli: Cli) -> None:
+    repo.commit(
+        "Base", {"billing/charge.py": "x = 1\n", "billing/\u05d7\u05e9\u05d1.py": "y = 2\n"}
+    )
+    repo.branch("feature/rename")
+    repo.commit("Rename", rename={"billing/charge.py": "billing/\u202eyp.exe.py"})
+
+    report = _analyze(repo, cli)
+
+    assert _signal(report, "patterns")["locations"] == [
+        {
+            "path": "billing/\u202eyp.exe.py",
+            "line": None,
+            "rule": "bidi-control",
+            "severity": "high",
+            "cwe": 838,
+            "message": "Bidirectional control character in the file name makes it display as "
+            "another name; rename the file.",
+        }
+    ]
+    assert report["risk"]["level"] in ("high", "critical")
+
+
+def test_right_to_left_letters_in_a_name_are_not_a_finding(repo: Repo, cli: Cli) -> None:
+    repo.branch("feature/hebrew")
+    repo.commit("Add", {"docs/\u05d7\u05e9\u05d1\u05d5\u05df.md": "text\n"})
+
+    report = _analyze(repo, cli)
+
+    assert _signal(report, "patterns")["locations"] == []
+
+
 # --- the parser on git's own output, as GitHub serves it ----------------------------------------
 
 

@@ -1027,3 +1027,14 @@ def test_load_rules_rejects_unknown_keys() -> None:
 def test_load_rules_rejects_document_that_is_not_a_mapping() -> None:
     with pytest.raises(PatternRulesError):
         load_rules(["rules"])
+
+
+def test_bidi_control_in_the_file_name_is_reported_once_without_a_line() -> None:
+    found = scan("src/\u2067admin\u2069.js", "const a = 1;")
+
+    assert [(f.path, f.line, f.rule, f.severity) for f in found.findings] == [
+        ("src/\u2067admin\u2069.js", None, "bidi-control", Severity.HIGH)
+    ]
+    assert (
+        scan("src/\u2067admin\u2069.js", "const a = 1;", disabled={"BIDI-control"}).findings == ()
+    )

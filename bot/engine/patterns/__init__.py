@@ -7,6 +7,8 @@ Three sources look at each file, and only added lines are reported:
 - our line rules (`bot/data/patterns.yml` plus the repo config's) cover other languages and
   what bandit misses.
 Where two sources name the same rule on the same line, it is reported once, at its most severe.
+A file whose name holds a bidirectional control character gets a `bidi-control` finding of its
+own (no line): the name a reviewer reads is not the file's.
 
 The line rules and secret detectors read every added line whole, whatever its length: a line
 longer than WINDOW characters is read as overlapping windows, so the cost per character stays
@@ -16,18 +18,28 @@ characters long is found wherever it sits on the line.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from bot.config.model import PatternRule
 from bot.engine.files import FileJob
 from bot.engine.patterns.bandit_scan import scan_python
-from bot.engine.patterns.rules import PatternRulesError, load_rules, scan_lines
+from bot.engine.patterns.rules import CWE_BY_RULE, PatternRulesError, load_rules, scan_lines
 from bot.engine.patterns.secrets_scan import MAX_CONFIRMED_LINE, scan_secrets
-from bot.engine.result import Location, Skipped
+from bot.engine.result import Location, Severity, Skipped
 
 WINDOW = MAX_CONFIRMED_LINE
 WINDOW_OVERLAP = 1024
+
+# The characters of the `bidi-control` line rule (bot/data/patterns.yml). In a file's name they
+# make a reviewer read another name than the one git and the build use.
+BIDI_RULE = "bidi-control"
+BIDI_NAME_MESSAGE = (
+    "Bidirectional control character in the file name makes it display as another name; "
+    "rename the file."
+)
+_BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
 
 __all__ = ["PatternRulesError", "PatternScan", "load_rules", "scan_file"]
 
@@ -50,11 +62,11 @@ def scan_file(
     (`AWSKeyDetector`). Disabling one of our ids also drops the bandit tests mapped onto it;
     `hardcoded-secret` drops bandit's password tests and every secret detector.
     """
+    folded = frozenset(rule_id.casefold() for rule_id in disabled)
+    findings = _name_findings(job.path, folded)
     lines = _added_lines(job)
     if not lines:
-        return PatternScan()
-    folded = frozenset(rule_id.casefold() for rule_id in disabled)
-    findings: list[Location] = []
+        return PatternScan(findings=tuple(findings))
     skipped: list[Skipped] = []
     if job.scan_limit is not None:
         lines = _within(lines, job.scan_limit)
@@ -94,6 +106,22 @@ def _added_lines(job: FileJob) -> list[tuple[int, str]]:
         if text is not None:
             out.append((number, text.rstrip("\r\n")))
     return out
+
+
+def _name_findings(path: str, disabled: frozenset[str]) -> list[Location]:
+    """A bidirectional control in a file's name makes it display as another name."""
+    if BIDI_RULE in disabled or _BIDI_CONTROLS.search(path) is None:
+        return []
+    return [
+        Location(
+            path=path,
+            line=None,
+            message=BIDI_NAME_MESSAGE,
+            rule=BIDI_RULE,
+            severity=Severity.HIGH,
+            cwe=CWE_BY_RULE[BIDI_RULE],
+        )
+    ]
 
 
 def _within(lines: list[tuple[int, str]], limit: int) -> list[tuple[int, str]]:
