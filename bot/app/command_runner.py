@@ -19,7 +19,14 @@ from typing import Any
 import yaml
 from gidgethub import BadRequest
 
-from bot.app.commands import Command, Role, help_text, may_run
+from bot.app.commands import (
+    Command,
+    Role,
+    apply_tick_edit,
+    help_text,
+    may_loosen,
+    may_run,
+)
 from bot.app.jobs import Job, JobKind, TickEdit
 from bot.app.service import Outcome, ReviewService
 from bot.app.store import Store
@@ -162,14 +169,9 @@ class CommandRunner:
         except ConfigError:
             config = RepoConfig()
         roles = await self._roles(client, repo, job.sender, context, config)
-        may_tick = Role.SENIOR in roles and Role.AUTHOR not in roles
+        state, may_tick = apply_tick_edit(state, edit, job.sender, roles, _bound_head(job, context))
         if changed and may_tick:
-            head = _bound_head(job, context)
-            for item in edit.ticked:
-                state = state.tick(item, job.sender, head)
-            state = state.untick(*edit.unticked)
             await self._record(job, "checklist ticks", items=", ".join(changed))
-        state = replace(state, edited_until=max(state.edited_until, edit.edited_at))
         await self._review(client, repo, job, context, state, JobKind.GATE)
         if changed and not may_tick:
             seniors = ", ".join(config.approvals.seniors) or "people with write access"
@@ -331,7 +333,7 @@ class CommandRunner:
         first, _, rest = job.args.partition(" ")
         head = context.snapshot.head_sha
         if first.lower() in NO_WORDS:
-            if Role.SENIOR not in roles or Role.AUTHOR in roles:
+            if not may_loosen(roles):
                 why = (
                     "the pull request's author cannot say it is not AI-assisted"
                     if Role.AUTHOR in roles

@@ -7,8 +7,11 @@ is (collaborator permission, senior team membership) and applies this table to t
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
+
+from bot.app.jobs import TickEdit
+from bot.engine.pull_state import PullState
 
 # At most three spaces of indent: four make a markdown code block, `>` a quote.
 _COMMAND = re.compile(r"^ {0,3}/ai-review(?:[ \t]+(?P<rest>.*))?$", re.IGNORECASE)
@@ -61,14 +64,13 @@ COMMANDS = {
             "ai-assisted",
             "/ai-review ai-assisted [TOOL | no REASON]",
             "declare AI use detection missed (author or write access); `no REASON` says "
-            "a detected PR is not AI-assisted or undoes a declaration (seniors only)",
+            "a detected PR is not AI-assisted, for this head (seniors other than the author)",
             (Role.AUTHOR, Role.WRITE),
         ),
         CommandSpec(
             "override",
             "/ai-review override REASON",
-            "pass the gate in an emergency, on the record; a later push with AI-tagged "
-            "commits ends it",
+            "pass the gate in an emergency, on the record; the next push that adds code ends it",
             (Role.ADMIN,),
         ),
     )
@@ -109,3 +111,28 @@ def may_run(spec: CommandSpec, roles: frozenset[Role]) -> bool:
     if Role.ANYONE in spec.allowed or Role.ADMIN in roles:
         return True
     return bool(roles.intersection(spec.allowed))
+
+
+# -- what a command or an edit may change in the recorded state (pure) -------------------------
+
+
+def may_loosen(roles: frozenset[Role]) -> bool:
+    """Whether someone may say a pull request is not AI-assisted, or tick its checklist:
+    a senior who is not its author."""
+    return Role.SENIOR in roles and Role.AUTHOR not in roles
+
+
+def apply_tick_edit(
+    state: PullState, edit: TickEdit, sender: str, roles: frozenset[Role], head_sha: str
+) -> tuple[PullState, bool]:
+    """The state after one edit of the bot's comment, and whether the edit was kept. Only a
+    senior who is not the author changes ticks; an edit older than one already applied (a
+    replayed delivery) changes nothing."""
+    if edit.edited_at and edit.edited_at < state.edited_until:
+        return state, False
+    kept = may_loosen(roles)
+    if kept:
+        for item in edit.ticked:
+            state = state.tick(item, sender, head_sha)
+        state = state.untick(*edit.unticked)
+    return replace(state, edited_until=max(state.edited_until, edit.edited_at)), kept
