@@ -392,7 +392,11 @@ class ApprovalsConfig(Model):
     ignored_authors: list[Login] = Field(
         default_factory=list,
         max_length=100,
-        description="Commits by these accounts do not dismiss approvals (e.g. bots).",
+        description=(
+            "Commits whose verified signature belongs to one of these accounts do not dismiss "
+            "approvals (a machine user with a signing key; an author name or e-mail is not "
+            "enough, and commits made on GitHub's website are signed by web-flow, never listed)."
+        ),
     )
 
 
