@@ -25,7 +25,12 @@ BUILD_INPUT = "-r requirements/pyproject-build-system.in"
 CONSTRAINT = "-c requirements/test.txt"
 
 # Each lock and the extras it is compiled with (requirements/compile).
-LOCKS = {"analyze.txt": (), "app.txt": ("app",), "test.txt": ("app", "test")}
+LOCKS = {
+    "analyze.txt": (),
+    "app.txt": ("app",),
+    "bench.txt": ("bench",),
+    "test.txt": ("app", "test"),
+}
 
 
 @dataclass(frozen=True)
