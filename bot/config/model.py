@@ -132,11 +132,23 @@ class AuthorSignature(Model):
 
 
 class BranchSignature(Model):
-    """A head branch prefix that AI agents push to."""
+    """A head branch that AI agents push to: a name prefix, or a pattern over the whole name."""
 
     id: Identifier | None = None
-    prefix: Annotated[str, StringConstraints(min_length=1, max_length=100)]
+    prefix: Annotated[str, StringConstraints(min_length=1, max_length=100)] | None = Field(
+        default=None, description="The branch name starts with this (case-insensitive)."
+    )
+    pattern: Regex | None = Field(
+        default=None,
+        description="The branch name matches this, e.g. `^[a-z0-9]{6}-codex/` (Codex's retries).",
+    )
     tool: Identifier
+
+    @model_validator(mode="after")
+    def _needs_prefix_or_pattern(self) -> BranchSignature:
+        if (self.prefix is None) == (self.pattern is None):
+            raise ValueError("a branch signature needs exactly one of prefix, pattern")
+        return self
 
 
 MarkerPlace = Literal["message", "body"]

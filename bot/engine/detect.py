@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from bot.config.model import AuthorSignature, Signatures, TrailerSignature
+from bot.config.model import AuthorSignature, BranchSignature, Signatures, TrailerSignature
 from bot.config.regex import Match, compile_pattern
 from bot.engine.result import AIDetection, Evidence
 from bot.engine.snapshot import Commit, Snapshot
-from bot.engine.trailers import Trailer, parse_trailers
+from bot.engine.trailers import Trailer, message_trailers
 
 
 def _normal_login(login: str | None) -> str:
@@ -50,10 +50,10 @@ class Detector:
             trailer.value
         ):
             return None
-        return signature.tool or self.tool_in(trailer.value)
+        return signature.tool or self.tool_in(_named_part(trailer.value))
 
     def _commit_evidence(self, commit: Commit) -> Iterator[Evidence]:
-        for trailer in parse_trailers(commit.message):
+        for trailer in message_trailers(commit.message):
             for signature in self._signatures.trailers:
                 tool = self._trailer_tool(signature, trailer)
                 if tool is not None:
@@ -79,7 +79,7 @@ class Detector:
                     detail = f"pull request opened by {snapshot.author}"
                     yield Evidence("author", author_sig.tool, detail)
         for branch in self._signatures.branches:
-            if snapshot.head_branch.lower().startswith(branch.prefix.lower()):
+            if _branch_matches(branch, snapshot.head_branch):
                 yield Evidence("branch", branch.tool, f"head branch {snapshot.head_branch}")
         for label in snapshot.labels:
             if label.lower() in self._labels:
@@ -128,6 +128,21 @@ def _author_matches(signature: AuthorSignature, commit: Commit) -> bool:
             compile_pattern(signature.committer_name).search(commit.committer.name) is not None
         )
     return bool(checks) and all(checks)
+
+
+def _named_part(value: str) -> str:
+    """The name of an identity `Name <e-mail>`, else the whole value: a tool is recognised by
+    name, never by the domain of someone's e-mail (people at anthropic.com, openai.com)."""
+    name, bracket, _ = value.partition("<")
+    return name.strip() if bracket and name.strip() else value
+
+
+def _branch_matches(signature: BranchSignature, branch: str) -> bool:
+    if not branch:
+        return False
+    if signature.prefix is not None:
+        return branch.lower().startswith(signature.prefix.lower())
+    return signature.pattern is not None and bool(compile_pattern(signature.pattern).search(branch))
 
 
 def _line_of(text: str, found: Match) -> str:

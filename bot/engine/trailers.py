@@ -1,11 +1,20 @@
-"""Commit message trailers, read the way `git interpret-trailers --parse` reads them.
+"""Commit message trailers, read the way git reads a commit's trailers.
 
+`parse_trailers` is `git log --format=%(trailers)`, which is `git interpret-trailers --parse
+--no-divider`:
 - Only the last paragraph counts, and never the first (the subject) paragraph.
-- Anything from a `---` patch divider on is ignored, as are `#` comment lines.
+- A `---` line is text like any other: git stops there only when it reads a patch e-mail, not a
+  commit (agents' messages use `---` as a Markdown rule above their trailers).
+- `#` comment lines are ignored.
 - A paragraph is a trailer block when all its lines are trailers, or when at least a quarter are
   and one of them is a trailer git itself writes (`Signed-off-by`, `(cherry picked from commit`).
 - Keys are compared case-insensitively; a line starting with whitespace continues (folds into)
   the trailer above it.
+
+`message_trailers` adds every other trailer-shaped line of the body: a squash merge lists each
+commit's trailers in the middle, Copilot's CLI puts its `Copilot-Session:` paragraph after the
+co-authors, and Claude Code's `Claude-Plan:` trailer is followed by the plan's text, so git's
+block misses lines that still say who wrote the change.
 """
 
 from __future__ import annotations
@@ -15,7 +24,6 @@ from dataclasses import dataclass
 
 _TRAILER = re.compile(r"^([A-Za-z0-9][A-Za-z0-9-]*)[ \t]*:[ \t]*(.*)$")
 _GIT_GENERATED = ("signed-off-by", "(cherry picked from commit ")
-_DIVIDER = re.compile(r"^---(?:\s|$)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,8 +42,6 @@ class Trailer:
 def _body_lines(message: str) -> list[str]:
     lines: list[str] = []
     for line in message.replace("\r\n", "\n").split("\n"):
-        if _DIVIDER.match(line):
-            break
         if line.startswith("#"):
             continue
         lines.append(line.rstrip())
@@ -83,3 +89,16 @@ def parse_trailers(message: str) -> tuple[Trailer, ...]:
     if other_lines and not (has_git_generated and trailer_lines * 3 >= other_lines):
         return ()
     return tuple(trailers)
+
+
+def message_trailers(message: str) -> tuple[Trailer, ...]:
+    """The trailers git reads, then every other `Key: value` line after the subject line."""
+    found = parse_trailers(message)
+    paragraphs = _paragraphs(_body_lines(message))
+    in_block = set(paragraphs[-1]) if found else set()
+    extra: list[Trailer] = []
+    for line in _body_lines(message)[1:]:
+        matched = _TRAILER.match(line.strip())
+        if matched is not None and line not in in_block:
+            extra.append(Trailer(matched.group(1), matched.group(2).strip()))
+    return found + tuple(extra)
