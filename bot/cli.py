@@ -46,7 +46,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     analyze.add_argument("--repo", default=".", help="the git repository (default: .)")
     analyze.add_argument("--base", help="base ref (default: merge-base with the default branch)")
-    analyze.add_argument("--head", default="HEAD", help="head ref (default: HEAD)")
+    analyze.add_argument(
+        "--head",
+        default="HEAD",
+        help="head ref (default: HEAD); a branch's name counts for detection, as a pull "
+        "request's head branch does",
+    )
     analyze.add_argument(
         "--config", help=f"config file (default: {CONFIG_PATH} at the base ref, else built-ins)"
     )

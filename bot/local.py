@@ -31,14 +31,16 @@ class LocalAnalysis:
     repo: GitRepo
     base: str
     head: str
+    head_branch: str  # the branch `head` named (the default HEAD: the checked-out branch)
 
     @classmethod
     def open(cls, path: str, base: str | None, head: str) -> LocalAnalysis:
-        """Resolve the range; the base defaults to the merge-base with the default branch."""
+        """Resolve the range; the base defaults to the merge-base with the default branch. A
+        branch named as the head counts for detection, as a pull request's head branch does."""
         repo = GitRepo(path)
         head_sha = repo.resolve(head)
         base_sha = repo.resolve(base) if base else repo.merge_base(head_sha, repo.default_branch())
-        return cls(repo, base_sha, head_sha)
+        return cls(repo, base_sha, head_sha, repo.branch_of(head))
 
     def _repo_checklists(self) -> list[ChecklistDef]:
         paths = [p for p in self.repo.list_files(self.base, CHECKLISTS_DIR) if p.endswith(".yml")]
@@ -56,7 +58,10 @@ class LocalAnalysis:
             config = load_repo_config(config_text, config_source or CONFIG_PATH)
         ruleset = build_ruleset(config, load_builtins(), self._repo_checklists())
         snapshot = self.repo.snapshot(
-            self.base, self.head, needs_text=lambda changed: needs_text(changed, ruleset)
+            self.base,
+            self.head,
+            needs_text=lambda changed: needs_text(changed, ruleset),
+            head_branch=self.head_branch,
         )
         analysis = analyze(snapshot, ruleset, map_files=pool.map if pool else map)
         return LocalResult(analysis, Detector(ruleset.signatures, ruleset.config.detect.labels))

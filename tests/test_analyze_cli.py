@@ -300,3 +300,77 @@ def test_analysis_budget_reads_critical_and_most_changed_files_first(repo: Repo,
     unmeasured = {s["path"]: s["reason"] for s in _signal(report, "complexity").get("skipped", [])}
     assert unmeasured == {"app/big_a.py": "over the change's analysis budget (64 KiB of source)"}
     assert "sql-string" in {loc.get("rule") for loc in _signal(report, "patterns")["locations"]}
+
+
+# --- the head branch counts for detection, as a pull request's headRefName does ------------------
+
+BRANCH_EVIDENCE = {"sha": None, "signal": "branch", "tool": "claude-code"}
+
+
+def _ai(result: CliResult) -> dict[str, Any]:
+    assert result.code == 0, result.err
+    ai: dict[str, Any] = result.json()["ai"]
+    return ai
+
+
+def test_checked_out_agent_branch_marks_the_change_ai_assisted(repo: Repo, cli: Cli) -> None:
+    repo.branch("claude/fix-login")
+    repo.commit("Fix login", {"auth/login.py": "def login():\n    return True\n"})
+
+    ai = _ai(cli("analyze", "--repo", str(repo.path), "--format", "json"))
+
+    assert ai["assisted"] is True
+    assert ai["share"] == 1.0
+    assert ai["evidence"] == [{**BRANCH_EVIDENCE, "detail": "head branch claude/fix-login"}]
+
+
+def test_agent_branch_named_as_head_counts_from_another_checkout(repo: Repo, cli: Cli) -> None:
+    repo.branch("claude/fix-login")
+    repo.commit("Fix login", {"auth/login.py": "def login():\n    return True\n"})
+    repo.checkout("main")
+
+    ai = _ai(
+        cli("analyze", "--repo", str(repo.path), "--head", "claude/fix-login", "--format", "json")
+    )
+
+    assert ai["evidence"] == [{**BRANCH_EVIDENCE, "detail": "head branch claude/fix-login"}]
+
+
+def test_remote_tracking_agent_branch_counts_without_its_remote(repo: Repo, cli: Cli) -> None:
+    repo.branch("work")
+    repo.commit("Add retry", {"net.py": "RETRIES = 3\n"})
+    repo.git("update-ref", "refs/remotes/origin/codex/add-retry", "HEAD")
+    repo.checkout("main")
+
+    ai = _ai(
+        cli(
+            "analyze",
+            "--repo",
+            str(repo.path),
+            "--head",
+            "origin/codex/add-retry",
+            "--format",
+            "json",
+        )
+    )
+
+    assert [(e["signal"], e["tool"], e["detail"]) for e in ai["evidence"]] == [
+        ("branch", "codex", "head branch codex/add-retry")
+    ]
+
+
+def test_head_given_as_a_commit_or_a_look_alike_branch_is_not_evidence(
+    repo: Repo, cli: Cli
+) -> None:
+    repo.branch("claude/fix-login")
+    sha = repo.commit("Fix login", {"auth/login.py": "def login():\n    return True\n"})
+    repo.git("branch", "feature/claude-fix", sha)
+    repo.checkout("main")
+
+    by_sha = _ai(cli("analyze", "--repo", str(repo.path), "--head", sha, "--format", "json"))
+    look_alike = _ai(
+        cli("analyze", "--repo", str(repo.path), "--head", "feature/claude-fix", "--format", "json")
+    )
+
+    assert by_sha == {"assisted": False, "share": 0.0, "evidence": []}
+    assert look_alike == {"assisted": False, "share": 0.0, "evidence": []}

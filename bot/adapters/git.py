@@ -102,12 +102,18 @@ class GitRepo:
             raise GitError(f"{head} and {other} have no common ancestor: pass --base") from None
 
     def branch_of(self, ref: str) -> str:
-        """The branch name `ref` stands for, or '' when it is a bare commit."""
+        """The branch `ref` names, as GitHub names a pull request's head (`claude/fix-login`,
+        also for `origin/claude/fix-login`), or '' for a commit, a tag or a detached HEAD."""
         try:
-            name = _decode(self._run("rev-parse", "--abbrev-ref", ref)).strip()
+            name = _decode(self._run("rev-parse", "--symbolic-full-name", ref)).strip()
         except GitError:
             return ""
-        return "" if name == "HEAD" else name
+        if name.startswith("refs/heads/"):
+            return name.removeprefix("refs/heads/")
+        if name.startswith("refs/remotes/"):
+            _remote, _, branch = name.removeprefix("refs/remotes/").partition("/")
+            return "" if branch == "HEAD" else branch
+        return ""
 
     def list_files(self, ref: str, folder: str) -> list[str]:
         """Paths of the files directly in `folder` at `ref` (none when it does not exist)."""
@@ -235,8 +241,10 @@ class GitRepo:
         base: str,
         head: str,
         needs_text: Callable[[ChangedFile], bool],
+        head_branch: str | None = None,
     ) -> Snapshot:
-        """The range base..head as the engine sees a pull request from `head` into `base`."""
+        """The range base..head as the engine sees a pull request from `head` into `base`;
+        `head_branch` names the pull request's branch when `head` is a commit."""
         base_sha, head_sha = self.resolve(base), self.resolve(head)
         diff = self._diff(base_sha, head_sha)
         wanted: list[tuple[str, str]] = []  # (path at head, blob), then (path at base, blob)
@@ -256,7 +264,7 @@ class GitRepo:
         return Snapshot(
             base_sha=base_sha,
             head_sha=head_sha,
-            head_branch=self.branch_of(head),
+            head_branch=self.branch_of(head) if head_branch is None else head_branch,
             base_branch=self.branch_of(base),
             commits=self.commits(base_sha, head_sha),
             files=tuple(changed for changed, _ in diff),
