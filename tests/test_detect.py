@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from bot.builtins import load_builtins
+from bot.config.load import load_repo_config
 from bot.config.model import RepoConfig
 from bot.config.resolve import build_ruleset
 from bot.engine.detect import Detector
@@ -471,3 +474,16 @@ def test_config_names_a_repository_own_agent_identity() -> None:
 def test_branch_signature_needs_exactly_one_of_prefix_and_pattern(branch: dict[str, str]) -> None:
     with pytest.raises(ValueError, match="exactly one of prefix, pattern"):
         RepoConfig.model_validate({"detect": {"branches": [branch]}})
+
+
+def test_the_documented_example_finds_the_repository_own_agent() -> None:
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "detection.md").read_text()
+    example = next(b for b in re.findall(r"```yaml\n(.*?)```", doc, re.S) if "detect:" in b)
+    config = load_repo_config(example, "docs/detection.md")
+    agent = Person("Gemini Agent", "agent@gemini.com")
+
+    found = detect(snap(commit("Fix", agent)), config)
+    person = detect(snap(commit("Fix", Person("Gemma Human", "gemma@gemini.com"))), config)
+
+    assert [(e.signal, e.tool) for e in found.evidence] == [("author", "gemini-agent")]
+    assert person.assisted is False

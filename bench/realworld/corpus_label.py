@@ -451,12 +451,14 @@ def main() -> int:
     parser.add_argument("--split", choices=("tuning", "held-out"), help="only these windows")
     args = parser.parse_args()
     rows: list[dict[str, str]] = []
+    missing = 0
     for window in load_windows():
         if (args.repo and window.repo != args.repo) or (args.split and window.split != args.split):
             continue
         clone = window.clone(args.mirrors)
         if not clone.exists():
             print(f"skipped {window.repo}: no clone at {clone}", file=sys.stderr)
+            missing += 1
             continue
         for change in changes(window, clone):
             row = label(change)
@@ -468,6 +470,9 @@ def main() -> int:
                     print("\n".join(f"    {line}" for line in dict.fromkeys(lines)))
     if args.audit or args.repo or args.split:
         return 0  # the labels file always holds the whole corpus
+    if missing:
+        print(f"{LABELS_FILE.name} left as it is: {missing} window(s) without a clone")
+        return 1
     with LABELS_FILE.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, LABEL_FIELDS, lineterminator="\n")
         writer.writeheader()

@@ -253,7 +253,7 @@ def _scores(items: list[Outcome]) -> tuple[str, ...]:
 HEADER = ("", "changes", "AI", "found", "false+", "missed", "precision", "recall")
 
 
-def report(outcomes: list[Outcome], title: str) -> None:
+def report(outcomes: list[Outcome], title: str, details: bool = True) -> None:
     print(f"\n== {title}")
     by_repo: dict[str, list[Outcome]] = defaultdict(list)
     for item in outcomes:
@@ -290,6 +290,8 @@ def report(outcomes: list[Outcome], title: str) -> None:
         )
     )
 
+    if not details:
+        return
     misses = [o for o in outcomes if o.labelled_ai and not o.detected]
     false_positives = [o for o in outcomes if not o.labelled_ai and o.detected]
     print(f"\nmissed ({len(misses)}): labelled AI by the rule shown, not detected")
@@ -348,8 +350,7 @@ def main() -> int:
         chosen = [o for o in outcomes if o.window.split == split]
         if chosen:
             report(chosen, f"detection, {split} windows (engine Detector, commits and branches)")
-    print("\n== detection, whole corpus")
-    print(_table([("all", *_scores(outcomes))], HEADER))
+    report(outcomes, "detection, whole corpus", details=False)
     if args.analyze:
         print(f"\nrunning `ai-review-bot analyze --format json` on {args.analyze} changes")
         end_to_end = analyze_end_to_end(sample(outcomes, args.analyze), args.mirrors)
