@@ -46,6 +46,7 @@ class FileDiff:
     modes: list[str] = field(default_factory=list)
     hunks: list[Hunk] = field(default_factory=list)
     added_text: dict[int, str] = field(default_factory=dict)
+    removed_text: dict[int, str] = field(default_factory=dict)
 
     @property
     def path(self) -> str:
@@ -163,9 +164,12 @@ def _git_header_names(rest: str) -> tuple[str, str] | None:
 # --- hunks ------------------------------------------------------------------------------------
 
 
-def _read_hunk(lines: Sequence[str], start: int, where: str) -> tuple[Hunk, dict[int, str], int]:
-    """The hunk whose `@@` header is `lines[start]`, its added lines' text, and the index past
-    it. The header's counts say where the hunk ends, so no line inside it is taken for a header.
+def _read_hunk(
+    lines: Sequence[str], start: int, where: str
+) -> tuple[Hunk, dict[int, str], dict[int, str], int]:
+    """The hunk whose `@@` header is `lines[start]`, its added and removed lines' text, and the
+    index past it. The header's counts say where the hunk ends, so no line inside it is taken
+    for a header.
     """
     header = _HUNK_HEADER.match(lines[start])
     if header is None:
@@ -178,6 +182,7 @@ def _read_hunk(lines: Sequence[str], start: int, where: str) -> tuple[Hunk, dict
     added: list[int] = []
     removed: list[int] = []
     added_text: dict[int, str] = {}
+    removed_text: dict[int, str] = {}
     index = start + 1
     while old_left > 0 or new_left > 0:
         if index >= len(lines):
@@ -191,6 +196,7 @@ def _read_hunk(lines: Sequence[str], start: int, where: str) -> tuple[Hunk, dict
             new_left -= 1
         elif kind == "-" and old_left > 0:
             removed.append(old_line)
+            removed_text[old_line] = line[1:].rstrip("\r\n")
             old_line += 1
             old_left -= 1
         elif kind in (" ", "") and old_left > 0 and new_left > 0:
@@ -212,7 +218,7 @@ def _read_hunk(lines: Sequence[str], start: int, where: str) -> tuple[Hunk, dict
         added_lines=tuple(added),
         removed_lines=tuple(removed),
     )
-    return hunk, added_text, index
+    return hunk, added_text, removed_text, index
 
 
 def _read_hunks(lines: Sequence[str], index: int, section: FileDiff, where: str) -> int:
@@ -220,9 +226,10 @@ def _read_hunks(lines: Sequence[str], index: int, section: FileDiff, where: str)
     while index < len(lines) and not lines[index].startswith("diff --git "):
         line = lines[index]
         if line.startswith("@@ "):
-            hunk, added_text, index = _read_hunk(lines, index, where)
+            hunk, added_text, removed_text, index = _read_hunk(lines, index, where)
             section.hunks.append(hunk)
             section.added_text.update(added_text)
+            section.removed_text.update(removed_text)
         elif line == "":
             index += 1
         elif line.startswith("--- ") and section.hunks:
@@ -335,6 +342,7 @@ def to_changed_file(section: FileDiff) -> ChangedFile:
         added_lines=tuple(added),
         removed_lines=tuple(removed),
         added_text=section.added_text,
+        removed_text=section.removed_text,
     )
 
 
@@ -366,4 +374,5 @@ def parse_file_patch(
         added_lines=changed.added_lines,
         removed_lines=changed.removed_lines,
         added_text=changed.added_text,
+        removed_text=changed.removed_text,
     )

@@ -73,7 +73,8 @@ class ChangedFile:
 
     `added_lines` are line numbers in the head version, `removed_lines` in the base version.
     `added_text` maps each added line number to its text, so rules on added lines need no
-    head text at all.
+    head text at all; `removed_text` maps each removed line number to its text, so the engine
+    can tell a line the change wrote from one it only moved or reformatted.
     """
 
     path: str
@@ -85,6 +86,7 @@ class ChangedFile:
     added_lines: tuple[int, ...] = ()
     removed_lines: tuple[int, ...] = ()
     added_text: Mapping[int, str] = field(default_factory=dict)
+    removed_text: Mapping[int, str] = field(default_factory=dict)
 
     @property
     def additions(self) -> int:
