@@ -28,6 +28,7 @@ class _LanguagesFile(Model):
 
 class _DefaultsFile(Model):
     critical_paths: list[CriticalPath]
+    non_production: list[str]
     skip: list[str]
 
 
@@ -36,6 +37,7 @@ class Builtins:
     signatures: Signatures
     languages: LanguageTable
     critical_paths: tuple[CriticalPath, ...]
+    non_production_globs: tuple[str, ...]
     skip_globs: tuple[str, ...]
     pattern_rules: tuple[PatternRule, ...]
     checklists: tuple[ChecklistDef, ...]
@@ -75,6 +77,7 @@ def load_builtins() -> Builtins:
             )
         ),
         critical_paths=tuple(defaults.critical_paths),
+        non_production_globs=tuple(defaults.non_production),
         skip_globs=tuple(defaults.skip),
         pattern_rules=tuple(patterns.rules),
         checklists=checklists,

@@ -453,7 +453,7 @@ BANDIT_FIRES = [
     ("shell-injection", "B605", "os.system(command)"),
     ("tls-verify-off", "B501", "requests.get(url, verify=False, timeout=5)"),
     ("http-no-timeout", "B113", "requests.get(url)"),
-    ("hardcoded-secret", "B105", 'password = "hunter2"'),
+    ("hardcoded-secret", "B105", 'password = "Zq8rT2wLx5"'),
     ("unsafe-deserialization", "B301", "obj = pickle.loads(blob)"),
     ("unsafe-deserialization", "B506", "config = yaml.load(text)"),
     ("weak-crypto", "B324", "digest = hashlib.md5(data).hexdigest()"),
@@ -612,7 +612,7 @@ def test_bandit_default_password_reported_when_signature_line_added() -> None:
     source = python(
         """
         def connect(host,
-                    password="hunter2"):
+                    password="Zq8rT2wLx5"):
             return open_connection(host, password)
         """
     )
@@ -627,7 +627,7 @@ def test_bandit_default_password_reported_when_signature_line_added() -> None:
 def test_bandit_default_password_not_reported_when_only_body_changed() -> None:
     source = python(
         """
-        def connect(host, password="hunter2"):
+        def connect(host, password="Zq8rT2wLx5"):
             timeout = 5
             return open_connection(host, password, timeout)
         """
@@ -700,7 +700,7 @@ def test_bandit_finds_issue_in_class_attribute_when_no_method_changed() -> None:
             def unchanged(self):
                 return eval(self.expr)
 
-            password = "hunter2"
+            password = "Zq8rT2wLx5"
         """
     )
 
@@ -903,14 +903,14 @@ def _jwt() -> str:
 
 # Built at run time so this file holds no secret-shaped literal for scanners to trip on.
 SECRETS = {
-    "AWSKeyDetector": "AKIA" + "IOSFODNN7EXAMPLE",
+    "AWSKeyDetector": "AKIA" + "Q3ZP7W2LMN4TB8XR",
     "GitHubTokenDetector": "ghp_" + "A1b2C3d4" * 4 + "E5f6",
-    "SlackDetector": "xoxb-" + "1234567890-" + "abcdefABCDEF1234",
+    "SlackDetector": "xoxb-" + "2837465019-" + "Kq8zR2lm9Tx4Vb7N",
     "StripeDetector": "sk_live_" + "4eC39HqLyjWDarjtT1zdp7dc",
     "PrivateKeyDetector": "-----BEGIN " + "RSA PRIVATE KEY-----",
-    "BasicAuthDetector": "https://deploy:" + "s3cr3tpass" + "@example.com/repo.git",
+    "BasicAuthDetector": "https://deploy:" + "Kq8zR2lm9" + "@git.acme-corp.io/repo.git",
     "JwtTokenDetector": _jwt(),
-    "GitLabTokenDetector": "glpat-" + "x" * 20,
+    "GitLabTokenDetector": "glpat-" + "Kq8zR2lm9Tx4Vb7Nw3Yp",
 }
 
 
@@ -970,7 +970,7 @@ def test_secret_on_unchanged_line_is_not_reported() -> None:
 
 
 def test_lock_files_are_not_searched_for_secrets() -> None:
-    line = '"resolved": "https://deploy:s3cr3tpass@registry.example.com/a.tgz",'
+    line = '"resolved": "https://deploy:Kq8zR2lm9@registry.acme-corp.io/a.tgz",'
 
     elsewhere = rules_of(scan("web/registry.json", line))
     in_lock_file = rules_of(scan("web/package-lock.json", line))

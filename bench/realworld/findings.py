@@ -223,6 +223,7 @@ def findings_of(result: dict[str, Any]) -> Iterator[dict[str, Any]]:
                 "rule": location.get("rule") or signal["id"],
                 "source": source,
                 "severity": location.get("severity") or "",
+                "counted": location.get("counted", True),
                 "message": location.get("message", ""),
             }
 
@@ -279,15 +280,20 @@ def report_levels(results: list[dict[str, Any]]) -> None:
 
 def report_rules(results: list[dict[str, Any]]) -> None:
     counts: Counter[str] = Counter()
+    counted: Counter[str] = Counter()
     changes: dict[str, set[str]] = defaultdict(set)
     for result in results:
         if "analysis" not in result:
             continue
         for finding in findings_of(result):
             counts[family(finding)] += 1
+            counted[family(finding)] += finding["counted"]
             changes[family(finding)].add(result["sha"])
-    rows = [(rule, str(n), str(len(changes[rule]))) for rule, n in counts.most_common()]
-    print(_table(rows, ("rule", "findings", "changes")))
+    rows = [
+        (rule, str(n), str(counted[rule]), str(len(changes[rule])))
+        for rule, n in counts.most_common()
+    ]
+    print(_table(rows, ("rule", "findings", "counted", "changes")))
 
 
 def _key(row: dict[str, Any]) -> tuple[str, str, str, str, str, str]:
@@ -309,7 +315,9 @@ def read_judged() -> list[dict[str, str]]:
 
 
 def report_precision(results: list[dict[str, Any]]) -> None:
-    """Precision per rule of the judged findings: as judged, and as the current code reports."""
+    """Precision per rule of the judged findings: as judged, and of those the current code
+    still counts toward the level. `shown`: still reported, but not counted; `gone`: no longer
+    reported. Only judged findings of the changes in `results` are compared."""
     judged = [row for row in read_judged() if row["verdict"]]
     if not judged:
         print("no judged findings in", JUDGED)
@@ -322,64 +330,46 @@ def report_precision(results: list[dict[str, Any]]) -> None:
         seen_changes.add(result["sha"])
         for finding in findings_of(result):
             now[_key(finding)] = finding
+    judged = [row for row in judged if row["sha"] in seen_changes]
     before: dict[str, Counter[str]] = defaultdict(Counter)
     after: dict[str, Counter[str]] = defaultdict(Counter)
+    shown: Counter[str] = Counter()
     gone: Counter[str] = Counter()
-    lowered: Counter[str] = Counter()
     for row in judged:
         rule = family(row)
         before[rule][row["verdict"]] += 1
-        if row["sha"] not in seen_changes:
-            continue
         current = now.get(_key(row))
         if current is None:
             gone[rule] += 1
-            continue
-        if LEVELS.index(current["severity"] or "low") < LEVELS.index(row["severity"] or "low"):
-            lowered[rule] += 1
-        after[rule][row["verdict"]] += 1
+        elif not current["counted"]:
+            shown[rule] += 1
+        else:
+            after[rule][row["verdict"]] += 1
     rows = []
-    for rule in sorted(before):
-        b, a = before[rule], after[rule]
+    for rule in [*sorted(before), "all judged"]:
+        if rule == "all judged":
+            b, a = sum(before.values(), Counter()), sum(after.values(), Counter())
+            s, g = sum(shown.values()), sum(gone.values())
+        else:
+            b, a, s, g = before[rule], after[rule], shown[rule], gone[rule]
         rows.append(
             (
                 rule,
-                f"{b['true']}/{b['false']}/{b['debatable']}",
+                _counts(b),
                 _precision(b),
-                f"{a['true']}/{a['false']}/{a['debatable']}",
+                _counts(a),
                 _precision(a),
-                str(gone[rule]),
-                str(lowered[rule]),
+                str(s),
+                str(g),
             )
         )
-    total_b = sum(before.values(), Counter())
-    total_a = sum(after.values(), Counter())
-    rows.append(
-        (
-            "all judged",
-            f"{total_b['true']}/{total_b['false']}/{total_b['debatable']}",
-            _precision(total_b),
-            f"{total_a['true']}/{total_a['false']}/{total_a['debatable']}",
-            _precision(total_a),
-            str(sum(gone.values())),
-            str(sum(lowered.values())),
-        )
-    )
-    print(
-        _table(
-            rows,
-            (
-                "rule",
-                "judged t/f/d",
-                "precision",
-                "still reported t/f/d",
-                "precision",
-                "gone",
-                "lower",
-            ),
-        )
-    )
-    print("precision: true / (true + false + debatable)")
+    header = ("rule", "judged t/f/d", "prec.", "counted now t/f/d", "prec.", "shown", "gone")
+    print(_table(rows, header))
+    print("precision: true / (true + false + debatable); t/f/d: true/false/debatable")
+
+
+def _counts(counts: Counter[str]) -> str:
+    return f"{counts['true']}/{counts['false']}/{counts['debatable']}"
 
 
 def _precision(counts: Counter[str]) -> str:

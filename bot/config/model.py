@@ -245,6 +245,12 @@ class CriticalPath(Model):
 
     name: Annotated[str, StringConstraints(min_length=1, max_length=100)] | None = None
     paths: list[Glob] = Field(min_length=1, max_length=200)
+    lines: Regex | None = Field(
+        default=None,
+        description="When set, a file counts only when a line the change really wrote or "
+        "removed (not a version bump, a move or a reformat) matches this; for areas where "
+        "most edits are routine, such as CI workflows.",
+    )
     owners: list[SeniorRef] = Field(
         default_factory=list,
         max_length=50,
@@ -264,6 +270,20 @@ class TestsConfig(Model):
         ge=0,
         le=10,
         description="Test lines added per code line added below which tests count as missing.",
+    )
+
+
+class NonProductionConfig(Model):
+    paths: list[Glob] = Field(
+        default_factory=list,
+        max_length=200,
+        description="Extra globs of files that do not run in production (docs, examples, "
+        "fixtures): findings there are low and not counted, and they touch no critical path.",
+    )
+    builtin: bool = Field(
+        strict=True,
+        default=True,
+        description="Keep the built-in globs (tests/, docs/, examples/, *.md...) beside yours.",
     )
 
 
@@ -303,6 +323,11 @@ class PatternRule(Model):
     )
     paths: list[Glob] = Field(default_factory=lambda: ["**"], max_length=100)
     languages: list[Identifier] = Field(default_factory=list, max_length=50)
+    outside_production: Literal["skip", "low", "keep"] = Field(
+        default="skip",
+        description="In tests, docs and examples (risk.non_production): not reported (skip), "
+        "reported low and not counted toward the level (low), or as anywhere else (keep).",
+    )
 
 
 class PatternsConfig(Model):
@@ -370,6 +395,7 @@ class RiskConfig(Model):
         strict=True, default=True, description="Keep the built-in critical paths beside yours."
     )
     tests: TestsConfig = Field(default_factory=TestsConfig)
+    non_production: NonProductionConfig = Field(default_factory=NonProductionConfig)
     complexity: ComplexityConfig = Field(default_factory=ComplexityConfig)
     patterns: PatternsConfig = Field(default_factory=PatternsConfig)
     size: SizeConfig = Field(default_factory=SizeConfig)

@@ -102,12 +102,15 @@ def build_ruleset(
         risk.critical_paths
     )
     require = config.checklists.require
+    non_production = risk.non_production
     return Ruleset(
         config=config,
         signatures=_merge_signatures(builtins.signatures, config),
         languages=builtins.languages,
         critical_paths=critical,
         test_globs=tuple(risk.tests.paths),
+        non_production_globs=(builtins.non_production_globs if non_production.builtin else ())
+        + tuple(non_production.paths),
         skip_globs=builtins.skip_globs + tuple(risk.limits.skip),
         pattern_rules=builtins.pattern_rules + tuple(risk.patterns.rules),
         disabled_patterns=frozenset(risk.patterns.disable),

@@ -103,6 +103,7 @@ def _flagged(
                 line=function.line,
                 complexity=function.complexity,
                 base_complexity=None if before is None else before.complexity,
+                last_line=function.last_line,
             )
         )
     changes.sort(key=lambda change: (change.line, change.name))

@@ -197,10 +197,18 @@ class _Group:
 _PARSE_ERRORS = (ValueError, ET.ParseError, configparser.Error, RecursionError)
 
 
+# pip-compile (pip-tools, uv) writes what each pin came from: such a requirements file is the
+# resolved set, a lockfile, not what people asked for.
+_COMPILED_REQUIREMENTS = re.compile(r"^\s+#\s+via\b|^#.*\b(?:pip-compile|uv pip compile)\b", re.M)
+
+
 def _parse(fmt: _Format | None, text: str) -> _Parsed | None:
     if fmt is None:
         return None
-    return _Parsed(fmt, fmt.parse(text.removeprefix("\ufeff")))
+    text = text.removeprefix("\ufeff")
+    if fmt.parse is _parse_requirements and _COMPILED_REQUIREMENTS.search(text):
+        fmt = _COMPILED
+    return _Parsed(fmt, fmt.parse(text))
 
 
 def _groups(parsed: _Parsed | None) -> dict[tuple[str, str], _Group]:
@@ -1352,6 +1360,9 @@ _BY_PATTERN: tuple[tuple[Callable[[list[str], str, str], bool], _Format], ...] =
     (_is_gradle_lockfile, _Format("gradle", True, _parse_gradle_lockfile)),
     (_is_pylock, _BY_NAME["pylock.toml"]),
 )
+
+
+_COMPILED = _Format("pypi", True, _parse_requirements)
 
 
 def _format_of(path: str) -> _Format | None:

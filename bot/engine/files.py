@@ -43,6 +43,8 @@ class FileJob:
     # Characters of added text the line rules may read (None: all), and what to say past it.
     scan_limit: int | None = None
     past_scan_limit: str = ""
+    # False for tests, docs and examples: no complexity, no bandit, findings demoted.
+    production: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +56,7 @@ class FunctionChange:
     line: int
     complexity: int
     base_complexity: int | None  # None: the function is new
+    last_line: int = field(default=0, compare=False)  # where its body ends (0: not known)
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +69,9 @@ class FileReport:
     findings: tuple[Location, ...] = ()
     unmeasured: Skipped | None = None  # why complexity was not measured
     unscanned: tuple[Skipped, ...] = ()  # what the pattern scanners could not read
+    # Python only: base and head are one program (only annotations, docstrings, casts or
+    # formatting changed), so the change wrote no code here.
+    same_code: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,18 +222,21 @@ def plan_jobs(snapshot: Snapshot, ruleset: Ruleset) -> Plan:
         head_text = snapshot.head_texts.get(changed.path)
         base_path = changed.base_path
         base_text = snapshot.base_texts.get(base_path) if base_path else None
+        production = ruleset.is_production(changed.path)
         unread = (
             "head text not available"
             if head_text is None
             else whole_file_skip_reason(head_text, ruleset)
         )
-        if unread is None:
+        if unread is None and production:
             cost = len(head_text or "") + len(base_text or "")
             if spent + cost <= budget:
                 spent += cost
             else:
                 unread = over_budget
-        if unread is not None and language is not None and language.meter is not None:
+        # Tests, docs and examples get no whole-file analysis: nothing of it is missing there.
+        measured = production and language is not None and language.meter is not None
+        if unread is not None and measured:
             unmeasured.append(Skipped(changed.path, unread))
         scan_limit = scan_limits.get(changed.path)
         past_scan_limit = ""
@@ -249,6 +258,7 @@ def plan_jobs(snapshot: Snapshot, ruleset: Ruleset) -> Plan:
                 no_text_reason=unread or "",
                 scan_limit=scan_limit,
                 past_scan_limit=past_scan_limit,
+                production=production,
             )
         )
     order = {changed.path: index for index, changed in enumerate(snapshot.files)}

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from bot.config.model import ComplexityConfig, PatternRule
 from bot.engine import signals
+from bot.engine.carried import ChangeText
 from bot.engine.checklist import ChangeFacts, select
 from bot.engine.dependencies import dependency_report
 from bot.engine.detect import Detector
@@ -33,15 +34,23 @@ class FileAnalyzer:
 
     def __call__(self, job: FileJob) -> FileReport:
         # Imported here: a process that hands files to workers never pays for these imports.
+        from bot.engine.carried import same_python_code
         from bot.engine.complexity import ComplexityScan, measure
         from bot.engine.patterns import scan_file
 
-        # Prose, data and config files have no complexity to measure: not worth a "skipped" line.
-        if job.language is not None and job.meter is None:
+        # Prose, data and config files have no complexity to measure: not worth a "skipped" line;
+        # tests, docs and examples have none worth a senior's time (a test's asserts are branches).
+        if (job.language is not None and job.meter is None) or not job.production:
             measured = ComplexityScan((), None, None)
         else:
             measured = measure(job, self.complexity)
         scanned = scan_file(job, self.rules, self.disabled)
+        same_code = (
+            job.meter == "radon"
+            and job.base_text is not None
+            and job.head_text is not None
+            and same_python_code(job.base_text, job.head_text)
+        )
         return FileReport(
             path=job.path,
             functions=measured.functions,
@@ -49,6 +58,7 @@ class FileAnalyzer:
             findings=scanned.findings,
             unmeasured=measured.skipped,
             unscanned=scanned.skipped,
+            same_code=same_code,
         )
 
 
@@ -56,12 +66,20 @@ def file_analyzer(ruleset: Ruleset) -> FileAnalyzer:
     return FileAnalyzer(ruleset.complexity, ruleset.pattern_rules, ruleset.disabled_patterns)
 
 
-def _split(snapshot: Snapshot, skipped: Sequence[Skipped]) -> signals.Change:
+def _split(
+    snapshot: Snapshot,
+    skipped: Sequence[Skipped],
+    ruleset: Ruleset,
+    reports: Sequence[FileReport],
+) -> signals.Change:
     left_out = {s.path for s in skipped}
+    files = tuple(f for f in snapshot.files if f.path not in left_out)
     return signals.Change(
-        files=tuple(f for f in snapshot.files if f.path not in left_out),
+        files=files,
         skipped=tuple(skipped),
         touched=snapshot.files,
+        text=ChangeText.of(files, ruleset.languages.id_of, ruleset.is_production),
+        same_code=frozenset(report.path for report in reports if report.same_code),
     )
 
 
@@ -77,17 +95,18 @@ def analyze(
     ai = Detector(ruleset.signatures, config.detect.labels).detect(snapshot, declared)
     plan = plan_jobs(snapshot, ruleset)
     reports = list(map_files(file_analyzer(ruleset), plan.jobs))
-    change = _split(snapshot, plan.skipped)
+    change = _split(snapshot, plan.skipped, ruleset, reports)
     findings = [
         signals.ai_share(ai),
         signals.size(change, ruleset),
-        signals.complexity(reports, ruleset),
+        signals.complexity(reports, ruleset, change),
         signals.critical_paths(change, ruleset),
         signals.missing_tests(change, ruleset),
         signals.dependencies(
-            dependency_report(snapshot.files, snapshot.base_texts, snapshot.head_texts)
+            dependency_report(snapshot.files, snapshot.base_texts, snapshot.head_texts),
+            ruleset,
         ),
-        signals.patterns(reports),
+        signals.patterns(reports, change),
     ]
     notes = snapshot.truncation.notes(len(snapshot.commits), len(snapshot.files))
     files_unseen = snapshot.truncation.files_total is not None and (

@@ -108,6 +108,12 @@ class Location:
     # Where a finding came from when a third-party rule set found it, e.g. "bandit B608".
     source: str | None = None
     cwe: int | None = None
+    # False: shown to the reviewer, but weighs nothing toward the score and the level (a finding
+    # in a test or a doc, a rule whose measured precision is too low to gate on).
+    counted: bool = True
+    # The code the finding was found in, to tell code a change wrote from code it only moved or
+    # reformatted (bot/engine/carried.py); not part of the output.
+    fingerprint: str | None = field(default=None, compare=False, repr=False)
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"path": self.path, "line": self.line}
@@ -119,6 +125,8 @@ class Location:
             out["source"] = self.source
         if self.cwe is not None:
             out["cwe"] = self.cwe
+        if not self.counted:
+            out["counted"] = False
         if self.message:
             out["message"] = self.message
         return out

@@ -61,6 +61,10 @@ class LanguageTable:
             return None
         return self._by_extension.get(name[dot:].lower())
 
+    def id_of(self, path: str) -> str | None:
+        language = self.of(path)
+        return language.id if language is not None else None
+
     def is_test(self, path: str, extra_globs: tuple[str, ...] = ()) -> bool:
         lang = self.of(path)
         patterns = (lang.tests if lang else ()) + extra_globs
@@ -76,11 +80,20 @@ class Ruleset:
     languages: LanguageTable
     critical_paths: tuple[CriticalPath, ...]
     test_globs: tuple[str, ...]
+    # Files that do not run in production besides tests: docs, examples, fixtures.
+    non_production_globs: tuple[str, ...]
     skip_globs: tuple[str, ...]
     pattern_rules: tuple[PatternRule, ...]
     disabled_patterns: frozenset[str]
     checklists: tuple[ChecklistDef, ...]
     required_items: frozenset[str] | None  # None: every item is required
+
+    def is_test(self, path: str) -> bool:
+        return self.languages.is_test(path, self.test_globs)
+
+    def is_production(self, path: str) -> bool:
+        """Whether `path` runs in production: not a test, a fixture, docs or an example."""
+        return not self.is_test(path) and not globs.match_any(path, self.non_production_globs)
 
     @property
     def weights(self) -> Weights:

@@ -6,18 +6,25 @@ intensity is computed is documented in docs/risk.md, and the detail string says 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import lru_cache
 
+from bot.config.regex import Matcher, compile_pattern
 from bot.engine import globs
+from bot.engine.carried import ChangeText
 from bot.engine.dependencies import DependencyReport
-from bot.engine.files import FileReport
+from bot.engine.files import FileReport, FunctionChange
 from bot.engine.result import AIDetection, Level, Location, Severity, SignalFinding, Skipped
 from bot.engine.ruleset import Ruleset
 from bot.engine.snapshot import ChangedFile, FileStatus
 
 MAX_LOCATIONS = 100
 _SEVERITY_WEIGHT = {Severity.LOW: 0.1, Severity.MEDIUM: 0.3, Severity.HIGH: 0.6}
+# A new function whose lines are at least this share old lines (moved from elsewhere in the
+# change, re-indented) is not new code.
+MOVED_SHARE = 0.8
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +36,24 @@ class Change:
     # Every changed file, skipped ones included: a binary or vendored file in `auth/` still
     # touches authentication.
     touched: tuple[ChangedFile, ...] = ()
+    # The removed and added text of the analysed files, to tell written lines from moved ones.
+    text: ChangeText = field(default_factory=ChangeText.empty)
+    # Files whose program the change left as it was (annotations, docstrings, formatting).
+    same_code: frozenset[str] = frozenset()
+    _by_path: dict[str, ChangedFile] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_by_path", {f.path: f for f in self.files})
+
+    def wrote_code(self, changed: ChangedFile) -> bool:
+        """Whether the change wrote or removed code in `changed` for real. A file left out of
+        content analysis (binary, vendored, generated) counts whenever it changed."""
+        if self.file(changed.path) is None:
+            return True
+        return changed.path not in self.same_code and self.text.substantive(changed)
+
+    def file(self, path: str) -> ChangedFile | None:
+        return self._by_path.get(path)
 
 
 def _plural(count: int, word: str) -> str:
@@ -57,11 +82,22 @@ def ai_share(ai: AIDetection) -> SignalFinding:
 
 
 def critical_paths(change: Change, ruleset: Ruleset) -> SignalFinding:
+    """The critical areas whose files the change really changed.
+
+    Tests, docs and examples of an area are not the area (`test/sanitizer.test.ts`), and a file
+    the change only renamed, moved lines in, reformatted, commented or version-bumped is not
+    touched. An area with `lines` counts a file only when a line the change wrote or removed
+    matches it (CI workflows: credentials, permissions, triggers, actions, publishing).
+    """
     areas: dict[str, list[Location]] = {}
     for changed in change.touched or change.files:
+        if not ruleset.is_production(changed.path) or not change.wrote_code(changed):
+            continue
         for index, area in enumerate(ruleset.critical_paths):
             paths = {changed.path, changed.old_path or changed.path}
             if not any(globs.match_any(x, area.paths) for x in paths):
+                continue
+            if area.lines is not None and not _has_line(change, changed, _matcher(area.lines)):
                 continue
             pattern = next(p for p in area.paths if any(globs.match(x, p) for x in paths))
             name = area.name or f"critical path #{index + 1}"
@@ -82,16 +118,31 @@ def critical_paths(change: Change, ruleset: Ruleset) -> SignalFinding:
     )
 
 
+@lru_cache(maxsize=64)
+def _matcher(pattern: str) -> Matcher:
+    return compile_pattern(pattern)
+
+
+def _has_line(change: Change, changed: ChangedFile, matcher: Matcher) -> bool:
+    """Whether a line the change wrote or removed in `changed` matches."""
+    written = [changed.added_text[n] for n in change.text.new_lines(changed)]
+    removed = [changed.removed_text[n] for n in change.text.gone_lines(changed)]
+    return any(matcher.search(line) is not None for line in written + removed)
+
+
 def is_test(path: str, ruleset: Ruleset) -> bool:
-    return ruleset.languages.is_test(path, ruleset.test_globs)
+    return ruleset.is_test(path)
 
 
 def _is_code(path: str, ruleset: Ruleset) -> bool:
+    """Production code in a language with test conventions: what a change should test."""
     language = ruleset.languages.of(path)
-    return language is not None and bool(language.tests)
+    return language is not None and bool(language.tests) and ruleset.is_production(path)
 
 
 def missing_tests(change: Change, ruleset: Ruleset) -> SignalFinding:
+    """Test lines per code line the change wrote. Lines it only moved, reformatted, commented or
+    version-bumped are not code it wrote: a release's version bump needs no test."""
     code_added = 0
     test_added = 0
     untested: list[Location] = []
@@ -100,9 +151,11 @@ def missing_tests(change: Change, ruleset: Ruleset) -> SignalFinding:
             continue
         if is_test(changed.path, ruleset):
             test_added += changed.additions
-        elif _is_code(changed.path, ruleset):
-            code_added += changed.additions
-            untested.append(Location(changed.path, None, "code changed", rule="untested"))
+        elif _is_code(changed.path, ruleset) and changed.path not in change.same_code:
+            written = len(change.text.new_lines(changed))
+            if written:
+                code_added += written
+                untested.append(Location(changed.path, None, "code changed", rule="untested"))
     if code_added == 0:
         return SignalFinding("missing_tests", 0.0, "no code lines added")
     ratio = test_added / code_added
@@ -120,7 +173,15 @@ def missing_tests(change: Change, ruleset: Ruleset) -> SignalFinding:
     )
 
 
-def complexity(reports: Sequence[FileReport], ruleset: Ruleset) -> SignalFinding:
+def complexity(
+    reports: Sequence[FileReport], ruleset: Ruleset, change: Change | None = None
+) -> SignalFinding:
+    """Functions above the complexity thresholds that the change wrote.
+
+    A "new" function whose lines are mostly old ones (moved from another file or class in the
+    same change) is not new code. A drop of the maintainability index is shown but not counted:
+    on real history it followed docstring and annotation edits, never a risk (docs/rules.md).
+    """
     settings = ruleset.complexity
     locations: list[Location] = []
     skipped: list[Skipped] = []
@@ -130,6 +191,8 @@ def complexity(reports: Sequence[FileReport], ruleset: Ruleset) -> SignalFinding
             skipped.append(report.unmeasured)
         for function in report.functions:
             if function.base_complexity is None:
+                if change is not None and _moved(change, function):
+                    continue
                 weight += 0.3 + 0.03 * (function.complexity - settings.function)
                 message = f"new function {function.name} has complexity {function.complexity}"
             else:
@@ -140,19 +203,22 @@ def complexity(reports: Sequence[FileReport], ruleset: Ruleset) -> SignalFinding
                 )
             locations.append(Location(function.path, function.line, message, rule="complexity"))
         if report.maintainability_drop is not None:
-            weight += 0.2
             locations.append(
                 Location(
                     report.path,
                     None,
                     f"maintainability index fell by {report.maintainability_drop:.0f}",
                     rule="maintainability",
+                    counted=False,
                 )
             )
-    if not locations:
+    counted = [loc for loc in locations if loc.counted]
+    if not counted:
         detail = "no function above the complexity thresholds"
     else:
-        detail = f"{_plural(len(locations), 'function or file')} above the complexity thresholds"
+        detail = f"{_plural(len(counted), 'function')} above the complexity thresholds"
+    if len(counted) < len(locations):
+        detail += f" ({_plural(len(locations) - len(counted), 'note')} not counted)"
     if skipped:
         detail += f"; {_plural(len(skipped), 'file')} not measured"
     return SignalFinding(
@@ -164,24 +230,56 @@ def complexity(reports: Sequence[FileReport], ruleset: Ruleset) -> SignalFinding
     )
 
 
-def patterns(reports: Sequence[FileReport]) -> SignalFinding:
-    findings = [finding for report in reports for finding in report.findings]
+def _moved(change: Change, function: FunctionChange) -> bool:
+    """Whether most lines of a new function are lines the change removed elsewhere."""
+    changed = change.file(function.path)
+    if changed is None or function.last_line < function.line:
+        return False
+    body = [n for n in changed.added_lines if function.line <= n <= function.last_line]
+    if not body:
+        return False
+    written = set(change.text.new_lines(changed)).intersection(body)
+    return 1 - len(written) / len(body) >= MOVED_SHARE
+
+
+def patterns(reports: Sequence[FileReport], change: Change | None = None) -> SignalFinding:
+    """Risky constructs on lines the change wrote.
+
+    A finding on code the change only moved or reformatted (its code is in the change's removed
+    text) is dropped. Findings not counted (tests, docs, examples; demoted rules) are shown but
+    add nothing to the score and raise no level floor.
+    """
+    found = [finding for report in reports for finding in report.findings]
+    if change is not None:
+        found = [f for f in found if not _carried(change, f)]
     unscanned = tuple(s for report in reports for s in report.unscanned)
-    if not findings:
+    if not found:
         return SignalFinding("patterns", 0.0, "no risky pattern in added lines", skipped=unscanned)
-    weight = sum(_SEVERITY_WEIGHT[f.severity or Severity.MEDIUM] for f in findings)
-    rules = dict.fromkeys(f.rule for f in findings if f.rule)
-    worst = max((f.severity or Severity.MEDIUM).rank for f in findings)
-    detail = f"{_plural(len(findings), 'risky pattern')} in added lines: {', '.join(rules)}"
+    counted = [f for f in found if f.counted]
+    weight = sum(_SEVERITY_WEIGHT[f.severity or Severity.MEDIUM] for f in counted)
+    rules = dict.fromkeys(f.rule for f in counted if f.rule)
+    worst = max(((f.severity or Severity.MEDIUM).rank for f in counted), default=-1)
+    if counted:
+        detail = f"{_plural(len(counted), 'risky pattern')} in added lines: {', '.join(rules)}"
+    else:
+        detail = "no risky pattern in added production code"
+    if len(counted) < len(found):
+        detail += f" ({len(found) - len(counted)} more not counted: tests, docs, low precision)"
     return SignalFinding(
         "patterns",
         min(1.0, weight),
         detail,
-        tuple(sorted(findings, key=lambda f: (f.path, f.line or 0))[:MAX_LOCATIONS]),
+        tuple(sorted(found, key=lambda f: (f.path, f.line or 0))[:MAX_LOCATIONS]),
         skipped=unscanned,
         tags=frozenset(rules),
         min_level=Level.HIGH if worst == Severity.HIGH.rank else Level.LOW,
     )
+
+
+def _carried(change: Change, finding: Location) -> bool:
+    if finding.fingerprint is None:
+        return False
+    return change.text.carried(finding.fingerprint, finding.path)
 
 
 def _dependency_skips(report: DependencyReport) -> tuple[Skipped, ...]:
@@ -194,7 +292,13 @@ def _dependency_skips(report: DependencyReport) -> tuple[Skipped, ...]:
     return tuple(skipped)
 
 
-def dependencies(report: DependencyReport) -> SignalFinding:
+def dependencies(report: DependencyReport, ruleset: Ruleset | None = None) -> SignalFinding:
+    """Dependencies added, changed, removed and left unpinned.
+
+    Shown but not counted: lockfile entries (the manifest says what was asked for), manifests of
+    tests, docs and examples, and a pinned bump within one major version (a routine update that
+    the tests and the lockfile already cover).
+    """
     changes = report.changes
     skipped = _dependency_skips(report)
     if not changes:
@@ -203,27 +307,45 @@ def dependencies(report: DependencyReport) -> SignalFinding:
     locations: list[Location] = []
     added = changed = removed = 0
     for dep in changes:
+        counted = not dep.lockfile and (ruleset is None or ruleset.is_production(dep.path))
         if dep.old_spec is None:
             added += 1
-            weight += 0.05 if dep.lockfile else 0.35
+            step = 0.05 if dep.lockfile else 0.35
             what = f"added {dep.name} {dep.new_spec or ''}".rstrip()
         elif dep.new_spec is None:
             removed += 1
+            step = 0.0
             what = f"removed {dep.name}"
         else:
             changed += 1
-            weight += 0.02 if dep.lockfile else 0.1
+            step = 0.02 if dep.lockfile else 0.1
             what = f"{dep.name} {dep.old_spec} -> {dep.new_spec}"
+            if _ranged(dep.old_spec) == _ranged(dep.new_spec) and _major(dep.old_spec) == _major(
+                dep.new_spec
+            ):
+                counted = False  # a bump that keeps the major version and the kind of spec
         if dep.unpinned and dep.new_spec is not None and not dep.lockfile:
-            weight += 0.15
             what += " (not pinned)"
+            if dep.old_spec is None or not _ranged(dep.old_spec):
+                step += 0.15  # newly left to float; a range that stays a range is not new
+        if counted:
+            weight += step
         locations.append(
-            Location(dep.path, dep.line, f"{dep.ecosystem}: {what}", rule="dependency")
+            Location(
+                dep.path,
+                dep.line,
+                f"{dep.ecosystem}: {what}",
+                rule="dependency",
+                counted=counted,
+            )
         )
     detail = f"{added} added, {changed} changed, {removed} removed"
     unpinned = sum(1 for d in changes if d.unpinned and d.new_spec is not None and not d.lockfile)
     if unpinned:
         detail += f"; {unpinned} not pinned"
+    not_counted = sum(1 for location in locations if not location.counted)
+    if not_counted:
+        detail += f" ({not_counted} not counted: lockfiles, tests and examples, patch bumps)"
     return SignalFinding(
         "dependencies",
         min(1.0, weight),
@@ -231,3 +353,21 @@ def dependencies(report: DependencyReport) -> SignalFinding:
         tuple(locations[:MAX_LOCATIONS]),
         skipped=skipped,
     )
+
+
+_VERSION_START = re.compile(r"(\d+)(?:\.(\d+))?")
+_RANGE = re.compile(r"[\^~<>*|]|!=|\bx\b|\|\||^\s*$")
+
+
+def _ranged(spec: str) -> bool:
+    """Whether a spec allows more than one version (`^1.2`, `>=2,<3`, `~1.5`, none at all)."""
+    return _RANGE.search(spec) is not None
+
+
+def _major(spec: str) -> str | None:
+    """The part of a version that signals breaking changes: `2` of 2.31.0, `0.24` of 0.24.1."""
+    found = _VERSION_START.search(spec)
+    if found is None:
+        return None
+    major, minor = found.group(1), found.group(2)
+    return f"0.{minor}" if major == "0" and minor is not None else major

@@ -7,6 +7,10 @@ Three sources look at each file, and only added lines are reported:
 - our line rules (`bot/data/patterns.yml` plus the repo config's) cover other languages and
   what bandit misses.
 Where two sources name the same rule on the same line, it is reported once, at its most severe.
+Outside production code (tests, docs, examples: `FileJob.production` False) bandit does not
+run, a secret is low and not counted, and a line rule does what its `outside_production` says.
+Each finding carries the code it was found in, so the pipeline can drop those a change only
+moved or reformatted (bot/engine/carried.py).
 A file whose name holds a bidirectional control character gets a `bidi-control` finding of its
 own (no line): the name a reviewer reads is not the file's.
 
@@ -71,7 +75,7 @@ def scan_file(
     if job.scan_limit is not None:
         lines = _within(lines, job.scan_limit)
         skipped.append(Skipped(job.path, job.past_scan_limit))
-    if job.language == "python":
+    if job.language == "python" and job.production:
         if job.head_text is None:
             skipped.append(
                 Skipped(
@@ -87,8 +91,12 @@ def scan_file(
             if bandit.skipped is not None:
                 skipped.append(bandit.skipped)
     windows = list(_windows(lines))
-    findings.extend(scan_secrets(job.path, windows, _previous_line(job), folded))
-    findings.extend(scan_lines(job.path, job.language, windows, rules, folded))
+    findings.extend(
+        scan_secrets(job.path, windows, _previous_line(job), folded, production=job.production)
+    )
+    findings.extend(
+        scan_lines(job.path, job.language, windows, rules, folded, production=job.production)
+    )
     return PatternScan(findings=_once_per_rule_and_line(findings), skipped=tuple(skipped))
 
 

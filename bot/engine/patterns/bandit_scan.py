@@ -22,6 +22,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from bot.engine.patterns.placeholders import looks_like_a_name, looks_like_placeholder
 from bot.engine.patterns.quiet import quiet_bandit_formatters
 from bot.engine.result import Location, Severity, Skipped
 
@@ -88,7 +89,8 @@ ADVICE: Mapping[str, str] = MappingProxyType(
 
 # Bandit quotes the password it found in these messages, so they get our own text instead.
 CREDENTIAL_MESSAGE = (
-    "Hardcoded password or token: load it from the environment or a secret store, and rotate it"
+    "Hardcoded password or token: load it from the environment or a secret store (and rotate "
+    "it if it was ever a real one)"
 )
 
 # Left out of every run. As noise on pull requests: B101 flags each `assert` (every test file),
@@ -108,6 +110,18 @@ _CODING_COOKIE = re.compile(r"^[ \t\f]*#.*?coding[:=]")
 # Tests on function definitions: bandit gives them the whole function's line range, but what
 # they flag (argument defaults) is in the signature, so that is what must touch an added line.
 _SIGNATURE_TESTS = frozenset({"B107", "B503"})
+# Tests on a string: bandit gives them the line range of the string's parent, so a password in
+# a dict literal spans the whole dict, and any key added to the dict would touch it. The line
+# of the string itself (or of the keyword, for B106) is what must be added.
+_OWN_LINE_TESTS = frozenset({"B105", "B106"})
+# Bandit's password tests quote the value they found; we read it back to leave placeholders out.
+_QUOTED_VALUE = re.compile(r": '(.*)'\Z", re.DOTALL)
+# B113 wants `requests.<verb>(...)`, but bandit matches any call under the `requests` name, such
+# as the status-code lookup `requests.codes.get("TOO_EARLY")`.
+_CALL_NAME = re.compile(r"[\w.]+(?=\s*\()")
+# A flagged statement spanning more lines than this (a whole dict literal) is fingerprinted by
+# its own first line only.
+_MAX_FINGERPRINT_LINES = 10
 
 # Severities bandit gives below what the id means here: SQL built from strings is the
 # headline risk of AI-written code and is `high` in every language's line rule, where bandit
@@ -171,6 +185,8 @@ def scan_python(
         span: Iterable[int] = set(issue.linerange or ()) | {issue.lineno}
         if issue.test_id in _SIGNATURE_TESTS:
             span = signatures.get(issue.lineno, (issue.lineno,))
+        elif issue.test_id in _OWN_LINE_TESTS:
+            span = (issue.lineno,)
         finding = _finding(
             path, issue, span, lines=lines, added_lines=added_lines, disabled=disabled
         )
@@ -237,6 +253,10 @@ def _finding(
     line = issue.lineno if issue.lineno in added_lines else touched[0]
     if test_id == "B311" and not _SECURITY_CONTEXT.search(_line(lines, issue.lineno)):
         return None
+    if rule == "hardcoded-secret" and _stand_in(issue.text):
+        return None
+    if test_id == "B113" and not _module_call(lines, issue):
+        return None
     if rule == "hardcoded-secret":
         message = CREDENTIAL_MESSAGE
     elif rule in ADVICE:
@@ -256,11 +276,39 @@ def _finding(
         ),
         source=f"bandit {test_id}",
         cwe=cwe or None,
+        fingerprint=_statement(lines, issue, span),
     )
 
 
 def _line(lines: Sequence[str], number: int) -> str:
     return lines[number - 1] if 0 < number <= len(lines) else ""
+
+
+def _stand_in(text: str) -> bool:
+    """Whether a password test's quoted value is no secret: empty, None, a placeholder, or a
+    name (`token_type = "Bearer"`)."""
+    quoted = _QUOTED_VALUE.search(text)
+    if quoted is None:
+        return False
+    value = quoted.group(1)
+    return looks_like_placeholder(value) or looks_like_a_name(value)
+
+
+def _module_call(lines: Sequence[str], issue: Any) -> bool:
+    """Whether the call B113 flagged is `requests.<verb>(...)` itself, not a lookup such as
+    `requests.codes.get(...)` under the same name."""
+    raw = _line(lines, issue.lineno).encode("utf-8", "surrogatepass")
+    start = max(0, issue.col_offset or 0)  # the AST counts UTF-8 bytes
+    called = _CALL_NAME.match(raw[start:].decode("utf-8", "replace"))
+    return called is None or called.group(0).count(".") <= 1
+
+
+def _statement(lines: Sequence[str], issue: Any, span: Iterable[int]) -> str:
+    """The lines bandit flagged, as one text (its first line alone past a few lines)."""
+    numbers = sorted(span)
+    if not numbers or numbers[-1] - numbers[0] >= _MAX_FINGERPRINT_LINES:
+        numbers = [issue.lineno]
+    return "".join(_line(lines, number) for number in range(numbers[0], numbers[-1] + 1))
 
 
 # --- trimming -------------------------------------------------------------------------------

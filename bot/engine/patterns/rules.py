@@ -18,8 +18,9 @@ from pydantic import ValidationError
 from bot.config.model import Model, PatternRule
 from bot.config.regex import Matcher, compile_pattern
 from bot.engine import globs
+from bot.engine.carried import MIN_FINGERPRINT, normalize
 from bot.engine.patterns.regex_set import PatternSet
-from bot.engine.result import Location
+from bot.engine.result import Location, Severity
 
 # The weakness each of our stable rule ids names, so every source reports the same CWE.
 CWE_BY_RULE: Mapping[str, int] = MappingProxyType(
@@ -128,7 +129,16 @@ _books: dict[tuple[object, ...], _RuleBook] = {}
 
 def _content_key(rules: tuple[PatternRule, ...]) -> tuple[object, ...]:
     return tuple(
-        (r.id, r.message, r.severity, r.pattern, r.unless, tuple(r.paths), tuple(r.languages))
+        (
+            r.id,
+            r.message,
+            r.severity,
+            r.pattern,
+            r.unless,
+            tuple(r.paths),
+            tuple(r.languages),
+            r.outside_production,
+        )
         for r in rules
     )
 
@@ -154,29 +164,46 @@ def scan_lines(
     lines: Sequence[tuple[int, str]],
     rules: tuple[PatternRule, ...],
     disabled: Iterable[str],
+    *,
+    production: bool = True,
 ) -> list[Location]:
-    """Every (rule, line) where a rule that applies to this file fires on an added line."""
+    """Every (rule, line) where a rule that applies to this file fires on an added line.
+
+    Outside production code (`production` False) a rule fires as its `outside_production` says:
+    not at all (skip), low and not counted (low), or as anywhere else (keep).
+    """
     disabled_ids = frozenset(disabled)
     group = _rule_book(rules).for_language(language)
-    active = [c.rule.id not in disabled_ids and c.applies_to(path) for c in group.rules]
+    active = [
+        c.rule.id not in disabled_ids
+        and c.applies_to(path)
+        and (production or c.rule.outside_production != "skip")
+        for c in group.rules
+    ]
     if not any(active):
         return []
     findings: list[Location] = []
     for number, text in lines:
         for index in group.patterns.candidates(text):
             compiled = group.rules[index]
-            if not active[index] or compiled.matcher.search(text) is None:
+            match = compiled.matcher.search(text) if active[index] else None
+            if match is None:
                 continue
             if compiled.unless is not None and compiled.unless.search(text) is not None:
                 continue
+            lowered = not production and compiled.rule.outside_production == "low"
+            matched = text[match.start() : match.end()]
             findings.append(
                 Location(
                     path=path,
                     line=number,
                     message=compiled.rule.message,
                     rule=compiled.rule.id,
-                    severity=compiled.rule.severity,
+                    severity=Severity.LOW if lowered else compiled.rule.severity,
                     cwe=compiled.cwe,
+                    counted=not lowered,
+                    # What the rule matched, when it says enough to be recognised elsewhere.
+                    fingerprint=matched if len(normalize(matched)) >= MIN_FINGERPRINT else text,
                 )
             )
     return findings

@@ -56,6 +56,8 @@ from detect_secrets.plugins.twilio import TwilioKeyDetector
 from detect_secrets.util.code_snippet import CodeSnippet
 
 from bot.config.regex import Matcher, RegexError, compile_pattern
+from bot.engine.carried import MIN_FINGERPRINT, normalize
+from bot.engine.patterns.placeholders import basic_auth_placeholders, looks_like_placeholder
 from bot.engine.patterns.regex_set import PatternSet
 from bot.engine.result import Location, Severity
 
@@ -91,7 +93,9 @@ DETECTORS: tuple[type[RegexBasedDetector], ...] = (
 )
 
 # detect-secrets' default heuristics for a value that only looks like a secret: `<password>`,
-# `${TOKEN}`, `{key}`, `$VAR`, UUIDs, runs such as `ABCDEF...`, and values with no letter or digit.
+# `${TOKEN}`, `{key}`, `$VAR`, UUIDs, runs such as `ABCDEF...`, and values with no letter or
+# digit. Ours (placeholders.py: documented examples, words, runs inside a token's shape) then
+# read the whole match, since some plugins yield only a captured part (`ghp` of a token).
 _PLACEHOLDER_FILTERS: tuple[Callable[[str], bool], ...] = (
     is_templated_secret,
     is_prefixed_with_dollar_sign,
@@ -115,6 +119,7 @@ class _Detector:
     name: str
     plugin: RegexBasedDetector
     message: str
+    outside_production_message: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,8 +131,8 @@ class _Scanner:
     matchers: tuple[Matcher | None, ...]
     detector_of_pattern: tuple[int, ...]
 
-    def detectors_on(self, line: str) -> list[_Detector]:
-        """The detectors that find a secret on this line."""
+    def detectors_on(self, line: str) -> list[tuple[_Detector, str]]:
+        """The detectors that find a secret on this line, each with the first value it found."""
         if len(line) > MAX_CONFIRMED_LINE:
             return self._by_re2_alone(line)
         if line.isascii():
@@ -138,19 +143,30 @@ class _Scanner:
         else:
             # RE2's \w, \d and \s are ASCII-only where Python's are Unicode: no shortcut here.
             candidates = range(len(self.detectors))
-        return [
-            self.detectors[index]
-            for index in candidates
-            if any(map(_real_secret, self.detectors[index].plugin.analyze_string(line)))
-        ]
+        found: list[tuple[_Detector, str]] = []
+        for index in candidates:
+            detector = self.detectors[index]
+            if not any(map(_real_secret, detector.plugin.analyze_string(line))):
+                continue
+            if detector.name == "BasicAuthDetector" and basic_auth_placeholders(line):
+                continue
+            matches = (
+                m.group(0) for regex in detector.plugin.denylist for m in regex.finditer(line)
+            )
+            value = next((m for m in matches if not looks_like_placeholder(m)), None)
+            if value is not None:
+                found.append((detector, value))
+        return found
 
-    def _by_re2_alone(self, line: str) -> list[_Detector]:
-        found = {
-            self.detector_of_pattern[i]
-            for i in self.patterns.candidates(line)
-            if (matcher := self.matchers[i]) is not None and matcher.search(line) is not None
-        }
-        return [self.detectors[index] for index in sorted(found)]
+    def _by_re2_alone(self, line: str) -> list[tuple[_Detector, str]]:
+        found: dict[int, str] = {}
+        for i in self.patterns.candidates(line):
+            matcher = self.matchers[i]
+            match = matcher.search(line) if matcher is not None else None
+            value = line[match.start() : match.end()] if match is not None else None
+            if value is not None and not looks_like_placeholder(value):
+                found.setdefault(self.detector_of_pattern[i], value)
+        return [(self.detectors[index], value) for index, value in sorted(found.items())]
 
 
 def _real_secret(value: str) -> bool:
@@ -221,6 +237,13 @@ def _message(secret_type: str) -> str:
     )
 
 
+def _outside_production_message(secret_type: str) -> str:
+    return (
+        f"Possible {secret_type} in a test, doc or example: if it is a real one, revoke it; "
+        "else make the value an obvious fake (EXAMPLE, xxxx, a run like 1234567890)"
+    )
+
+
 def _re2_matcher(pattern: str | None) -> Matcher | None:
     if pattern is None:
         return None
@@ -237,7 +260,14 @@ def _scanner() -> _Scanner:
     detector_of_pattern: list[int] = []
     for index, plugin_class in enumerate(DETECTORS):
         plugin = plugin_class()
-        detectors.append(_Detector(plugin_class.__name__, plugin, _message(plugin.secret_type)))
+        detectors.append(
+            _Detector(
+                plugin_class.__name__,
+                plugin,
+                _message(plugin.secret_type),
+                _outside_production_message(plugin.secret_type),
+            )
+        )
         for compiled in plugin.denylist:
             patterns.append(_as_re2(compiled))
             detector_of_pattern.append(index)
@@ -254,20 +284,24 @@ def scan_secrets(
     lines: Sequence[tuple[int, str]],
     previous_line: Callable[[int], str],
     disabled: frozenset[str],
+    *,
+    production: bool = True,
 ) -> list[Location]:
     """One finding per (line, detector) for secrets in added lines, without the secret itself.
 
     `disabled` (casefolded) may hold `secrets` or `hardcoded-secret` (every detector) or a
     detector's class name (`awskeydetector`). As detect-secrets does, lock files are left out,
     and so is a line carrying its allowlist pragma or following a `pragma: allowlist nextline
-    secret` line, and a value its heuristics take for a placeholder.
+    secret` line, and a value its heuristics or ours take for a placeholder. Outside production
+    code (`production` False: tests, docs, examples) a finding is low and not counted, with a
+    message for that place.
     """
     if DISABLE_ALL in disabled or RULE_ID in disabled or is_lock_file(path):
         return []
     scanner = _scanner()
     findings: list[Location] = []
     for number, text in lines:
-        found = [d for d in scanner.detectors_on(text) if d.name.casefold() not in disabled]
+        found = [(d, v) for d, v in scanner.detectors_on(text) if d.name.casefold() not in disabled]
         if not found:
             continue
         context = CodeSnippet([previous_line(number), text], start_line=number - 1, target_index=1)
@@ -277,12 +311,15 @@ def scan_secrets(
             Location(
                 path=path,
                 line=number,
-                message=detector.message,
+                message=detector.message if production else detector.outside_production_message,
                 rule=RULE_ID,
-                severity=Severity.HIGH,
+                severity=Severity.HIGH if production else Severity.LOW,
                 source=f"detect-secrets {detector.name}",
                 cwe=CWE_HARDCODED_CREDENTIALS,
+                counted=production,
+                # The value, when long enough to be recognised elsewhere; else its whole line.
+                fingerprint=value if len(normalize(value)) >= MIN_FINGERPRINT else text,
             )
-            for detector in found
+            for detector, value in found
         )
     return findings
