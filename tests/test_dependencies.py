@@ -428,7 +428,9 @@ def test_package_json_reports_each_section_and_lines() -> None:
     found = changes("package.json", base, head)
     assert found == (
         DependencyChange("package.json", 4, "npm", "react", "18.2.0", "18.3.1", False, False),
-        DependencyChange("package.json", 7, "npm", "vitest", None, "^1.6.0", True, False),
+        DependencyChange(
+            "package.json", 7, "npm", "vitest", None, "^1.6.0", True, False, development=True
+        ),
         DependencyChange("package.json", None, "npm", "left-pad", "1.3.0", None, False, False),
     )
 

@@ -70,6 +70,7 @@ JUDGED_FIELDS = (
     "severity",
     "verdict",
     "reason",
+    "round",
 )
 
 
@@ -337,7 +338,8 @@ def report_precision(results: list[dict[str, Any]]) -> None:
     gone: Counter[str] = Counter()
     for row in judged:
         rule = family(row)
-        before[rule][row["verdict"]] += 1
+        if row["round"] == "before":
+            before[rule][row["verdict"]] += 1
         current = now.get(_key(row))
         if current is None:
             gone[rule] += 1
@@ -346,7 +348,7 @@ def report_precision(results: list[dict[str, Any]]) -> None:
         else:
             after[rule][row["verdict"]] += 1
     rows = []
-    for rule in [*sorted(before), "all judged"]:
+    for rule in [*sorted(set(before) | set(after) | set(shown) | set(gone)), "all judged"]:
         if rule == "all judged":
             b, a = sum(before.values(), Counter()), sum(after.values(), Counter())
             s, g = sum(shown.values()), sum(gone.values())
@@ -363,9 +365,14 @@ def report_precision(results: list[dict[str, Any]]) -> None:
                 str(g),
             )
         )
-    header = ("rule", "judged t/f/d", "prec.", "counted now t/f/d", "prec.", "shown", "gone")
+    header = ("rule", "before t/f/d", "prec.", "counted now t/f/d", "prec.", "shown", "gone")
     print(_table(rows, header))
-    print("precision: true / (true + false + debatable); t/f/d: true/false/debatable")
+    print(
+        "before: the findings judged before the fixes (round `before`); counted now: every judged"
+        " finding (both rounds) the engine now counts toward the level; shown: still reported but"
+        " not counted; gone: no longer reported.\n"
+        "precision: true / (true + false + debatable); t/f/d: true/false/debatable"
+    )
 
 
 def _counts(counts: Counter[str]) -> str:
@@ -380,9 +387,12 @@ def _precision(counts: Counter[str]) -> str:
 # --- judging ----------------------------------------------------------------------------------
 
 
-def pick(results: list[dict[str, Any]], per_rule: int, seed: int = 16) -> None:
+def pick(results: list[dict[str, Any]], per_rule: int, round_name: str, seed: int = 16) -> None:
     """Add up to `per_rule` unjudged findings of each rule to the judged file, drawn at random
-    (at most 2 from one change, so one change cannot fill a rule), with empty verdicts."""
+    (at most 2 from one change, so one change cannot fill a rule), with empty verdicts.
+
+    Round `before` draws from every finding; a later round draws only findings the engine
+    counts toward the level, to measure the precision of what now gates."""
     rows = read_judged()
     have = {_key(row) for row in rows}
     by_rule: dict[str, list[dict[str, Any]]] = defaultdict(list)
@@ -390,7 +400,10 @@ def pick(results: list[dict[str, Any]], per_rule: int, seed: int = 16) -> None:
         if "analysis" in result:
             for finding in findings_of(result):
                 by_rule[family(finding)].append(finding)
-    judged_per_rule = Counter(family(row) for row in rows)
+    shas = {r["sha"] for r in results}
+    judged_per_rule = Counter(
+        family(row) for row in rows if row["round"] == round_name and row["sha"] in shas
+    )
     chance = random.Random(seed)
     added = 0
     for rule in sorted(by_rule):
@@ -402,7 +415,10 @@ def pick(results: list[dict[str, Any]], per_rule: int, seed: int = 16) -> None:
                 break
             if _key(finding) in have or per_change[finding["sha"]] >= 2:
                 continue
-            rows.append({field: str(finding.get(field) or "") for field in JUDGED_FIELDS})
+            if round_name != "before" and not finding["counted"]:
+                continue
+            row = {field: str(finding.get(field) or "") for field in JUDGED_FIELDS}
+            rows.append({**row, "round": round_name})
             have.add(_key(finding))
             per_change[finding["sha"]] += 1
             judged_per_rule[rule] += 1
@@ -462,6 +478,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sample", choices=("a", "b"), default="a")
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--pick", type=int, metavar="N", help="add N findings per rule to judge")
+    parser.add_argument("--round", default="after", help="the judging round --pick adds to")
     parser.add_argument("--show", type=int, metavar="ROW", nargs="+", help="judged rows to show")
     parser.add_argument("--context", type=int, default=4)
     args = parser.parse_args(argv)
@@ -471,7 +488,7 @@ def main(argv: list[str] | None = None) -> int:
             show(args.mirrors, results, index, args.context)
         return 0
     if args.pick is not None:
-        pick(results, args.pick)
+        pick(results, args.pick, args.round)
         return 0
     print("\nlevels, every change taken as AI-assisted:")
     report_levels(results)

@@ -247,9 +247,9 @@ class CriticalPath(Model):
     paths: list[Glob] = Field(min_length=1, max_length=200)
     lines: Regex | None = Field(
         default=None,
-        description="When set, a file counts only when a line the change really wrote or "
-        "removed (not a version bump, a move or a reformat) matches this; for areas where "
-        "most edits are routine, such as CI workflows.",
+        description="When set, a file counts only when a line the change really wrote (not a "
+        "version bump, a move or a reformat) matches this; for areas where most edits are "
+        "routine, such as CI workflows.",
     )
     owners: list[SeniorRef] = Field(
         default_factory=list,
@@ -323,6 +323,12 @@ class PatternRule(Model):
     )
     paths: list[Glob] = Field(default_factory=lambda: ["**"], max_length=100)
     languages: list[Identifier] = Field(default_factory=list, max_length=50)
+    counted: bool = Field(
+        strict=True,
+        default=True,
+        description="False: shown, but not counted toward the score and the level (for a rule "
+        "whose precision is too low to gate on).",
+    )
     outside_production: Literal["skip", "low", "keep"] = Field(
         default="skip",
         description="In tests, docs and examples (risk.non_production): not reported (skip), "

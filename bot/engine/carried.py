@@ -267,14 +267,16 @@ _TYPING_MODULES = frozenset({"typing", "typing_extensions", "__future__", "colle
 
 class _Untyped(ast.NodeTransformer):
     """A syntax tree without what does not change what the code does: type annotations,
-    `cast(...)`, `if TYPE_CHECKING:` blocks, typing imports, docstrings and a function's last
-    bare `return`."""
+    `cast(...)`, `if TYPE_CHECKING:` blocks, `@overload` stubs, typing imports, docstrings and
+    a function's last bare `return`."""
 
     def visit_arg(self, node: ast.arg) -> ast.arg:
         node.annotation = None
         return node
 
-    def visit_FunctionDef(self, node: ast.FunctionDef) -> ast.AST:
+    def visit_FunctionDef(self, node: ast.FunctionDef) -> ast.AST | None:
+        if any(_names_overload(decorator) for decorator in node.decorator_list):
+            return None  # a typing stub: the implementation follows it
         node.returns = None
         node.body = _without_final_return(_without_docstring(node.body))
         return self.generic_visit(node)
@@ -304,11 +306,12 @@ class _Untyped(ast.NodeTransformer):
     def visit_ImportFrom(self, node: ast.ImportFrom) -> ast.AST | None:
         return None if node.module in _TYPING_MODULES else node
 
-    def visit_If(self, node: ast.If) -> ast.AST | None:
+    def visit_If(self, node: ast.If) -> ast.AST | list[ast.stmt] | None:
         test = node.test
         name = test.attr if isinstance(test, ast.Attribute) else getattr(test, "id", None)
-        if name == "TYPE_CHECKING" and not node.orelse:
-            return None
+        if name == "TYPE_CHECKING":
+            # What runs is the `else` branch, if any.
+            return [self.visit(statement) for statement in node.orelse] or None
         return self.generic_visit(node)
 
     def visit_Call(self, node: ast.Call) -> ast.AST:
@@ -318,6 +321,11 @@ class _Untyped(ast.NodeTransformer):
             value: ast.AST = self.visit(node.args[1])
             return value
         return self.generic_visit(node)
+
+
+def _names_overload(decorator: ast.expr) -> bool:
+    name = decorator.attr if isinstance(decorator, ast.Attribute) else getattr(decorator, "id", "")
+    return name == "overload"
 
 
 def _without_docstring(body: list[ast.stmt]) -> list[ast.stmt]:

@@ -35,7 +35,7 @@ import xml.etree.ElementTree as ET
 from bisect import bisect_right
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import accumulate
 from types import MappingProxyType
 from typing import Any
@@ -57,6 +57,9 @@ class DependencyChange:
     new_spec: str | None
     unpinned: bool
     lockfile: bool
+    # Needed only to develop the project (npm devDependencies, a `dev`/`test`/`docs` group or
+    # extra, a requirements file named so), not by what it ships.
+    development: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,6 +164,7 @@ class _Entry:
     find: _Find | None = None
     direct: bool = False
     key: str | None = None  # identity within the file; the name when None
+    dev: bool = False  # listed only among development dependencies
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,6 +189,7 @@ class _Group:
     specs: list[str]
     unpinned: bool
     direct: bool
+    dev: bool = False  # every entry of the name is a development dependency
     spec: str = ""  # the specs joined, once all entries are in
 
     def join_specs(self) -> None:
@@ -220,11 +225,12 @@ def _groups(parsed: _Parsed | None) -> dict[tuple[str, str], _Group]:
         key = (fmt.ecosystem, entry.key if entry.key is not None else entry.name)
         group = groups.get(key)
         if group is None:
-            groups[key] = _Group(entry, fmt, [entry.spec], entry.unpinned, entry.direct)
+            groups[key] = _Group(entry, fmt, [entry.spec], entry.unpinned, entry.direct, entry.dev)
         else:
             group.specs.append(entry.spec)
             group.unpinned = group.unpinned or entry.unpinned
             group.direct = group.direct or entry.direct
+            group.dev = group.dev and entry.dev
     for group in groups.values():
         group.join_specs()
     return groups
@@ -269,6 +275,15 @@ def _compare(
         kept.append(delta)
 
     lines = _LineIndex(head_text)
+    parsed = head or base
+    dev_file = (
+        parsed is not None
+        and parsed.format.parse is _parse_requirements
+        and (
+            _DEV_NAME.search(path.rpartition("/")[2]) is not None
+            or _INSTALLS_PROJECT.search(head_text) is not None
+        )
+    )
     changes = [
         DependencyChange(
             path=path,
@@ -279,6 +294,7 @@ def _compare(
             new_spec=delta.head.spec if delta.head else None,
             unpinned=delta.head.unpinned if delta.head else False,
             lockfile=delta.group.format.lockfile,
+            development=dev_file or delta.group.dev,
         )
         for delta in kept
     ]
@@ -534,16 +550,18 @@ def _parse_pyproject(text: str) -> list[_Entry]:
     project = _table(document.get("project"))
     entries = _pep508_list(project.get("dependencies"), _toml_header("project"))
     optional_header = _toml_header("project", "optional-dependencies")
-    for requirements in _table(project.get("optional-dependencies")).values():
-        entries += _pep508_list(requirements, optional_header)
+    for extra, requirements in _table(project.get("optional-dependencies")).items():
+        listed = _pep508_list(requirements, optional_header)
+        entries += _development(listed) if _DEV_NAME.search(extra) else listed
     build_system = _table(document.get("build-system"))
     entries += _pep508_list(build_system.get("requires"), _toml_header("build-system"))
     groups_header = _toml_header("dependency-groups")
     for requirements in _table(document.get("dependency-groups")).values():
-        entries += _pep508_list(requirements, groups_header)  # include-group tables skipped
+        # include-group tables skipped; dependency groups are for developing the project
+        entries += _development(_pep508_list(requirements, groups_header))
     tool = _table(document.get("tool"))
     uv = _table(tool.get("uv"))
-    entries += _pep508_list(uv.get("dev-dependencies"), _toml_header("tool", "uv"))
+    entries += _development(_pep508_list(uv.get("dev-dependencies"), _toml_header("tool", "uv")))
     poetry = _table(tool.get("poetry"))
     sections: list[tuple[str, object]] = [
         (_toml_header("tool", "poetry", "dependencies"), poetry.get("dependencies")),
@@ -552,11 +570,28 @@ def _parse_pyproject(text: str) -> list[_Entry]:
     for group_name, group in _table(poetry.get("group")).items():
         anchor = _toml_header("tool", "poetry", "group", group_name, "dependencies")
         sections.append((anchor, _table(group).get("dependencies")))
-    for anchor, section in sections:
+    for index, (anchor, section) in enumerate(sections):
         for name, value in _table(section).items():
             if name != "python":  # the interpreter constraint, not a package
-                entries += _poetry_entries(name, value, _key_find(anchor, name))
+                found = _poetry_entries(name, value, _key_find(anchor, name))
+                # Poetry's main dependencies come first; dev-dependencies and groups follow.
+                entries += _development(found) if index > 0 else found
     return entries
+
+
+# Names of extras, groups and requirements files that hold what developing the project needs.
+_DEV_NAME = re.compile(
+    r"dev|test|doc|lint|typ|check|style|format|bench|coverage|mypy|\bci\b", re.IGNORECASE
+)
+
+
+# A requirements file that installs the project itself (`-e .[dev]`) sets up a development
+# environment: what the project ships needs is in its own metadata.
+_INSTALLS_PROJECT = re.compile(r"^\s*(?:(?:-e|--editable)\s+)?\.(?:\[[^\]]*\])?\s*$", re.M)
+
+
+def _development(entries: list[_Entry]) -> list[_Entry]:
+    return [replace(entry, dev=True) for entry in entries]
 
 
 _PIPFILE_NON_PACKAGES = frozenset({"source", "requires", "pipenv", "scripts"})
@@ -760,7 +795,8 @@ def _parse_package_json(text: str) -> list[_Entry]:
             if isinstance(spec, str):
                 version = " ".join(spec.split())
                 find = _json_find(section, name)
-                entries.append(_Entry(name, version, _npm_unpinned(version), find=find))
+                dev = section == "devDependencies"
+                entries.append(_Entry(name, version, _npm_unpinned(version), find=find, dev=dev))
     return entries
 
 

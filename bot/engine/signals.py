@@ -25,6 +25,10 @@ _SEVERITY_WEIGHT = {Severity.LOW: 0.1, Severity.MEDIUM: 0.3, Severity.HIGH: 0.6}
 # A new function whose lines are at least this share old lines (moved from elsewhere in the
 # change, re-indented) is not new code.
 MOVED_SHARE = 0.8
+# Code lines a change must write in a file before that file wants a test: on real history one-
+# and two-line edits without a test were renames, constants and refactors far more often than
+# untested behaviour (docs/rules.md).
+MIN_UNTESTED_LINES = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,8 +90,8 @@ def critical_paths(change: Change, ruleset: Ruleset) -> SignalFinding:
 
     Tests, docs and examples of an area are not the area (`test/sanitizer.test.ts`), and a file
     the change only renamed, moved lines in, reformatted, commented or version-bumped is not
-    touched. An area with `lines` counts a file only when a line the change wrote or removed
-    matches it (CI workflows: credentials, permissions, triggers, actions, publishing).
+    touched. An area with `lines` counts a file only when a line the change wrote matches it
+    (CI workflows: credentials, permissions, triggers, actions, publishing).
     """
     areas: dict[str, list[Location]] = {}
     for changed in change.touched or change.files:
@@ -124,10 +128,10 @@ def _matcher(pattern: str) -> Matcher:
 
 
 def _has_line(change: Change, changed: ChangedFile, matcher: Matcher) -> bool:
-    """Whether a line the change wrote or removed in `changed` matches."""
-    written = [changed.added_text[n] for n in change.text.new_lines(changed)]
-    removed = [changed.removed_text[n] for n in change.text.gone_lines(changed)]
-    return any(matcher.search(line) is not None for line in written + removed)
+    """Whether a line the change wrote in `changed` matches (taking a step out of a workflow
+    adds no risk to it)."""
+    written = (changed.added_text[n] for n in change.text.new_lines(changed))
+    return any(matcher.search(line) is not None for line in written)
 
 
 def is_test(path: str, ruleset: Ruleset) -> bool:
@@ -142,7 +146,8 @@ def _is_code(path: str, ruleset: Ruleset) -> bool:
 
 def missing_tests(change: Change, ruleset: Ruleset) -> SignalFinding:
     """Test lines per code line the change wrote. Lines it only moved, reformatted, commented or
-    version-bumped are not code it wrote: a release's version bump needs no test."""
+    version-bumped are not code it wrote (a release's version bump needs no test), and a file
+    where it wrote fewer than MIN_UNTESTED_LINES code lines is left out."""
     code_added = 0
     test_added = 0
     untested: list[Location] = []
@@ -153,7 +158,7 @@ def missing_tests(change: Change, ruleset: Ruleset) -> SignalFinding:
             test_added += changed.additions
         elif _is_code(changed.path, ruleset) and changed.path not in change.same_code:
             written = len(change.text.new_lines(changed))
-            if written:
+            if written >= MIN_UNTESTED_LINES:
                 code_added += written
                 untested.append(Location(changed.path, None, "code changed", rule="untested"))
     if code_added == 0:
@@ -295,9 +300,10 @@ def _dependency_skips(report: DependencyReport) -> tuple[Skipped, ...]:
 def dependencies(report: DependencyReport, ruleset: Ruleset | None = None) -> SignalFinding:
     """Dependencies added, changed, removed and left unpinned.
 
-    Shown but not counted: lockfile entries (the manifest says what was asked for), manifests of
-    tests, docs and examples, and a pinned bump within one major version (a routine update that
-    the tests and the lockfile already cover).
+    Shown but not counted: removals, lockfile entries (the manifest says what was asked for),
+    what only developing the project needs (devDependencies, dev/test/docs groups and
+    requirements files), manifests of tests, docs and examples, and a bump within one major
+    version that keeps the kind of spec (a routine update the tests and the lockfile cover).
     """
     changes = report.changes
     skipped = _dependency_skips(report)
@@ -307,7 +313,11 @@ def dependencies(report: DependencyReport, ruleset: Ruleset | None = None) -> Si
     locations: list[Location] = []
     added = changed = removed = 0
     for dep in changes:
-        counted = not dep.lockfile and (ruleset is None or ruleset.is_production(dep.path))
+        counted = (
+            not dep.lockfile
+            and not dep.development
+            and (ruleset is None or ruleset.is_production(dep.path))
+        )
         if dep.old_spec is None:
             added += 1
             step = 0.05 if dep.lockfile else 0.35
@@ -315,6 +325,7 @@ def dependencies(report: DependencyReport, ruleset: Ruleset | None = None) -> Si
         elif dep.new_spec is None:
             removed += 1
             step = 0.0
+            counted = False  # a dependency fewer adds no risk
             what = f"removed {dep.name}"
         else:
             changed += 1
@@ -345,7 +356,10 @@ def dependencies(report: DependencyReport, ruleset: Ruleset | None = None) -> Si
         detail += f"; {unpinned} not pinned"
     not_counted = sum(1 for location in locations if not location.counted)
     if not_counted:
-        detail += f" ({not_counted} not counted: lockfiles, tests and examples, patch bumps)"
+        detail += (
+            f" ({not_counted} not counted: removals, lockfiles, development-only, examples, "
+            "minor bumps)"
+        )
     return SignalFinding(
         "dependencies",
         min(1.0, weight),

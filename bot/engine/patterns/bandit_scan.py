@@ -104,6 +104,14 @@ EXCLUDED_TESTS = ("B101", "B404", "B603", "B607", "B613")
 _SECURITY_CONTEXT = re.compile(
     r"token|secret|passw|pwd|nonce|salt|otp|api_?key|session|csrf|auth", re.IGNORECASE
 )
+# Weak hashes (B303, B324: md5 and sha1 without usedforsecurity=False) are mostly checksums,
+# cache keys and legacy defaults; one counts toward the level only when its line names a
+# secret-like thing, else it is shown low and not counted (docs/rules.md has the sample).
+_HASH_TESTS = frozenset({"B303", "B324"})
+# Shown, not counted: their measured precision is too low to gate on (docs/rules.md). B105-B107
+# flag any string assigned to a name like `token` or `password`: on real history every one was a
+# test value, a name or an empty default; credentials with a shape are detect-secrets' to find.
+NOT_COUNTED_TESTS = frozenset({"B105", "B106", "B107", "B110", "B112"})
 # PEP 263 coding declarations: the text bandit reads is written as UTF-8, so any such line goes.
 _CODING_COOKIE = re.compile(r"^[ \t\f]*#.*?coding[:=]")
 
@@ -264,18 +272,23 @@ def _finding(
     else:
         message = issue.text.strip()
     cwe = issue.cwe.id if issue.cwe is not None else 0
+    severity = max(
+        _SEVERITY.get(issue.severity, Severity.MEDIUM),
+        SEVERITY_FLOOR.get(rule, Severity.LOW),
+        key=lambda level: level.rank,
+    )
+    counted = test_id not in NOT_COUNTED_TESTS
+    if test_id in _HASH_TESTS and not _SECURITY_CONTEXT.search(_statement(lines, issue, span)):
+        severity, counted = Severity.LOW, False
     return Location(
         path=path,
         line=line,
         message=message,
         rule=rule,
-        severity=max(
-            _SEVERITY.get(issue.severity, Severity.MEDIUM),
-            SEVERITY_FLOOR.get(rule, Severity.LOW),
-            key=lambda severity: severity.rank,
-        ),
+        severity=severity,
         source=f"bandit {test_id}",
         cwe=cwe or None,
+        counted=counted,
         fingerprint=_statement(lines, issue, span),
     )
 

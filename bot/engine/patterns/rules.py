@@ -138,6 +138,7 @@ def _content_key(rules: tuple[PatternRule, ...]) -> tuple[object, ...]:
             tuple(r.paths),
             tuple(r.languages),
             r.outside_production,
+            r.counted,
         )
         for r in rules
     )
@@ -201,7 +202,7 @@ def scan_lines(
                     rule=compiled.rule.id,
                     severity=Severity.LOW if lowered else compiled.rule.severity,
                     cwe=compiled.cwe,
-                    counted=not lowered,
+                    counted=compiled.rule.counted and not lowered,
                     # What the rule matched, when it says enough to be recognised elsewhere.
                     fingerprint=matched if len(normalize(matched)) >= MIN_FINGERPRINT else text,
                 )
