@@ -20,8 +20,8 @@ Sample `a` is the last SAMPLE_SIZE changes before the pin, sample `b` (held out:
 tuned on it) the SAMPLE_SIZE before those. A repository whose clone is not found is skipped,
 and the output says so.
 
-    .venv/bin/python bench/realworld/findings.py                  # sample a, then precision
-    .venv/bin/python bench/realworld/findings.py --sample b
+    .venv/bin/python bench/realworld/findings.py                  # both samples, precision
+    .venv/bin/python bench/realworld/findings.py --sample b       # the held-out sample alone
     .venv/bin/python bench/realworld/findings.py --pick 12        # findings to judge, per rule
     .venv/bin/python bench/realworld/findings.py --show ID        # one finding in context
 
@@ -475,13 +475,31 @@ def _added_lines(clone: Path, base: str, head: str, path: str) -> set[int]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--mirrors", type=Path, default=Path("/work/.mirror"))
-    parser.add_argument("--sample", choices=("a", "b"), default="a")
+    parser.add_argument(
+        "--sample",
+        choices=("a", "b", "both"),
+        default="both",
+        help="a: the sample the fixes were made on; b: held out; both (default): each's levels "
+        "and rules, then precision over both",
+    )
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--pick", type=int, metavar="N", help="add N findings per rule to judge")
     parser.add_argument("--round", default="after", help="the judging round --pick adds to")
     parser.add_argument("--show", type=int, metavar="ROW", nargs="+", help="judged rows to show")
     parser.add_argument("--context", type=int, default=4)
     args = parser.parse_args(argv)
+    if args.sample == "both":
+        results = []
+        for sample in ("a", "b"):
+            found = collect(args.mirrors, sample, args.jobs)
+            print(f"\nsample {sample}, levels, every change taken as AI-assisted:")
+            report_levels(found)
+            print(f"\nsample {sample}, findings per rule:")
+            report_rules(found)
+            results += found
+        print(f"\nprecision per rule over both samples, judged in {JUDGED.relative_to(ROOT)}:")
+        report_precision(results)
+        return 0
     results = collect(args.mirrors, args.sample, args.jobs)
     if args.show is not None:
         for index in args.show:

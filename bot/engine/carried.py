@@ -196,7 +196,7 @@ class ChangeText:
             written=_unpaired(added, removed),
             taken=_unpaired(removed, added),
             removed=frozenset(text for _, _, text in removed),
-            streams={place: "".join(parts) for place, parts in streams.items()},
+            streams={place: _joined(parts) for place, parts in streams.items()},
             languages=language_of,
             is_production=is_production,
         )
@@ -205,7 +205,7 @@ class ChangeText:
         """Whether the code a finding in `path` was found in was already in the change's removed
         text, of files of the same kind (production, or tests, docs and examples)."""
         style = comment_style(self.languages(path))
-        normalized = "".join(
+        normalized = _joined(
             normalize(strip_comment(line, style)) for line in fingerprint.split("\n")
         )
         if len(normalized) < MIN_FINGERPRINT:
@@ -232,6 +232,11 @@ class ChangeText:
         if changed.binary:
             return True
         return bool(self.written.get(changed.path) or self.taken.get(changed.path))
+
+
+def _joined(lines: Iterable[str]) -> str:
+    """Normalized lines as one text; a formatter's trailing comma ends up before its bracket."""
+    return _COMMA_BEFORE_CLOSE.sub(r"\1", "".join(lines))
 
 
 def _unpaired(
@@ -356,6 +361,27 @@ def same_python_code(base_text: str, head_text: str) -> bool:
     parse."""
     try:
         trees = [_Untyped().visit(ast.parse(text)) for text in (base_text, head_text)]
+        dumps = [ast.dump(_without_unused_names(tree)) for tree in trees]
     except (SyntaxError, ValueError, RecursionError):
         return False
-    return ast.dump(trees[0]) == ast.dump(trees[1])
+    return dumps[0] == dumps[1]
+
+
+def _without_unused_names(tree: ast.AST) -> ast.AST:
+    """The tree without `from x import y` names it no longer uses (those only annotations
+    needed); `import x` statements stay, as they may be imported for what they do."""
+    used = {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        if not isinstance(body, list):
+            continue
+        kept: list[ast.stmt] = []
+        for statement in body:
+            if isinstance(statement, ast.ImportFrom):
+                names = [a for a in statement.names if (a.asname or a.name) in used]
+                if not names:
+                    continue
+                statement.names = names
+            kept.append(statement)
+        setattr(node, "body", kept or [ast.Pass()])  # noqa: B010  (any node with a body)
+    return tree
