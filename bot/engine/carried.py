@@ -27,6 +27,8 @@ from dataclasses import dataclass
 
 from bot.engine.snapshot import ChangedFile
 
+MAX_COMMENT_SCAN = 4096
+MAX_NORMALIZED = 64 * 1024
 # Fingerprints shorter than this (normalized) say too little to be found in other text.
 MIN_FINGERPRINT = 12
 # Past this much normalized removed text, a fingerprint is compared with whole removed lines only,
@@ -90,7 +92,9 @@ def strip_comment(line: str, style: str) -> str:
     stripped = line.lstrip()
     if style == "//" and stripped.startswith(("/*", "*")):
         return ""
-    if style == "" or style not in line:
+    # Past MAX_COMMENT_SCAN characters (minified code, data) a line is compared whole: walking
+    # it character by character would cost seconds on a crafted line.
+    if style == "" or style not in line or len(line) > MAX_COMMENT_SCAN:
         return line
     quote = ""
     index = 0
@@ -142,7 +146,13 @@ def versionless(normalized: str) -> str:
 
 def _normalized_lines(lines: Mapping[int, str], style: str) -> Iterable[tuple[int, str]]:
     for number in sorted(lines):
-        yield number, normalize(strip_comment(lines[number], style))
+        line = lines[number]
+        # A huge line (minified code, data) is compared as it is: normalizing it would cost
+        # about a second per 10 MiB, and a formatter does not re-wrap such lines anyway.
+        yield (
+            number,
+            line.strip() if len(line) > MAX_NORMALIZED else normalize(strip_comment(line, style)),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -234,6 +244,10 @@ class ChangeText:
         return bool(self.written.get(changed.path) or self.taken.get(changed.path))
 
 
+def _versionless(text: str) -> str:
+    return text if len(text) > MAX_NORMALIZED else versionless(text)
+
+
 def _joined(lines: Iterable[str]) -> str:
     """Normalized lines as one text; a formatter's trailing comma ends up before its bracket."""
     return _COMMA_BEFORE_CLOSE.sub(r"\1", "".join(lines))
@@ -253,11 +267,11 @@ def _unpaired(
             left.append(entry)
     # Versions are compared among what exact text left unpaired on both sides.
     others_left = Counter(
-        versionless(text) for text, count in available.items() for _ in range(count)
+        _versionless(text) for text, count in available.items() for _ in range(count)
     )
     unpaired: dict[str, set[int]] = {}
     for path, number, text in left:
-        masked = versionless(text)
+        masked = _versionless(text)
         if masked != text and others_left[masked] > 0:
             others_left[masked] -= 1
             continue
