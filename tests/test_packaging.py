@@ -81,7 +81,7 @@ def test_the_wheel_holds_the_code_the_data_the_checklists_and_the_license(dist: 
     assert {"Homepage", "Source", "Issues"} <= urls
     classifiers = metadata.get_all("Classifier") or []
     assert "Programming Language :: Python :: 3.11" in classifiers
-    assert metadata.get_all("Provides-Extra") == ["app", "test"]
+    assert metadata.get_all("Provides-Extra") == ["app", "bench", "test"]
     # pyproject's ranges, bounded above, not the lock's pins
     requires = metadata.get_all("Requires-Dist") or []
     assert "pyyaml<7,>=6.0.1" in [r.lower() for r in requires]
