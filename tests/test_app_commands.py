@@ -104,7 +104,7 @@ async def test_explain_breaks_the_score_down_with_weights(bot: Bot, repo: Repo) 
     (reply,) = replies(bot, number)
     assert reactions(bot, number, comment_id) == ["+1"]
     assert "| Signal | Points | Weight | Why |" in reply
-    assert "| Critical paths | 20 | 25 |" in reply
+    assert "| Critical paths | 16 | 20 |" in reply
     assert "auth/login.py:2" in reply
 
 

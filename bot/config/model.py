@@ -205,9 +205,9 @@ class Weights(Model):
     """Points each signal adds to the 0..100 score at full strength."""
 
     ai_share: int = Field(strict=True, default=10, ge=0, le=100)
-    size: int = Field(strict=True, default=10, ge=0, le=100)
+    size: int = Field(strict=True, default=60, ge=0, le=100)
     complexity: int = Field(strict=True, default=15, ge=0, le=100)
-    critical_paths: int = Field(strict=True, default=25, ge=0, le=100)
+    critical_paths: int = Field(strict=True, default=20, ge=0, le=100)
     missing_tests: int = Field(strict=True, default=15, ge=0, le=100)
     dependencies: int = Field(strict=True, default=10, ge=0, le=100)
     patterns: int = Field(strict=True, default=25, ge=0, le=100)
@@ -220,9 +220,9 @@ class Weights(Model):
 class Levels(Model):
     """The lowest score of each level; below `medium` is `low`."""
 
-    medium: int = Field(strict=True, default=25, ge=1, le=100)
-    high: int = Field(strict=True, default=50, ge=1, le=100)
-    critical: int = Field(strict=True, default=75, ge=1, le=100)
+    medium: int = Field(strict=True, default=40, ge=1, le=100)
+    high: int = Field(strict=True, default=60, ge=1, le=100)
+    critical: int = Field(strict=True, default=80, ge=1, le=100)
 
     @model_validator(mode="after")
     def _ascending(self) -> Levels:
@@ -348,10 +348,17 @@ class PatternsConfig(Model):
 
 class SizeConfig(Model):
     lines: int = Field(
-        strict=True, default=1000, ge=1, description="Changed lines at which size is at full."
+        strict=True,
+        default=1000,
+        ge=1,
+        description="Production code lines written at which size is at full (it grows with "
+        "their logarithm: 10 lines are a third of it, 100 two thirds).",
     )
     files: int = Field(
-        strict=True, default=40, ge=1, description="Changed files at which size is at full."
+        strict=True,
+        default=40,
+        ge=1,
+        description="Production code files written in at which size is at full.",
     )
 
 
