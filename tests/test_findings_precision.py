@@ -605,6 +605,25 @@ def test_two_line_edit_needs_no_test(repo: Repo, cli: Cli) -> None:
     assert signal(report, "missing_tests")["score"] == 0
 
 
+LIMIT = "def limit(n):\n    return n\n"
+FOUR_LINES = "\n\ndef lower(n):\n    return n - 1\n\n\ndef upper(n):\n    return n + 1\n"
+
+
+def test_four_code_lines_need_no_test(repo: Repo, cli: Cli) -> None:
+    report = analyze(repo, cli, {"app/limits.py": LIMIT}, {"app/limits.py": LIMIT + FOUR_LINES})
+
+    assert signal(report, "missing_tests")["score"] == 0
+
+
+def test_five_code_lines_want_a_test(repo: Repo, cli: Cli) -> None:
+    five = LIMIT + FOUR_LINES + "\n\nCEILING = 10\n"
+
+    report = analyze(repo, cli, {"app/limits.py": LIMIT}, {"app/limits.py": five})
+
+    assert signal(report, "missing_tests")["score"] > 0
+    assert paths(report, "missing_tests") == ["app/limits.py"]
+
+
 def test_typing_only_change_needs_no_test(repo: Repo, cli: Cli) -> None:
     typed = "from __future__ import annotations\n\nimport typing as t\n\n" + COMPLEX.replace(
         "def route(kind, value, strict, fallback):",
