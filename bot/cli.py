@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
-from bot.engine.result import Level
+from bot.config.levels import Level
 
 if TYPE_CHECKING:
     from bot.parallel import FilePool

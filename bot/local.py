@@ -5,14 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.adapters.git import GitRepo
-from bot.builtins import load_builtins
 from bot.config import CHECKLISTS_DIR, CONFIG_PATH
 from bot.config.load import load_model, load_repo_config
 from bot.config.model import ChecklistDef
-from bot.config.resolve import build_ruleset
+from bot.engine.builtins import load_builtins
 from bot.engine.detect import Detector
 from bot.engine.files import needs_text
 from bot.engine.pipeline import analyze
+from bot.engine.resolve import build_ruleset
 from bot.engine.result import Analysis
 from bot.parallel import FilePool
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.config.levels import Level
 from bot.config.model import ChecklistDef
 from bot.engine.checklist import ChangeFacts, select
-from bot.engine.result import Level
 
 
 def checklist(cid: str, items: list[dict[str, Any]], when: Any = None) -> ChecklistDef:

@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 from bot.config import load
+from bot.config.levels import Level, Severity
 from bot.config.load import (
     MAX_ALIASES,
     ConfigError,
@@ -20,7 +21,6 @@ from bot.config.load import (
 )
 from bot.config.model import ChecklistDef, RepoConfig, When
 from bot.config.regex import RegexError, compile_pattern
-from bot.engine.result import Level, Severity
 
 
 def issues_in(text: str | bytes, model: type[RepoConfig | ChecklistDef] = RepoConfig) -> list[str]:

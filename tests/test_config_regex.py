@@ -7,11 +7,11 @@ import threading
 
 import pytest
 
-from bot.builtins import load_builtins
 from bot.config.load import ConfigError, load_repo_config
-from bot.config.resolve import build_ruleset
+from bot.engine.builtins import load_builtins
 from bot.engine.files import FileJob
 from bot.engine.pipeline import file_analyzer
+from bot.engine.resolve import build_ruleset
 
 
 def test_backreference_pattern_is_refused_with_a_reason() -> None:

@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
-from bot.builtins import load_builtins
 from bot.config.load import load_repo_config
 from bot.config.model import RepoConfig
-from bot.config.resolve import build_ruleset
+from bot.engine.builtins import load_builtins
 from bot.engine.detect import Detector
+from bot.engine.resolve import build_ruleset
 from bot.engine.result import AIDetection, Evidence
 from bot.engine.snapshot import Commit, Person, Snapshot
 

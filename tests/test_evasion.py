@@ -14,13 +14,13 @@ from typing import Any
 
 import pytest
 
-from bot.builtins import load_builtins
+from bot.config.levels import Level
 from bot.config.load import load_repo_config
-from bot.config.resolve import build_ruleset
+from bot.engine.builtins import load_builtins
 from bot.engine.files import FileJob, looks_minified
 from bot.engine.patterns import WINDOW, WINDOW_OVERLAP, scan_file
 from bot.engine.pipeline import analyze
-from bot.engine.result import Level
+from bot.engine.resolve import build_ruleset
 from bot.engine.snapshot import ChangedFile, FileStatus, Snapshot, Truncation
 from tests.conftest import CLAUDE, CliResult, Repo
 

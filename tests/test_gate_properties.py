@@ -18,9 +18,10 @@ from dataclasses import dataclass, field, replace
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
+from bot.config.levels import Level
 from bot.config.model import ApprovalsConfig
 from bot.engine.policy import Conclusion, PullRequestFacts, Review, ReviewState, decide
-from bot.engine.result import AIDetection, Analysis, ApprovalRequirement, Level, Risk
+from bot.engine.result import AIDetection, Analysis, ApprovalRequirement, Risk
 from bot.engine.snapshot import Commit, Person
 
 AUTHOR = "dev"

@@ -6,13 +6,13 @@ import re
 
 import pytest
 
+from bot.config.levels import Level
 from bot.engine.result import (
     AIDetection,
     Analysis,
     ApprovalRequirement,
     ChecklistItem,
     Evidence,
-    Level,
     Location,
     Risk,
     SelectedChecklist,

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from bot.builtins import load_builtins
 from bot.config.model import RepoConfig
-from bot.config.resolve import build_ruleset
+from bot.engine.builtins import load_builtins
 from bot.engine.files import FileJob
 from bot.engine.pipeline import file_analyzer
+from bot.engine.resolve import build_ruleset
 from bot.parallel import FilePool
 
 SOURCE = """\

@@ -16,7 +16,7 @@ import pytest
 
 from bot.adapters.diff import DiffError, parse_diff, parse_file_patch, to_changed_file, unquote
 from bot.adapters.git import GitRepo
-from bot.engine import globs
+from bot.config import globs
 from bot.engine.snapshot import FileStatus
 from tests.conftest import CLAUDE, CliResult, Repo
 

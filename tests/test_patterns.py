@@ -12,12 +12,13 @@ from types import MappingProxyType
 import pytest
 import yaml
 
+from bot.config.levels import Severity
 from bot.config.model import PatternRule
 from bot.engine.files import FileJob
 from bot.engine.patterns import PatternRulesError, PatternScan, load_rules, scan_file
 from bot.engine.patterns.bandit_scan import RULE_BY_TEST
 from bot.engine.patterns.secrets_scan import MAX_CONFIRMED_LINE
-from bot.engine.result import Location, Severity
+from bot.engine.result import Location
 from bot.engine.ruleset import Language, LanguageTable
 
 ROOT = Path(__file__).resolve().parent.parent

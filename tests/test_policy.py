@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.config.levels import Level
 from bot.config.model import ApprovalsConfig
 from bot.engine.policy import (
     Conclusion,
@@ -15,13 +16,7 @@ from bot.engine.policy import (
     decide,
     deciding_people,
 )
-from bot.engine.result import (
-    AIDetection,
-    Analysis,
-    ApprovalRequirement,
-    Level,
-    Risk,
-)
+from bot.engine.result import AIDetection, Analysis, ApprovalRequirement, Risk
 from bot.engine.snapshot import Commit, Person
 
 HEAD, OLD = "h" * 40, "o" * 40

@@ -20,17 +20,17 @@ from hypothesis import strategies as st
 from bot.app import compose
 from bot.app.commands import COMMANDS, Role, apply_tick_edit, may_loosen, may_run
 from bot.app.jobs import TickEdit
-from bot.builtins import load_builtins
+from bot.config.levels import Level
 from bot.config.model import ApprovalsConfig, RepoConfig
-from bot.config.resolve import build_ruleset
+from bot.engine.builtins import load_builtins
 from bot.engine.policy import Conclusion, Override, decide
 from bot.engine.pull_state import Declaration, PullState
+from bot.engine.resolve import build_ruleset
 from bot.engine.result import (
     AIDetection,
     Analysis,
     ApprovalRequirement,
     ChecklistItem,
-    Level,
     Risk,
     SelectedChecklist,
     Signal,

@@ -47,10 +47,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from corpus import DEFAULT_MIRRORS, Change, RawCommit, Window, changes, git, load_windows
 from corpus_label import LABELS_FILE
 
-from bot.builtins import load_builtins
 from bot.config.load import load_repo_config
-from bot.config.resolve import build_ruleset
+from bot.engine.builtins import load_builtins
 from bot.engine.detect import Detector
+from bot.engine.resolve import build_ruleset
 from bot.engine.result import AIDetection
 from bot.engine.snapshot import Commit, Person, Snapshot
 

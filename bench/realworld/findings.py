@@ -187,16 +187,16 @@ def collect(mirrors: Path, sample: str, jobs: int) -> list[dict[str, Any]]:
 
 
 def _ruleset() -> Any:
-    from bot.builtins import load_builtins
     from bot.config.load import load_repo_config
-    from bot.config.resolve import build_ruleset
+    from bot.engine.builtins import load_builtins
+    from bot.engine.resolve import build_ruleset
 
     return build_ruleset(load_repo_config(None, "built-ins"), load_builtins(), [])
 
 
 def is_source(path: str, ruleset: Any) -> bool:
     """Code the engine measures, outside tests and generated or vendored files."""
-    from bot.engine import globs
+    from bot.config import globs
 
     language = ruleset.languages.of(path)
     if language is None or language.meter is None:

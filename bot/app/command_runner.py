@@ -30,10 +30,10 @@ from bot.app.commands import (
 from bot.app.jobs import Job, JobKind, TickEdit
 from bot.app.service import Outcome, ReviewService
 from bot.app.store import Store
-from bot.builtins import load_builtins
 from bot.config import CONFIG_PATH
 from bot.config.load import ConfigError, parse_yaml
 from bot.config.model import RepoConfig
+from bot.engine.builtins import load_builtins
 from bot.engine.detect import Detector
 from bot.engine.policy import Override
 from bot.engine.pull_state import Declaration, PullState

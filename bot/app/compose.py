@@ -10,12 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
-from bot.builtins import load_builtins
-from bot.config import CONFIG_PATH
+from bot.config import CONFIG_PATH, globs
 from bot.config.load import ConfigError, load_model
 from bot.config.model import ChecklistDef, RepoConfig
-from bot.config.resolve import build_ruleset, effective_config
-from bot.engine import globs
+from bot.engine.builtins import load_builtins
 from bot.engine.detect import Detector
 from bot.engine.policy import (
     Conclusion,
@@ -26,6 +24,7 @@ from bot.engine.policy import (
     decide,
 )
 from bot.engine.pull_state import AISighting, PullState
+from bot.engine.resolve import build_ruleset, effective_config
 from bot.engine.result import Analysis, Evidence
 from bot.engine.ruleset import Ruleset
 from bot.github.gather import WRITE_PERMISSIONS as WRITE

@@ -18,9 +18,9 @@ from pydantic import (
     model_validator,
 )
 
+from bot.config.globs import GlobError, compile_glob
+from bot.config.levels import Level, Severity
 from bot.config.regex import RegexError, compile_pattern
-from bot.engine.globs import GlobError, compile_glob
-from bot.engine.result import Level, Severity
 
 MAX_LIST = 500
 

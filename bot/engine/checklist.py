@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from bot.config import globs
+from bot.config.levels import Level
 from bot.config.model import ChecklistDef, ChecklistItemDef, When, WhenClause
-from bot.engine import globs
-from bot.engine.result import ChecklistItem, Level, SelectedChecklist
+from bot.engine.result import ChecklistItem, SelectedChecklist
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from bot.engine import globs
+from bot.config import globs
 from bot.engine.dependencies import is_manifest
 from bot.engine.result import Location, Skipped
 from bot.engine.ruleset import Ruleset

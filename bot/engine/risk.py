@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.engine.result import SIGNAL_IDS, Level, Risk, Signal, SignalFinding, Skipped
+from bot.config.levels import Level
+from bot.engine.result import SIGNAL_IDS, Risk, Signal, SignalFinding, Skipped
 from bot.engine.ruleset import Ruleset
 
 # How many unmeasured files the note names; the signals' `skipped` lists name them all.

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from bot.config import globs
 from bot.config.model import (
     ApprovalsConfig,
     ChecklistDef,
@@ -19,7 +20,6 @@ from bot.config.model import (
     SizeConfig,
     Weights,
 )
-from bot.engine import globs
 
 
 @dataclass(frozen=True, slots=True)

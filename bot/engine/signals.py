@@ -12,12 +12,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from bot.config import globs
+from bot.config.levels import Level, Severity
 from bot.config.regex import Matcher, compile_pattern
-from bot.engine import globs
 from bot.engine.carried import ChangeText
 from bot.engine.dependencies import DependencyReport
 from bot.engine.files import FileReport, FunctionChange
-from bot.engine.result import AIDetection, Level, Location, Severity, SignalFinding, Skipped
+from bot.engine.result import AIDetection, Location, SignalFinding, Skipped
 from bot.engine.ruleset import Ruleset
 from bot.engine.snapshot import ChangedFile, FileStatus
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from bot.config.levels import Severity
 from bot.engine.policy import Decision
-from bot.engine.result import Analysis, Location, Severity
+from bot.engine.result import Analysis, Location
 from bot.render.escape import md_text
 from bot.render.markdown import risk_table, truncate
 

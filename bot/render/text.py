@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from bot.engine.result import Analysis, Level, Signal
+from bot.config.levels import Level
+from bot.engine.result import Analysis, Signal
 from bot.render.markdown import SIGNAL_TITLES
 
 _LEVEL_COLOUR = {Level.LOW: "32", Level.MEDIUM: "33", Level.HIGH: "31", Level.CRITICAL: "1;31"}

@@ -26,12 +26,13 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
+from bot.config.levels import Severity
 from bot.config.model import PatternRule
 from bot.engine.files import FileJob
 from bot.engine.patterns.bandit_scan import scan_python
 from bot.engine.patterns.rules import CWE_BY_RULE, PatternRulesError, load_rules, scan_lines
 from bot.engine.patterns.secrets_scan import MAX_CONFIRMED_LINE, scan_secrets
-from bot.engine.result import Location, Severity, Skipped
+from bot.engine.result import Location, Skipped
 
 WINDOW = MAX_CONFIRMED_LINE
 WINDOW_OVERLAP = 1024

@@ -22,9 +22,10 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from bot.config.levels import Severity
 from bot.engine.patterns.placeholders import looks_like_a_name, looks_like_placeholder
 from bot.engine.patterns.quiet import quiet_bandit_formatters
-from bot.engine.result import Location, Severity, Skipped
+from bot.engine.result import Location, Skipped
 
 quiet_bandit_formatters()
 

@@ -15,12 +15,13 @@ from types import MappingProxyType
 
 from pydantic import ValidationError
 
+from bot.config import globs
+from bot.config.levels import Severity
 from bot.config.model import Model, PatternRule
 from bot.config.regex import Matcher, compile_pattern
-from bot.engine import globs
 from bot.engine.carried import MIN_FINGERPRINT, normalize
 from bot.engine.patterns.regex_set import PatternSet
-from bot.engine.result import Location, Severity
+from bot.engine.result import Location
 
 # The weakness each of our stable rule ids names, so every source reports the same CWE.
 CWE_BY_RULE: Mapping[str, int] = MappingProxyType(

@@ -55,11 +55,12 @@ from detect_secrets.plugins.telegram_token import TelegramBotTokenDetector
 from detect_secrets.plugins.twilio import TwilioKeyDetector
 from detect_secrets.util.code_snippet import CodeSnippet
 
+from bot.config.levels import Severity
 from bot.config.regex import Matcher, RegexError, compile_pattern
 from bot.engine.carried import MIN_FINGERPRINT, normalize
 from bot.engine.patterns.placeholders import basic_auth_placeholders, looks_like_placeholder
 from bot.engine.patterns.regex_set import PatternSet
-from bot.engine.result import Location, Severity
+from bot.engine.result import Location
 
 RULE_ID = "hardcoded-secret"
 DISABLE_ALL = "secrets"

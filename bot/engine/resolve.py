@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, TypeVar
 
-from bot.builtins import Builtins
 from bot.config.load import ConfigError, ConfigIssue, load_repo_config
 from bot.config.model import (
     AuthorSignature,
@@ -17,6 +16,7 @@ from bot.config.model import (
     Signatures,
     TrailerSignature,
 )
+from bot.engine.builtins import Builtins
 from bot.engine.ruleset import Ruleset
 
 _Sig = TypeVar("_Sig", TrailerSignature, AuthorSignature, BranchSignature, MarkerSignature)
