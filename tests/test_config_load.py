@@ -9,17 +9,12 @@ from textwrap import dedent
 import pytest
 import yaml
 
-from bot.config import load
+from bot.config import reader
+from bot.config.issues import ConfigError, ConfigIssue
 from bot.config.levels import Level, Severity
-from bot.config.load import (
-    MAX_ALIASES,
-    ConfigError,
-    ConfigIssue,
-    load_model,
-    load_repo_config,
-    parse_yaml,
-)
+from bot.config.load import load_model, load_repo_config, parse_yaml
 from bot.config.model import ChecklistDef, RepoConfig, When
+from bot.config.reader import MAX_ALIASES
 from bot.config.regex import RegexError, compile_pattern
 
 
@@ -542,7 +537,7 @@ def test_both_parsers_read_the_same_config(loader: str, monkeypatch: pytest.Monk
     if loader == "libyaml" and not yaml.__with_libyaml__:
         pytest.skip("PyYAML was built without libyaml")
     monkeypatch.setattr(
-        load, "_LOADER", yaml.CSafeLoader if loader == "libyaml" else yaml.SafeLoader
+        reader, "_LOADER", yaml.CSafeLoader if loader == "libyaml" else yaml.SafeLoader
     )
     # libyaml and the pure parser mark plain scalars differently: 'true' must stay a string.
     text = "risk:\n  weights: {size: 20, ai_shar: 1}\ncheck: {name: 'true'}\n"
@@ -757,7 +752,7 @@ def test_nesting_past_the_bound_gets_the_house_message_whatever_the_parser_does(
     # the builder sees level 33; earlier wheels let the builder stop it. Either way the file is
     # refused with the reader's own message, at the brace that opens level 33.
     monkeypatch.setattr(
-        load, "_LOADER", yaml.CSafeLoader if loader == "libyaml" else yaml.SafeLoader
+        reader, "_LOADER", yaml.CSafeLoader if loader == "libyaml" else yaml.SafeLoader
     )
     text = "risk:\n  weights: " + "{x: " * levels + "1" + "}" * levels + "\n"
     assert only_issue(text) == "2:132: lists and mappings nest deeper than 32 levels"

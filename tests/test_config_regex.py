@@ -7,7 +7,8 @@ import threading
 
 import pytest
 
-from bot.config.load import ConfigError, load_repo_config
+from bot.config.issues import ConfigError
+from bot.config.load import load_repo_config
 from bot.engine.builtins import load_builtins
 from bot.engine.files import FileJob
 from bot.engine.pipeline import file_analyzer

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, TypeVar
 
-from bot.config.load import ConfigError, ConfigIssue, load_repo_config
+from bot.config.issues import ConfigError, ConfigIssue
+from bot.config.load import load_repo_config
 from bot.config.model import (
     AuthorSignature,
     BranchSignature,
