@@ -184,7 +184,8 @@ def _read_file(path: str) -> bytes:
 
 
 def _check_config(file: str) -> int:
-    from bot.config.load import ConfigError, load_repo_config
+    from bot.config.issues import ConfigError
+    from bot.config.load import load_repo_config
 
     try:
         load_repo_config(_read_file(file), file)
@@ -214,7 +215,7 @@ def _analyze(args: argparse.Namespace) -> int:
 
 def _analyze_with(args: argparse.Namespace, pool: FilePool) -> int:
     from bot.adapters.git import GitError
-    from bot.config.load import ConfigError
+    from bot.config.issues import ConfigError
     from bot.local import LocalAnalysis
 
     try:
@@ -278,7 +279,7 @@ def _serve(args: argparse.Namespace) -> int:
     _require_app_extra()
     from bot import logs
     from bot.app.server import StartError, run_server
-    from bot.app.sqlite import DatabaseError
+    from bot.queue.sqlite_database import DatabaseError
     from bot.settings import SettingsError, load_settings
 
     try:

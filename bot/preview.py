@@ -27,7 +27,7 @@ from github import BadCredentialsException, GithubException, RateLimitExceededEx
 
 from bot.app import compose
 from bot.config import CONFIG_PATH
-from bot.config.load import ConfigError
+from bot.config.issues import ConfigError
 from bot.config.model import RepoConfig
 from bot.engine.files import needs_text
 from bot.engine.pipeline import analyze

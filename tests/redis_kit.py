@@ -18,7 +18,7 @@ import pytest
 import redis
 import redis.asyncio
 
-from bot.app.redis_backend import connect
+from bot.queue.redis_connection import connect
 
 
 def free_port() -> int:

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from bot.app.jobs import JOB_TRIES
+from bot.queue.jobs import JOB_TRIES
 from tests.appkit import (  # noqa: F401  (bot_fixture registers the fixture)
     REPO,
     Bot,

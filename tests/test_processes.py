@@ -13,8 +13,9 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from bot.app.jobs import Job, JobKind
-from bot.app.sqlite import Database, SqliteQueue
+from bot.queue.jobs import Job, JobKind
+from bot.queue.sqlite_database import Database
+from bot.queue.sqlite_queue import SqliteQueue
 from tests.appkit import REPO, open_pull
 from tests.conftest import CLAUDE, Repo
 from tests.fakegithub import webhooks

@@ -12,12 +12,15 @@ from pathlib import Path
 import pytest
 from arq.connections import ArqRedis
 
-from bot.app.jobs import Job, JobKind
-from bot.app.redis_backend import Drainer, RedisQueue, RedisStore
-from bot.app.sqlite import Database, SqliteQueue, SqliteStore
-from bot.app.store import MAX_SWEEPS, OpenCheck, StoredStateError, pull_key
 from bot.engine.policy import Override
 from bot.engine.pull_state import AISighting, Declaration, PullState
+from bot.queue.jobs import Job, JobKind
+from bot.queue.redis_queue import Drainer, RedisQueue
+from bot.queue.redis_store import RedisStore
+from bot.queue.sqlite_database import Database
+from bot.queue.sqlite_queue import SqliteQueue
+from bot.queue.sqlite_store import SqliteStore
+from bot.queue.store import MAX_SWEEPS, OpenCheck, StoredStateError, pull_key
 from tests.redis_kit import (  # noqa: F401  (registers the fixtures)
     arq_redis_fixture,
     redis_server,

@@ -10,16 +10,10 @@ from collections.abc import Awaitable, Callable
 import pytest
 from arq.connections import ArqRedis
 
-from bot.app.jobs import Job, JobKind
-from bot.app.redis_backend import (
-    MAX_TRIES,
-    PENDING,
-    Drainer,
-    DrainSettings,
-    RedisQueue,
-    RedisStore,
-    RedisWriteLocks,
-)
+from bot.queue.jobs import Job, JobKind
+from bot.queue.redis_locks import RedisWriteLocks
+from bot.queue.redis_queue import MAX_TRIES, PENDING, Drainer, DrainSettings, RedisQueue
+from bot.queue.redis_store import RedisStore
 from tests.redis_kit import (  # noqa: F401  (registers the fixtures)
     arq_redis_fixture,
     free_port,
@@ -324,7 +318,7 @@ async def test_write_locks_serialize_an_installation_across_processes(
 async def test_a_write_lock_left_by_a_dead_process_expires(
     arq_redis: ArqRedis, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("bot.app.redis_backend.WRITE_HOLD_SECONDS", 0.2)
+    monkeypatch.setattr("bot.queue.redis_locks.WRITE_HOLD_SECONDS", 0.2)
     await arq_redis.set("ai-review:installation:7:write", "dead", px=200)
     started = asyncio.get_running_loop().time()
 

@@ -99,7 +99,7 @@ async def test_a_database_error_when_a_job_finishes_delays_it_but_loses_nothing(
         "CREATE TRIGGER refuse_finish BEFORE DELETE ON jobs WHEN EXISTS (SELECT 1 FROM fault) "
         "BEGIN SELECT RAISE(ABORT, 'disk I/O error (injected)'); END;"
     )
-    caplog.set_level(logging.ERROR, logger="bot.app.sqlite")
+    caplog.set_level(logging.ERROR, logger="bot.queue.sqlite_queue")
 
     await bot.send(webhooks.pull_request(bot.github, REPO, number, "opened"))
     for _ in range(200):

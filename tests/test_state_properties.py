@@ -19,7 +19,6 @@ from hypothesis import strategies as st
 
 from bot.app import compose
 from bot.app.commands import COMMANDS, Role, apply_tick_edit, may_loosen, may_run
-from bot.app.jobs import TickEdit
 from bot.config.levels import Level
 from bot.config.model import ApprovalsConfig, RepoConfig
 from bot.engine.builtins import load_builtins
@@ -37,6 +36,7 @@ from bot.engine.result import (
 )
 from bot.engine.snapshot import Commit, Person, Snapshot
 from bot.github.gather import PullRequestContext, RepoRef
+from bot.queue.jobs import TickEdit
 
 AUTHOR = "dev"
 BASE = "b" * 40

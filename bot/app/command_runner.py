@@ -27,11 +27,10 @@ from bot.app.commands import (
     may_loosen,
     may_run,
 )
-from bot.app.jobs import Job, JobKind, TickEdit
 from bot.app.service import Outcome, ReviewService
-from bot.app.store import Store
 from bot.config import CONFIG_PATH
-from bot.config.load import ConfigError, parse_yaml
+from bot.config.issues import ConfigError
+from bot.config.load import parse_yaml
 from bot.config.model import RepoConfig
 from bot.engine.builtins import load_builtins
 from bot.engine.detect import Detector
@@ -40,6 +39,8 @@ from bot.engine.pull_state import Declaration, PullState
 from bot.engine.result import Analysis
 from bot.github.client import GitHubClient
 from bot.github.gather import PullRequestContext, RepoRef
+from bot.queue.jobs import Job, JobKind, TickEdit
+from bot.queue.store import Store
 from bot.render.escape import md_code, md_text
 from bot.render.markdown import SIGNAL_TITLES
 

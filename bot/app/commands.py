@@ -10,8 +10,8 @@ import re
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
-from bot.app.jobs import TickEdit
 from bot.engine.pull_state import PullState
+from bot.queue.jobs import TickEdit
 
 # At most three spaces of indent: four make a markdown code block, `>` a quote.
 _COMMAND = re.compile(r"^ {0,3}/ai-review(?:[ \t]+(?P<rest>.*))?$", re.IGNORECASE)

@@ -11,7 +11,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from bot.config import CONFIG_PATH, globs
-from bot.config.load import ConfigError, load_model
+from bot.config.issues import ConfigError
+from bot.config.load import load_model
 from bot.config.model import ChecklistDef, RepoConfig
 from bot.engine.builtins import load_builtins
 from bot.engine.detect import Detector

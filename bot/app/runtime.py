@@ -19,15 +19,15 @@ from multiprocessing import get_context
 import aiohttp
 
 from bot.app.command_runner import CommandRunner
-from bot.app.jobs import JOB_TRIES, RETRY_SECONDS, Job, JobKind
 from bot.app.metrics import Metrics
 from bot.app.service import ReviewService, analyze_snapshot, thread_analyzer
-from bot.app.store import Queue, Store
 from bot.engine.result import Analysis, Evidence
 from bot.engine.ruleset import Ruleset
 from bot.engine.snapshot import Snapshot
 from bot.github.client import WriteLock, token_refused, transient
 from bot.logs import log_context
+from bot.queue.jobs import JOB_TRIES, RETRY_SECONDS, Job, JobKind, Queue
+from bot.queue.store import Store
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)

@@ -25,8 +25,8 @@ from typing import IO
 
 from aiohttp import web
 
-from bot.app.sqlite import sqlite_path
 from bot.app.web import QUEUE, create_app
+from bot.queue.sqlite_database import sqlite_path
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)

@@ -20,9 +20,7 @@ import aiohttp
 from gidgethub import BadRequest
 
 from bot.app import compose
-from bot.app.jobs import Job, JobKind
-from bot.app.store import CREATING, OpenCheck, Store, pull_key
-from bot.config.load import ConfigError
+from bot.config.issues import ConfigError
 from bot.config.model import RepoConfig
 from bot.engine.files import needs_text
 from bot.engine.pipeline import analyze
@@ -57,6 +55,8 @@ from bot.github.writer import (
     start_check,
     upsert_comment,
 )
+from bot.queue.jobs import Job, JobKind
+from bot.queue.store import CREATING, OpenCheck, Store, pull_key
 from bot.render.checkrun import CheckOutput, error_output
 from bot.render.markdown import MARKER
 from bot.render.state import state_key, state_line

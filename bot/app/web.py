@@ -23,11 +23,14 @@ from redis.exceptions import RedisError
 from bot.app.metrics import Metrics
 from bot.app.runtime import keep_sweeping, runtime
 from bot.app.service import ReviewService
-from bot.app.sqlite import Database, SqliteQueue, SqliteStore, sqlite_path
-from bot.app.store import Queue, Store
 from bot.github.payloads import PayloadError
 from bot.handlers import router
 from bot.handlers.context import HandlerContext
+from bot.queue.jobs import Queue
+from bot.queue.sqlite_database import Database, sqlite_path
+from bot.queue.sqlite_queue import SqliteQueue
+from bot.queue.sqlite_store import SqliteStore
+from bot.queue.store import Store
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -260,7 +263,9 @@ def _embedded_lifecycle(analysis_workers: int, queue_workers: int, shutdown_dead
 
 
 async def _redis_lifecycle(app: web.Application) -> AsyncIterator[None]:
-    from bot.app.redis_backend import RedisQueue, RedisStore, connect
+    from bot.queue.redis_connection import connect
+    from bot.queue.redis_queue import RedisQueue
+    from bot.queue.redis_store import RedisStore
 
     settings = app[SETTINGS]
     assert settings.redis_url is not None

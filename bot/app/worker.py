@@ -22,18 +22,12 @@ from arq.connections import ArqRedis
 from arq.worker import Worker
 
 from bot.app.metrics import Metrics
-from bot.app.redis_backend import (
-    DRAIN,
-    Drainer,
-    DrainSettings,
-    RedisQueue,
-    RedisStore,
-    RedisWriteLocks,
-    connect,
-    worker_codecs,
-)
 from bot.app.runtime import SWEEP_EVERY_SECONDS, runtime, sweep_open_checks
 from bot.app.web import METRICS, QUEUE, STORE, healthz, metrics_endpoint, readyz
+from bot.queue.redis_connection import connect, worker_codecs
+from bot.queue.redis_locks import RedisWriteLocks
+from bot.queue.redis_queue import DRAIN, Drainer, DrainSettings, RedisQueue
+from bot.queue.redis_store import RedisStore
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)

@@ -10,7 +10,7 @@ import logging
 from typing import Any
 
 from bot.app.commands import parse_command
-from bot.app.jobs import Job, JobKind, TickEdit
+from bot.queue.jobs import Job, JobKind, TickEdit
 from bot.render.markdown import parse_ticks
 
 log = logging.getLogger(__name__)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from bot.app.jobs import Job
+from bot.queue.jobs import Job
 
 
 @dataclass(slots=True)

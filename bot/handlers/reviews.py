@@ -6,9 +6,9 @@ from typing import Any
 
 from gidgethub import routing, sansio
 
-from bot.app.jobs import JobKind
 from bot.github.payloads import pull_request_job
 from bot.handlers.context import HandlerContext
+from bot.queue.jobs import JobKind
 
 router = routing.Router()
 

@@ -1,11 +1,13 @@
-"""Jobs: what a webhook asks the bot to do, small enough to store and queue."""
+"""Jobs: what a webhook asks the bot to do, small enough to store and queue; and the Queue
+they wait in, whichever backend holds it."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol
 
 JOB_TRIES = 6
 RETRY_SECONDS = (2.0, 10.0, 30.0, 120.0, 300.0)  # waits between tries: about 8 minutes
@@ -97,3 +99,31 @@ class TickEdit:
             )
         except (ValueError, TypeError, KeyError):
             return cls()
+
+
+class Queue(Protocol):
+    """Where accepted deliveries wait: embedded (SQLite, in-process workers) or Redis."""
+
+    async def accept(self, delivery_id: str, jobs: Sequence[Job]) -> bool:
+        """Record the delivery and queue its jobs atomically; False when seen before."""
+
+    async def depth(self) -> int:
+        """Jobs queued or running."""
+
+    async def oldest_age(self) -> float:
+        """Seconds the oldest waiting job has waited (0 when none waits)."""
+
+    async def healthy(self) -> bool: ...
+
+    @property
+    def is_draining(self) -> bool: ...
+
+    def draining(self) -> None:
+        """Take no new work; readiness answers 503 from now on."""
+
+    def start(self) -> None: ...
+
+    async def stop(self, deadline: float = 25.0) -> None: ...
+
+    async def join(self) -> None:
+        """Wait until nothing is queued or running (tests, benchmarks)."""

@@ -1,4 +1,4 @@
-"""The scaled-out backend: jobs, de-duplication and per-PR locks in Redis, run by arq workers.
+"""The scaled-out queue: jobs, de-duplication and per-PR locks in Redis, run by arq workers.
 
 arq moves work between processes: it delivers each "drain this pull request" job to one
 worker, re-runs it when the worker died or was stopped mid-job, and runs the periodic sweep.
@@ -26,43 +26,23 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import random
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, replace
-from typing import Any, cast
+from dataclasses import dataclass
 
-from arq.connections import ArqRedis, RedisSettings, create_pool
-from redis.commands.core import AsyncScript
+from arq.connections import ArqRedis
 from redis.exceptions import RedisError
 
-from bot.app.jobs import Job
-from bot.app.store import (
-    DELIVERY_TTL_SECONDS,
-    MAX_SWEEPS,
-    AnalysisCache,
-    OpenCheck,
-    decode_open_check,
-    decode_pull_state,
-    encode_open_check,
-    encode_pull_state,
-)
-from bot.engine.pull_state import PullState
-from bot.engine.result import Analysis
+from bot.queue.jobs import Job
+from bot.queue.redis_connection import PREFIX, as_text
+from bot.queue.store import DELIVERY_TTL_SECONDS
 
 log = logging.getLogger(__name__)
 
-_JITTER = random.SystemRandom()
-PREFIX = "ai-review:"
 PENDING = PREFIX + "pending"
-AUDIT = PREFIX + "audit"
-OPEN_CHECKS = PREFIX + "open-checks"  # hash: repo@head -> the open check's JSON
 DRAIN = "drain"  # the arq function name
-CHECK_RUN_TTL_SECONDS = 90 * 24 * 3600
 HEAD_TTL_SECONDS = 30 * 24 * 3600  # the last head a pull request's deliveries named
-# A pull request's state outlives any review of it; kept a year after its last change.
-PULL_STATE_TTL_SECONDS = 366 * 24 * 3600
 MAX_TRIES = 3  # a job whose worker died this many times is dropped (logged): a poison job
 
 # Entries: "R|kind|queued_at|job-json" for reviews (they coalesce), "C|kind|queued_at|..." else.
@@ -216,34 +196,6 @@ def _job(entry: str) -> Job:
     return Job.from_json({**json.loads(body), "kind": kind})
 
 
-def _text(value: Any) -> str:
-    return value.decode() if isinstance(value, bytes) else str(value)
-
-
-# arq's default is pickle; a job here is a PR key, and JSON cannot run code when read back.
-def _serialize(job: dict[str, Any]) -> bytes:
-    return json.dumps(job).encode()
-
-
-def _deserialize(raw: bytes) -> dict[str, Any]:
-    return cast(dict[str, Any], json.loads(raw))
-
-
-async def connect(redis_url: str) -> ArqRedis:
-    """A connection pool speaking arq's job format (JSON, not pickle)."""
-    return await create_pool(
-        RedisSettings.from_dsn(redis_url),
-        job_serializer=_serialize,
-        job_deserializer=_deserialize,
-        retry=3,
-    )
-
-
-def worker_codecs() -> dict[str, Any]:
-    """The arq Worker arguments that must match `connect`."""
-    return {"job_serializer": _serialize, "job_deserializer": _deserialize}
-
-
 class RedisQueue:
     """The web side: accept deliveries into Redis and ask arq to drain the PRs they touch."""
 
@@ -264,7 +216,7 @@ class RedisQueue:
         if not accepted:
             return False
         for pr_key in to_kick:
-            await kick(self._redis, _text(pr_key))
+            await kick(self._redis, as_text(pr_key))
         return True
 
     async def depth(self) -> int:
@@ -273,7 +225,7 @@ class RedisQueue:
 
     async def oldest_age(self) -> float:
         _, oldest = await self._depth(keys=[PENDING], args=[PREFIX])
-        text = _text(oldest)
+        text = as_text(oldest)
         return max(0.0, time.time() - float(text)) if text else 0.0
 
     async def healthy(self) -> bool:
@@ -350,7 +302,7 @@ class Drainer:
                 await kick(self._redis, pr_key)
                 return ran
             answer = [
-                _text(part)
+                as_text(part)
                 for part in await self._claim(
                     keys=[lock, running, queue, PENDING, tries, _kicked(pr_key)],
                     args=[token, self._lock_ms, pr_key, MAX_TRIES],
@@ -411,170 +363,8 @@ class Drainer:
         """
         kicked = 0
         for raw in await self._redis.smembers(PENDING):  # type: ignore[misc]
-            pr_key = _text(raw)
+            pr_key = as_text(raw)
             if not await self._redis.exists(_keys(pr_key)[0]):
                 await kick(self._redis, pr_key)
                 kicked += 1
         return kicked
-
-
-# KEYS: open checks hash. ARGV: field, the value read, the swept value. 1 when claimed.
-_CLAIM_OPEN_CHECK = """
-if redis.call('HGET', KEYS[1], ARGV[1]) ~= ARGV[2] then return 0 end
-redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
-return 1
-"""
-
-# KEYS: lock. ARGV: token. Let go of a lock only if it is still ours.
-_UNLOCK = """
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0
-"""
-
-WRITE_HOLD_SECONDS = 40.0  # one request's timeout (30 s) and a margin; a dead holder's expires
-WRITE_WAIT_SECONDS = 60.0  # then the request goes ahead, with a warning
-
-
-class RedisWriteLocks:
-    """Per installation, one mutating GitHub request at a time across every worker process,
-    as GitHub asks of integrations (concurrent writes trip its secondary rate limits)."""
-
-    def __init__(self, redis: ArqRedis) -> None:
-        self._redis = redis
-        self._unlock = redis.register_script(_UNLOCK)
-        self._local: dict[str, asyncio.Lock] = {}
-
-    def __call__(self, installation_id: str) -> _InstallationWriteLock:
-        local = self._local.setdefault(installation_id, asyncio.Lock())
-        return _InstallationWriteLock(self._redis, self._unlock, installation_id, local)
-
-
-class _InstallationWriteLock:
-    def __init__(
-        self, redis: ArqRedis, unlock: AsyncScript, installation_id: str, local: asyncio.Lock
-    ) -> None:
-        self._redis = redis
-        self._unlock = unlock
-        self._key = f"{PREFIX}installation:{installation_id}:write"
-        self._local = local  # this process's requests queue here, one of them asks Redis
-        self._token = ""
-
-    async def __aenter__(self) -> None:
-        await self._local.acquire()
-        try:
-            self._token = await self._acquire()
-        except BaseException:  # cancelled while waiting: hold nothing, here or in Redis
-            self._local.release()
-            raise
-
-    async def _acquire(self) -> str:
-        """The Redis lock's token, or "" when going ahead without it (said in the log)."""
-        token, pause = uuid.uuid4().hex, 0.002
-        redis = self._redis
-        give_up = time.monotonic() + WRITE_WAIT_SECONDS
-        try:
-            while not await redis.set(self._key, token, nx=True, px=int(WRITE_HOLD_SECONDS * 1000)):
-                if time.monotonic() > give_up:
-                    log.warning(
-                        "waited %.0f s for the installation's write lock; going ahead",
-                        WRITE_WAIT_SECONDS,
-                    )
-                    return ""
-                await asyncio.sleep(pause * (0.5 + _JITTER.random()))
-                pause = min(pause * 2, 0.05)
-        except (RedisError, OSError) as exc:
-            log.warning(
-                "write lock unavailable (%s); serialized in this process only", type(exc).__name__
-            )
-            return ""
-        except asyncio.CancelledError:
-            # Redis may have set it just as we were cancelled: only our token is deleted.
-            await asyncio.shield(self._unlock(keys=[self._key], args=[token]))
-            raise
-        return token
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        try:
-            if self._token:
-                await self._unlock(keys=[self._key], args=[self._token])
-        except (RedisError, OSError) as exc:
-            log.warning("could not release the write lock (%s); it expires", type(exc).__name__)
-        finally:
-            self._token = ""
-            self._local.release()
-
-
-class RedisStore:
-    """Check runs per head and the audit log in Redis; analyses in this process's memory."""
-
-    def __init__(self, redis: ArqRedis) -> None:
-        self._redis = redis
-        self._analyses = AnalysisCache()
-        self._claim_open = redis.register_script(_CLAIM_OPEN_CHECK)
-
-    async def pull_state(self, key: str) -> PullState:
-        return decode_pull_state(key, await self._redis.get(f"{PREFIX}state:{key}"))
-
-    async def save_pull_state(self, key: str, state: PullState) -> None:
-        await self._redis.set(
-            f"{PREFIX}state:{key}", encode_pull_state(state), ex=PULL_STATE_TTL_SECONDS
-        )
-
-    async def note_open_check(self, check: OpenCheck) -> None:
-        field = f"{check.repo}@{check.head_sha}"
-        await self._redis.hset(OPEN_CHECKS, field, encode_open_check(check))  # type: ignore[misc]
-
-    async def close_open_check(self, repo: str, head_sha: str) -> None:
-        await self._redis.hdel(OPEN_CHECKS, f"{repo}@{head_sha}")  # type: ignore[misc]
-
-    async def stale_open_checks(self, before: float) -> list[OpenCheck]:
-        # Several workers sweep: each open check is claimed by one of them (HSET of the
-        # swept copy only where the field still holds what this worker read).
-        stale = []
-        entries = await self._redis.hgetall(OPEN_CHECKS)  # type: ignore[misc]
-        for raw_field, raw in entries.items():
-            repo, _, head_sha = _text(raw_field).rpartition("@")
-            check = decode_open_check(repo, head_sha, raw)
-            if check.since >= before:
-                continue
-            if check.sweeps >= MAX_SWEEPS:
-                log.error(
-                    "gave up on a check run that %d reviews could not complete",
-                    MAX_SWEEPS,
-                    extra={"repo": repo, "head_sha": head_sha},
-                )
-                await self._redis.hdel(OPEN_CHECKS, _text(raw_field))  # type: ignore[misc]
-                continue
-            swept = encode_open_check(replace(check, sweeps=check.sweeps + 1, since=time.time()))
-            claimed = await self._claim_open(keys=[OPEN_CHECKS], args=[raw_field, raw, swept])
-            if claimed:
-                stale.append(check)
-        return stale
-
-    async def check_run(self, repo: str, head_sha: str) -> int | None:
-        found = await self._redis.get(f"{PREFIX}check:{repo}:{head_sha}")
-        return None if found is None else int(found)
-
-    async def remember_check_run(self, repo: str, head_sha: str, check_id: int) -> None:
-        await self._redis.set(
-            f"{PREFIX}check:{repo}:{head_sha}", check_id, ex=CHECK_RUN_TTL_SECONDS
-        )
-
-    async def analysis(self, key: str) -> Analysis | None:
-        return self._analyses.get(key)
-
-    async def remember_analysis(self, key: str, analysis: Analysis) -> None:
-        self._analyses.put(key, analysis)
-
-    async def audit(self, entry: dict[str, str]) -> None:
-        await self._redis.rpush(AUDIT, json.dumps({"at": str(time.time()), **entry}))  # type: ignore[misc]
-
-    async def audit_log(self) -> list[dict[str, str]]:
-        rows = await self._redis.lrange(AUDIT, 0, -1)  # type: ignore[misc]
-        return [cast(dict[str, str], json.loads(row)) for row in rows]
-
-    async def healthy(self) -> bool:
-        try:
-            return bool(await self._redis.ping())
-        except (RedisError, OSError):
-            return False

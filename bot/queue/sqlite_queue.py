@@ -1,12 +1,6 @@
-"""The embedded default backend: one SQLite file (WAL) for the queue, deliveries and records.
-
-A delivery is written here, with the jobs it asks for, in one transaction before GitHub gets
-its 202; a job is deleted only once it has run. A process killed mid-job (kill -9, OOM) leaves
-the job `running`; the next start hands it back to the queue, so it runs again. Side effects
-are idempotent anyway (one comment, one check run per head), so running twice is harmless.
-
-SQLite serves one process (many threads of it); several processes share work through Redis.
-"""
+"""The embedded default queue: per pull request one job at a time, the newest review only,
+commands in order, kept in the SQLite database (`sqlite_database`) and run by this process's
+own tasks."""
 
 from __future__ import annotations
 
@@ -14,157 +8,19 @@ import asyncio
 import json
 import logging
 import sqlite3
-import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from functools import partial
-from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
-from bot.app.jobs import Job
-from bot.app.store import (
-    DELIVERY_TTL_SECONDS,
-    MAX_SWEEPS,
-    AnalysisCache,
-    OpenCheck,
-    decode_open_check,
-    decode_pull_state,
-    encode_open_check,
-    encode_pull_state,
-)
-from bot.engine.pull_state import PullState
-from bot.engine.result import Analysis
+from bot.queue.jobs import Job
+from bot.queue.sqlite_database import Database, describe_job
+from bot.queue.store import DELIVERY_TTL_SECONDS
 
-T = TypeVar("T")
 log = logging.getLogger(__name__)
-CHECKPOINT_EVERY_SECONDS = 2.0
 PURGE_EVERY_SECONDS = 60.0  # deliveries older than the TTL are deleted this often
-MAX_STARTS = 3  # a job whose process died this many times mid-job is dropped (logged)
 FINISH_RETRY_SECONDS = 0.1
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS deliveries (id TEXT PRIMARY KEY, seen REAL NOT NULL);
-CREATE INDEX IF NOT EXISTS deliveries_seen ON deliveries (seen);
-CREATE TABLE IF NOT EXISTS jobs (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    pr_key TEXT NOT NULL,
-    review INTEGER NOT NULL,
-    body TEXT NOT NULL,
-    state TEXT NOT NULL DEFAULT 'queued',
-    created REAL NOT NULL
-);
-CREATE INDEX IF NOT EXISTS jobs_pr ON jobs (pr_key, state);
-CREATE TABLE IF NOT EXISTS check_runs (
-    repo TEXT NOT NULL, head_sha TEXT NOT NULL, id INTEGER NOT NULL,
-    PRIMARY KEY (repo, head_sha)
-);
-CREATE TABLE IF NOT EXISTS audit (at REAL NOT NULL, entry TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS open_checks (
-    repo TEXT NOT NULL, head_sha TEXT NOT NULL, body TEXT NOT NULL, since REAL NOT NULL,
-    PRIMARY KEY (repo, head_sha)
-);
-CREATE TABLE IF NOT EXISTS pr_heads (pr_key TEXT PRIMARY KEY, head_sha TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS pull_states (
-    key TEXT PRIMARY KEY, body TEXT NOT NULL, updated REAL NOT NULL
-);
-"""
-
-
-class DatabaseError(Exception):
-    """The database URL cannot be used; the message says why."""
-
-
-def sqlite_path(database_url: str) -> Path:
-    """`sqlite:///relative.db` or `sqlite:////absolute.db` to a path."""
-    prefix = "sqlite:///"
-    if not database_url.startswith(prefix) or len(database_url) == len(prefix):
-        raise DatabaseError(
-            f"DATABASE_URL {database_url.split(':', 1)[0]}:… is not supported: use "
-            "sqlite:///PATH (embedded), and REDIS_URL to scale out"
-        )
-    return Path(database_url[len(prefix) :])
-
-
-class Database:
-    """One connection; each transaction runs to its end on the event loop, one at a time.
-
-    A transaction here is a few statements on small rows, and its commit does not wait for the
-    disk (WAL with synchronous=NORMAL; checkpoints run on a thread of their own), so it takes
-    well under a millisecond: cheaper than handing it to a thread and waiting for the GIL back.
-    """
-
-    def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._connection = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        self._lock = threading.Lock()
-        with self._lock:
-            self._connection.execute("PRAGMA journal_mode=WAL")
-            self._connection.execute("PRAGMA synchronous=NORMAL")
-            # Checkpoints (the only step that waits for the disk) run on a thread of their own,
-            # not in the middle of a delivery's commit.
-            self._connection.execute("PRAGMA wal_autocheckpoint=0")
-            self._connection.execute("PRAGMA busy_timeout=5000")
-            self._connection.executescript(_SCHEMA)
-            columns = {row[1] for row in self._connection.execute("PRAGMA table_info(jobs)")}
-            if "starts" not in columns:  # databases made before jobs counted their starts
-                self._connection.execute(
-                    "ALTER TABLE jobs ADD COLUMN starts INTEGER NOT NULL DEFAULT 0"
-                )
-            # The previous process died with these running: hand them back, unless they have
-            # been started MAX_STARTS times already (a job that kills its process).
-            for job_id, body in self._connection.execute(
-                "SELECT id, body FROM jobs WHERE state = 'running' AND starts >= ?", (MAX_STARTS,)
-            ).fetchall():
-                log.error(
-                    "job dropped after %d starts that never finished",
-                    MAX_STARTS,
-                    extra={"job": _describe(body)},
-                )
-                self._connection.execute("DELETE FROM jobs WHERE id = ?", (job_id,))
-            self._connection.execute("UPDATE jobs SET state = 'queued' WHERE state = 'running'")
-
-        self._closing = threading.Event()
-        self._checkpointer = threading.Thread(
-            target=self._checkpoint, args=(path,), name="sqlite-checkpoint", daemon=True
-        )
-        self._checkpointer.start()
-
-    def _checkpoint(self, path: Path) -> None:
-        """Copy the write-ahead log into the database every few seconds, beside the writer."""
-        connection = sqlite3.connect(path, isolation_level=None)
-        connection.execute("PRAGMA busy_timeout=5000")
-        try:
-            while not self._closing.wait(CHECKPOINT_EVERY_SECONDS):
-                try:
-                    connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
-                except sqlite3.Error as exc:
-                    log.warning("WAL checkpoint failed: %s", exc)
-            connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
-        finally:
-            connection.close()
-
-    async def run(self, work: Callable[[sqlite3.Connection], T]) -> T:
-        """Run `work` in one transaction (async for the Store interface; it does not wait)."""
-
-        def transaction() -> T:
-            with self._lock:
-                self._connection.execute("BEGIN IMMEDIATE")
-                try:
-                    result = work(self._connection)
-                except BaseException:
-                    self._connection.execute("ROLLBACK")
-                    raise
-                self._connection.execute("COMMIT")
-                return result
-
-        return transaction()
-
-    def close(self) -> None:
-        self._closing.set()
-        self._checkpointer.join()
-        with self._lock:
-            self._connection.close()
 
 
 def _accept(
@@ -321,7 +177,7 @@ class SqliteQueue:
                 await asyncio.shield(self._db.run(partial(_requeue, job_id=job_id)))
                 raise
             except Exception:  # the runner's own bug: the job is done, the runner goes on
-                log.exception("job runner raised", extra={"job": _describe_job(job)})
+                log.exception("job runner raised", extra={"job": describe_job(job)})
             finally:
                 self._busy -= 1
             await self._finish(job_id, job)
@@ -340,7 +196,7 @@ class SqliteQueue:
                 log.exception(
                     "could not mark a job done; trying again in %.1f s",
                     pause,
-                    extra={"job": _describe_job(job)},
+                    extra={"job": describe_job(job)},
                 )
                 await asyncio.sleep(pause)
                 pause = min(pause * 2, 5.0)
@@ -381,128 +237,8 @@ class SqliteQueue:
         self._tasks = []
 
 
-def _stale_open_checks(connection: sqlite3.Connection, before: float) -> list[OpenCheck]:
-    stale = []
-    for repo, head_sha, body in connection.execute(
-        "SELECT repo, head_sha, body FROM open_checks WHERE since < ?", (before,)
-    ).fetchall():
-        check = decode_open_check(repo, head_sha, body)
-        if check.sweeps >= MAX_SWEEPS:
-            log.error(
-                "gave up on a check run that %d reviews could not complete",
-                MAX_SWEEPS,
-                extra={"repo": repo, "head_sha": head_sha},
-            )
-            connection.execute(
-                "DELETE FROM open_checks WHERE repo = ? AND head_sha = ?", (repo, head_sha)
-            )
-            continue
-        swept = replace(check, sweeps=check.sweeps + 1, since=time.time())
-        connection.execute(
-            "UPDATE open_checks SET body = ?, since = ? WHERE repo = ? AND head_sha = ?",
-            (encode_open_check(swept), swept.since, repo, head_sha),
-        )
-        stale.append(check)
-    return stale
-
-
 def _requeue(connection: sqlite3.Connection, job_id: int) -> None:
     """Handed back at shutdown: not a start that failed."""
     connection.execute(
         "UPDATE jobs SET state = 'queued', starts = starts - 1 WHERE id = ?", (job_id,)
     )
-
-
-def _describe(body: str) -> dict[str, object]:
-    return _describe_job(Job.from_json(json.loads(body)))
-
-
-def _describe_job(job: Job) -> dict[str, object]:
-    """Which job, for a log line: its kind, pull request and delivery, nothing else."""
-    return {"kind": job.kind.value, "pr": job.pr_key, "delivery": job.delivery_id}
-
-
-class SqliteStore:
-    """Check runs and the audit log on disk; analyses (recomputable) cached in memory."""
-
-    def __init__(self, database: Database, max_analyses: int = 1000) -> None:
-        self._db = database
-        self._analyses = AnalysisCache(max_analyses)
-
-    async def pull_state(self, key: str) -> PullState:
-        row = await self._db.run(
-            lambda c: c.execute("SELECT body FROM pull_states WHERE key = ?", (key,)).fetchone()
-        )
-        return decode_pull_state(key, None if row is None else row[0])
-
-    async def save_pull_state(self, key: str, state: PullState) -> None:
-        body, now = encode_pull_state(state), time.time()
-        await self._db.run(
-            lambda c: c.execute(
-                "INSERT OR REPLACE INTO pull_states (key, body, updated) VALUES (?, ?, ?)",
-                (key, body, now),
-            )
-        )
-
-    async def note_open_check(self, check: OpenCheck) -> None:
-        body = encode_open_check(check)
-        await self._db.run(
-            lambda c: c.execute(
-                "INSERT OR REPLACE INTO open_checks (repo, head_sha, body, since) "
-                "VALUES (?, ?, ?, ?)",
-                (check.repo, check.head_sha, body, check.since),
-            )
-        )
-
-    async def close_open_check(self, repo: str, head_sha: str) -> None:
-        await self._db.run(
-            lambda c: c.execute(
-                "DELETE FROM open_checks WHERE repo = ? AND head_sha = ?", (repo, head_sha)
-            )
-        )
-
-    async def stale_open_checks(self, before: float) -> list[OpenCheck]:
-        return await self._db.run(partial(_stale_open_checks, before=before))
-
-    async def check_run(self, repo: str, head_sha: str) -> int | None:
-        row = await self._db.run(
-            lambda c: c.execute(
-                "SELECT id FROM check_runs WHERE repo = ? AND head_sha = ?", (repo, head_sha)
-            ).fetchone()
-        )
-        return None if row is None else int(row[0])
-
-    async def remember_check_run(self, repo: str, head_sha: str, check_id: int) -> None:
-        await self._db.run(
-            lambda c: c.execute(
-                "INSERT OR REPLACE INTO check_runs (repo, head_sha, id) VALUES (?, ?, ?)",
-                (repo, head_sha, check_id),
-            )
-        )
-
-    async def analysis(self, key: str) -> Analysis | None:
-        return self._analyses.get(key)
-
-    async def remember_analysis(self, key: str, analysis: Analysis) -> None:
-        self._analyses.put(key, analysis)
-
-    async def audit(self, entry: dict[str, str]) -> None:
-        now = time.time()
-        await self._db.run(
-            lambda c: c.execute(
-                "INSERT INTO audit (at, entry) VALUES (?, ?)", (now, json.dumps(entry))
-            )
-        )
-
-    async def audit_log(self) -> list[dict[str, str]]:
-        rows = await self._db.run(
-            lambda c: c.execute("SELECT at, entry FROM audit ORDER BY rowid").fetchall()
-        )
-        return [{"at": str(at), **json.loads(entry)} for at, entry in rows]
-
-    async def healthy(self) -> bool:
-        try:
-            await self._db.run(lambda c: c.execute("SELECT 1").fetchone())
-        except sqlite3.Error:
-            return False
-        return True

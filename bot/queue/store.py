@@ -4,21 +4,20 @@ GitHub is the source of truth for commits, reviews and permissions. The store ho
 the bot knows: each pull request's state (declarations, overrides, ticks, whether it was ever
 AI-assisted, its comment, the commands acted on), authoritative and never read back from what
 the bot posted; the check run made for each head; analyses per head (so a review does not
-re-read the diff); and the audit log. Deliveries seen live with the queue, which records them
-and their jobs in one transaction.
+re-read the diff); and the audit log. Deliveries seen live with the queue (`jobs.Queue`), which
+records them and their jobs in one transaction.
 """
 
 from __future__ import annotations
 
 import json
 from collections import OrderedDict
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from bot.app.jobs import Job
 from bot.engine.pull_state import PullState
 from bot.engine.result import Analysis
+from bot.queue.jobs import Job
 
 DELIVERY_TTL_SECONDS = 8 * 24 * 3600  # GitHub redelivers for days; remember for over a week
 MAX_SWEEPS = 5  # a check run that five reviews could not complete is given up on (logged)
@@ -80,34 +79,6 @@ class Store(Protocol):
     async def audit_log(self) -> list[dict[str, str]]: ...
 
     async def healthy(self) -> bool: ...
-
-
-class Queue(Protocol):
-    """Where accepted deliveries wait: embedded (SQLite, in-process workers) or Redis."""
-
-    async def accept(self, delivery_id: str, jobs: Sequence[Job]) -> bool:
-        """Record the delivery and queue its jobs atomically; False when seen before."""
-
-    async def depth(self) -> int:
-        """Jobs queued or running."""
-
-    async def oldest_age(self) -> float:
-        """Seconds the oldest waiting job has waited (0 when none waits)."""
-
-    async def healthy(self) -> bool: ...
-
-    @property
-    def is_draining(self) -> bool: ...
-
-    def draining(self) -> None:
-        """Take no new work; readiness answers 503 from now on."""
-
-    def start(self) -> None: ...
-
-    async def stop(self, deadline: float = 25.0) -> None: ...
-
-    async def join(self) -> None:
-        """Wait until nothing is queued or running (tests, benchmarks)."""
 
 
 def decode_pull_state(key: str, text: str | bytes | None) -> PullState:
