@@ -287,7 +287,13 @@ async def test_diff_config_lists_what_changes_for_the_pull_request(
 ) -> None:
     configure(repo, SENIORS)
     number, _ = ai_pull(fake_github, repo)
-    other = write_file(tmp_path, "other.yml", STRICTER + EXTRA_ITEM)
+    same = write_file(tmp_path, "same.yml", SENIORS)
+    applied = (
+        await run_preview(cli, f"{REPO}#{number}", "--diff-config", same, "--format", "json")
+    ).json()["before"]["checklist"]
+    # The cap is what applies today, so the one item more must push the least specific one out.
+    capped = EXTRA_ITEM.replace("checklists:\n", f"checklists:\n  max_items: {len(applied)}\n")
+    other = write_file(tmp_path, "other.yml", STRICTER + capped)
 
     diff = (
         await run_preview(cli, f"{REPO}#{number}", "--diff-config", other, "--format", "json")
@@ -296,24 +302,16 @@ async def test_diff_config_lists_what_changes_for_the_pull_request(
     assert diff["changed"] == ["title", "approvals"]
     assert diff["before"]["approvals"] == {"required": 1, "from": ["@acme/architects"]}
     assert diff["after"]["approvals"] == {"required": 2, "from": ["@acme/architects"]}
-    # One more item than `checklists.max_items` (15) drops the least specific one.
-    assert diff["checklist"] == {
-        "added": [
-            {
-                "checklist": "security",
-                "id": "login-rate-limit",
-                "text": "Login attempts are rate limited.",
-            }
-        ],
-        "removed": [
-            {
-                "checklist": "tests",
-                "id": "reuses-existing-code",
-                "text": "Does the change reuse the codebase's existing helpers, clients and "
-                "patterns instead of adding a parallel version of something that already exists?",
-            }
-        ],
-    }
+    assert diff["checklist"]["added"] == [
+        {
+            "checklist": "security",
+            "id": "login-rate-limit",
+            "text": "Login attempts are rate limited.",
+        }
+    ]
+    [removed] = diff["checklist"]["removed"]
+    assert f"{removed['checklist']}/{removed['id']}" == applied[-1]
+    assert len(diff["after"]["checklist"]) == len(applied)
     assert (diff["before"]["config"], diff["after"]["config"]) == (
         ".github/ai-review.yml at main",
         other,
