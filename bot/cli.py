@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, NoReturn
 from bot.config.levels import Level
 
 if TYPE_CHECKING:
-    from bot.parallel import FilePool
+    from bot.local.parallel import FilePool
 
 from bot.config import CONFIG_PATH
 
@@ -205,8 +205,8 @@ def _schema() -> int:
 
 
 def _analyze(args: argparse.Namespace) -> int:
-    import bot.local  # noqa: F401  (workers forked below inherit these modules)
-    from bot.parallel import FilePool
+    import bot.local.analysis  # noqa: F401  (workers forked below inherit these modules)
+    from bot.local.parallel import FilePool
 
     # Workers import the analyzers while this process reads git and the config.
     with FilePool() as pool:
@@ -214,9 +214,9 @@ def _analyze(args: argparse.Namespace) -> int:
 
 
 def _analyze_with(args: argparse.Namespace, pool: FilePool) -> int:
-    from bot.adapters.git import GitError
     from bot.config.issues import ConfigError
-    from bot.local import LocalAnalysis
+    from bot.local.analysis import LocalAnalysis
+    from bot.local.git import GitError
 
     try:
         local = LocalAnalysis.open(args.repo, base=args.base, head=args.head)

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.adapters.git import GitError, GitRepo
 from bot.engine.snapshot import FileStatus
+from bot.local.git import GitError, GitRepo
 from tests.conftest import CLAUDE, Repo
 
 

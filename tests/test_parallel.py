@@ -9,7 +9,7 @@ from bot.engine.builtins import load_builtins
 from bot.engine.files import FileJob
 from bot.engine.pipeline import file_analyzer
 from bot.engine.resolve import build_ruleset
-from bot.parallel import FilePool
+from bot.local.parallel import FilePool
 
 SOURCE = """\
 import subprocess

@@ -140,8 +140,8 @@ def _analyze(job: tuple[str, str, str, str, str]) -> dict[str, Any]:
     if cached.exists():
         loaded: dict[str, Any] = json.loads(cached.read_text())
         return loaded
-    from bot.adapters.git import GitError
-    from bot.local import LocalAnalysis
+    from bot.local.analysis import LocalAnalysis
+    from bot.local.git import GitError
 
     try:
         local = LocalAnalysis.open(clone, base=base, head=head)

@@ -1,8 +1,8 @@
 """Does the risk score predict defects? ROC AUC against the SZZ labels of bench/realworld/szz.py.
 
-For every labelled change (formatting-only ones left out) this runs the analysis
-`ai-review-bot analyze --format json` runs (bot.local.LocalAnalysis with the built-in config,
-the engine reading the local clone) and keeps the JSON's `risk.score`, each signal's intensity
+For every labelled change (formatting-only ones left out) this runs the analysis `ai-review-bot
+analyze --format json` runs (bot.local.analysis.LocalAnalysis with the built-in config, the
+engine reading the local clone) and keeps the JSON's `risk.score`, each signal's intensity
 (0..1, before weights and rounding), and the change's size as git counts it. Then it prints the
 ROC AUC of the score, of each signal and of two baselines, lines changed (additions plus
 deletions over every file) and files changed, against the label bug-inducing, with the number of
@@ -106,13 +106,13 @@ def engine_at(rev: str) -> tuple[str, Path]:
 def analyse(clone: Path, sha: str) -> dict[str, Any]:
     """`analyze --format json` of first parent..sha, with each signal's exact intensity and
     the change's size beside it."""
-    import bot.local
-    from bot.adapters.git import GitError
+    import bot.local.analysis
     from bot.engine import pipeline
+    from bot.local.git import GitError
 
     seen: dict[str, Any] = {}
     score_risk = pipeline.score_risk
-    analyze = bot.local.analyze
+    analyze = bot.local.analysis.analyze
 
     def keep_findings(findings: Sequence[Any], *args: Any, **kwargs: Any) -> Any:
         seen["findings"] = list(findings)
@@ -123,15 +123,15 @@ def analyse(clone: Path, sha: str) -> dict[str, Any]:
         return analyze(snapshot, *args, **kwargs)
 
     pipeline.score_risk = keep_findings  # type: ignore[assignment]
-    bot.local.analyze = keep_snapshot  # type: ignore[assignment]
+    bot.local.analysis.analyze = keep_snapshot  # type: ignore[assignment]
     try:
-        local = bot.local.LocalAnalysis.open(str(clone), base=f"{sha}^1", head=sha)
+        local = bot.local.analysis.LocalAnalysis.open(str(clone), base=f"{sha}^1", head=sha)
         result = local.run(config_text=None, config_source=None).analysis.to_json()
     except GitError as exc:
         return {"error": str(exc)}
     finally:
         pipeline.score_risk = score_risk
-        bot.local.analyze = analyze
+        bot.local.analysis.analyze = analyze
     files = seen["snapshot"].files
     by_id = {finding.id: finding for finding in seen["findings"]}
     left_out = {entry.path for entry in by_id["size"].skipped}

@@ -12,9 +12,7 @@ from dataclasses import dataclass, replace
 
 from bot.config import CONFIG_PATH, globs
 from bot.config.issues import ConfigError
-from bot.config.load import load_model
-from bot.config.model import ChecklistDef, RepoConfig
-from bot.engine.builtins import load_builtins
+from bot.config.model import RepoConfig
 from bot.engine.detect import Detector
 from bot.engine.policy import (
     Conclusion,
@@ -25,7 +23,7 @@ from bot.engine.policy import (
     decide,
 )
 from bot.engine.pull_state import AISighting, PullState
-from bot.engine.resolve import build_ruleset, effective_config
+from bot.engine.resolve import effective_config, repo_ruleset
 from bot.engine.result import Analysis, Evidence
 from bot.engine.ruleset import Ruleset
 from bot.github.gather import WRITE_PERMISSIONS as WRITE
@@ -51,27 +49,18 @@ class Posting:
     decision: Decision | None = None  # None when the config is invalid
 
 
-def repo_config(
+def rules(
     context: PullRequestContext, config_source: str = CONFIG_PATH
-) -> tuple[RepoConfig, list[ChecklistDef]]:
-    """The gate's config: org defaults under the repo's, both from their base branches;
-    raises ConfigError, naming the repo's config `config_source` in its messages."""
+) -> tuple[RepoConfig, Ruleset]:
+    """The gate's config (org defaults under the repo's, both from their base branches) and its
+    ruleset; raises ConfigError, naming the repo's config `config_source` in its messages."""
     config = effective_config(
         context.org_config_text,
         f"{context.repo.owner}/.github:{CONFIG_PATH}",
         context.config_text,
         config_source,
     )
-    checklists = [load_model(text, path, ChecklistDef) for path, text in context.checklist_texts]
-    return config, checklists
-
-
-def rules(
-    context: PullRequestContext, config_source: str = CONFIG_PATH
-) -> tuple[RepoConfig, Ruleset]:
-    """The validated config and ruleset of the base branch; raises ConfigError."""
-    config, repo_checklists = repo_config(context, config_source)
-    return config, build_ruleset(config, load_builtins(), repo_checklists)
+    return config, repo_ruleset(config, context.checklist_texts)
 
 
 def invalid_config(exc: ConfigError) -> Posting:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any, TypeVar
 
 from bot.config.issues import ConfigError, ConfigIssue
-from bot.config.load import load_repo_config
+from bot.config.load import load_model, load_repo_config
 from bot.config.model import (
     AuthorSignature,
     BranchSignature,
@@ -17,7 +17,7 @@ from bot.config.model import (
     Signatures,
     TrailerSignature,
 )
-from bot.engine.builtins import Builtins
+from bot.engine.builtins import Builtins, load_builtins
 from bot.engine.ruleset import Ruleset
 
 _Sig = TypeVar("_Sig", TrailerSignature, AuthorSignature, BranchSignature, MarkerSignature)
@@ -118,6 +118,14 @@ def build_ruleset(
         checklists=_checklists(builtins, config, repo_checklists),
         required_items=None if require == "all" else frozenset(require),
     )
+
+
+def repo_ruleset(config: RepoConfig, checklist_texts: Iterable[tuple[str, str]]) -> Ruleset:
+    """The ruleset a repository reviews with: the built-ins, its validated config and its own
+    checklist files, given as (path, text) from the base branch; raises ConfigError naming the
+    file of any mistake. The App, `preview` and `analyze` all resolve through here."""
+    checklists = [load_model(text, path, ChecklistDef) for path, text in checklist_texts]
+    return build_ruleset(config, load_builtins(), checklists)
 
 
 def _deep_merge(under: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:

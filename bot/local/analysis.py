@@ -4,17 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.adapters.git import GitRepo
 from bot.config import CHECKLISTS_DIR, CONFIG_PATH
-from bot.config.load import load_model, load_repo_config
-from bot.config.model import ChecklistDef
-from bot.engine.builtins import load_builtins
+from bot.config.load import load_repo_config
 from bot.engine.detect import Detector
 from bot.engine.files import needs_text
 from bot.engine.pipeline import analyze
-from bot.engine.resolve import build_ruleset
+from bot.engine.resolve import repo_ruleset
 from bot.engine.result import Analysis
-from bot.parallel import FilePool
+from bot.local.git import GitRepo
+from bot.local.parallel import FilePool
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,10 +40,10 @@ class LocalAnalysis:
         base_sha = repo.resolve(base) if base else repo.merge_base(head_sha, repo.default_branch())
         return cls(repo, base_sha, head_sha, repo.branch_of(head))
 
-    def _repo_checklists(self) -> list[ChecklistDef]:
+    def _checklist_texts(self) -> list[tuple[str, str]]:
         paths = [p for p in self.repo.list_files(self.base, CHECKLISTS_DIR) if p.endswith(".yml")]
         texts = self.repo.read_texts(self.base, paths)
-        return [load_model(texts[p], p, ChecklistDef) for p in sorted(texts)]
+        return [(path, texts[path]) for path in sorted(texts)]
 
     def run(
         self, config_text: bytes | None, config_source: str | None, pool: FilePool | None = None
@@ -56,7 +54,7 @@ class LocalAnalysis:
             config = load_repo_config(at_base, f"{CONFIG_PATH} (at {self.base[:10]})")
         else:
             config = load_repo_config(config_text, config_source or CONFIG_PATH)
-        ruleset = build_ruleset(config, load_builtins(), self._repo_checklists())
+        ruleset = repo_ruleset(config, self._checklist_texts())
         snapshot = self.repo.snapshot(
             self.base,
             self.head,
