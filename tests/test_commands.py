@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.app.commands import COMMANDS, Command, Role, help_text, may_run, parse_command
+from bot.review.commands import COMMANDS, Command, Role, help_text, may_run, parse_command
 
 
 @pytest.mark.parametrize(

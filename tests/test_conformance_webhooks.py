@@ -20,8 +20,8 @@ from gidgethub import sansio
 from pytest_aiohttp import AiohttpClient
 
 from bot.app.web import create_app
-from bot.github.payloads import TOKEN_CHANGING_ACTIONS
 from bot.handlers import router
+from bot.handlers.payloads import TOKEN_CHANGING_ACTIONS
 from tests.appkit import Bot, app_settings
 from tests.conformance import specs
 from tests.conformance.webhook_examples import Example, examples

@@ -6,7 +6,7 @@ A scenario is a random sequence of actions on one gated pull request: edits of t
 comment ticking and unticking required items (by the author, people with write access, readers;
 some edits replayed, some older than the last one applied), "not AI-assisted" declarations and
 overrides asked for by the same people, and pushes. Each action goes through the same pure
-rules the App's command runner applies (bot/app/commands.py), then the gate decides.
+rules the App's command runner applies (bot/review/commands.py), then the gate decides.
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.app import compose
-from bot.app.commands import COMMANDS, Role, apply_tick_edit, may_loosen, may_run
 from bot.config.levels import Level
 from bot.config.model import ApprovalsConfig, RepoConfig
 from bot.engine.builtins import load_builtins
@@ -36,7 +35,7 @@ from bot.engine.result import (
 )
 from bot.engine.snapshot import Commit, Person, Snapshot
 from bot.github.gather import PullRequestContext, RepoRef
-from bot.queue.jobs import TickEdit
+from bot.review.commands import COMMANDS, Role, TickEdit, apply_tick_edit, may_loosen, may_run
 
 AUTHOR = "dev"
 BASE = "b" * 40

@@ -19,14 +19,6 @@ from typing import Any
 import yaml
 from gidgethub import BadRequest
 
-from bot.app.commands import (
-    Command,
-    Role,
-    apply_tick_edit,
-    help_text,
-    may_loosen,
-    may_run,
-)
 from bot.app.service import Outcome, ReviewService
 from bot.config import CONFIG_PATH
 from bot.config.issues import ConfigError
@@ -39,10 +31,19 @@ from bot.engine.pull_state import Declaration, PullState
 from bot.engine.result import Analysis
 from bot.github.client import GitHubClient
 from bot.github.gather import PullRequestContext, RepoRef
-from bot.queue.jobs import Job, JobKind, TickEdit
+from bot.queue.jobs import Job, JobKind
 from bot.queue.store import Store
 from bot.render.escape import md_code, md_text
 from bot.render.markdown import SIGNAL_TITLES
+from bot.review.commands import (
+    Command,
+    Role,
+    TickEdit,
+    apply_tick_edit,
+    help_text,
+    may_loosen,
+    may_run,
+)
 
 log = logging.getLogger(__name__)
 audit_log = logging.getLogger("ai_review.audit")

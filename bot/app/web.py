@@ -23,9 +23,9 @@ from redis.exceptions import RedisError
 from bot.app.metrics import Metrics
 from bot.app.runtime import keep_sweeping, runtime
 from bot.app.service import ReviewService
-from bot.github.payloads import PayloadError
 from bot.handlers import router
 from bot.handlers.context import HandlerContext
+from bot.handlers.payloads import PayloadError
 from bot.queue.jobs import Queue
 from bot.queue.sqlite_database import Database, sqlite_path
 from bot.queue.sqlite_queue import SqliteQueue

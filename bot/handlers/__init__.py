@@ -6,8 +6,8 @@ from typing import Any
 
 from gidgethub import routing, sansio
 
-from bot.github.payloads import ignored
-from bot.handlers import check_runs, commands, installations, pull_requests, reviews
+from bot.handlers import check_runs, comments, installations, pull_requests, reviews
+from bot.handlers.payloads import ignored
 
 
 class Router(routing.Router):
@@ -25,6 +25,6 @@ router = Router(
     pull_requests.router,
     reviews.router,
     check_runs.router,
-    commands.router,
+    comments.router,
     installations.router,
 )

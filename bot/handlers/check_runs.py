@@ -6,8 +6,8 @@ from typing import Any
 
 from gidgethub import routing, sansio
 
-from bot.github.payloads import app_id_of_check_run, check_jobs, ignored
 from bot.handlers.context import HandlerContext
+from bot.handlers.payloads import app_id_of_check_run, check_jobs, ignored
 
 router = routing.Router()
 

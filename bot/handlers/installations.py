@@ -8,8 +8,8 @@ from typing import Any
 
 from gidgethub import routing, sansio
 
-from bot.github.payloads import installation_job
 from bot.handlers.context import HandlerContext
+from bot.handlers.payloads import installation_job
 
 router = routing.Router()
 log = logging.getLogger(__name__)

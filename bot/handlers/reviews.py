@@ -6,8 +6,8 @@ from typing import Any
 
 from gidgethub import routing, sansio
 
-from bot.github.payloads import pull_request_job
 from bot.handlers.context import HandlerContext
+from bot.handlers.payloads import pull_request_job
 from bot.queue.jobs import JobKind
 
 router = routing.Router()

@@ -3,7 +3,6 @@ they wait in, whichever backend holds it."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from enum import StrEnum
@@ -70,35 +69,6 @@ class Job:
     def is_review(self) -> bool:
         """Reviews of one PR coalesce in the queue; commands and tick edits never do."""
         return self.kind in (JobKind.ANALYZE, JobKind.GATE)
-
-
-@dataclass(frozen=True, slots=True)
-class TickEdit:
-    """What one edit of the bot's comment changed: checklist items ticked and unticked, and
-    GitHub's time of the edit (`comment.updated_at`, ISO 8601 UTC, ordered as text)."""
-
-    ticked: tuple[str, ...] = ()
-    unticked: tuple[str, ...] = ()
-    edited_at: str = ""
-
-    def to_args(self) -> str:
-        return json.dumps(
-            {"ticked": list(self.ticked), "unticked": list(self.unticked), "at": self.edited_at}
-        )
-
-    @classmethod
-    def from_args(cls, args: str) -> TickEdit:
-        """The edit a TICKS job carries; an unreadable one (a job queued by an older version,
-        which carried the body before the edit) changes nothing."""
-        try:
-            raw = json.loads(args)
-            return cls(
-                tuple(str(i) for i in raw["ticked"]),
-                tuple(str(i) for i in raw["unticked"]),
-                str(raw["at"]),
-            )
-        except (ValueError, TypeError, KeyError):
-            return cls()
 
 
 class Queue(Protocol):

@@ -6,12 +6,12 @@ is (collaborator permission, senior team membership) and applies this table to t
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from bot.engine.pull_state import PullState
-from bot.queue.jobs import TickEdit
 
 # At most three spaces of indent: four make a markdown code block, `>` a quote.
 _COMMAND = re.compile(r"^ {0,3}/ai-review(?:[ \t]+(?P<rest>.*))?$", re.IGNORECASE)
@@ -120,6 +120,35 @@ def may_loosen(roles: frozenset[Role]) -> bool:
     """Whether someone may say a pull request is not AI-assisted, or tick its checklist:
     a senior who is not its author."""
     return Role.SENIOR in roles and Role.AUTHOR not in roles
+
+
+@dataclass(frozen=True, slots=True)
+class TickEdit:
+    """What one edit of the bot's comment changed: checklist items ticked and unticked, and
+    GitHub's time of the edit (`comment.updated_at`, ISO 8601 UTC, ordered as text)."""
+
+    ticked: tuple[str, ...] = ()
+    unticked: tuple[str, ...] = ()
+    edited_at: str = ""
+
+    def to_args(self) -> str:
+        return json.dumps(
+            {"ticked": list(self.ticked), "unticked": list(self.unticked), "at": self.edited_at}
+        )
+
+    @classmethod
+    def from_args(cls, args: str) -> TickEdit:
+        """The edit a TICKS job carries; an unreadable one (a job queued by an older version,
+        which carried the body before the edit) changes nothing."""
+        try:
+            raw = json.loads(args)
+            return cls(
+                tuple(str(i) for i in raw["ticked"]),
+                tuple(str(i) for i in raw["unticked"]),
+                str(raw["at"]),
+            )
+        except (ValueError, TypeError, KeyError):
+            return cls()
 
 
 def apply_tick_edit(

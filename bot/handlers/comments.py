@@ -7,8 +7,8 @@ from typing import Any
 
 from gidgethub import routing, sansio
 
-from bot.github.payloads import command_job, ticks_job
 from bot.handlers.context import HandlerContext
+from bot.handlers.payloads import command_job, ticks_job
 from bot.render.markdown import MARKER
 
 router = routing.Router()

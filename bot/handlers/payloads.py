@@ -9,9 +9,9 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from bot.app.commands import parse_command
-from bot.queue.jobs import Job, JobKind, TickEdit
+from bot.queue.jobs import Job, JobKind
 from bot.render.markdown import parse_ticks
+from bot.review.commands import TickEdit, parse_command
 
 log = logging.getLogger(__name__)
 
