@@ -39,9 +39,9 @@ from bot.github import gather
 from bot.github import pygithub_adapter as adapter_module
 from bot.github.gather import PullRequestContext, RepoRef
 from bot.github.pygithub_adapter import GraphQLFailed, GraphQLRateLimited, PyGithubAdapter
-from bot.render import preview as render
+from bot.render import preview_output as render
 from bot.render.markdown import MARKER
-from bot.render.preview import Preview
+from bot.render.preview_output import Preview
 from bot.render.state import ShownState, read_state_line, state_key, state_line
 from bot.settings import SettingsError, app_private_key
 
