@@ -6,7 +6,7 @@ These models are the single definition of both: validation, defaults and the JSO
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -14,6 +14,7 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    create_model,
     field_validator,
     model_validator,
 )
@@ -21,6 +22,7 @@ from pydantic import (
 from bot.config.globs import GlobError, compile_glob
 from bot.config.levels import Level, Severity
 from bot.config.regex import RegexError, compile_pattern
+from bot.config.signals import SIGNAL_IDS, SIGNALS
 
 MAX_LIST = 500
 
@@ -76,9 +78,12 @@ Login = Annotated[
     Field(description="A GitHub login; apps end in `[bot]`."),
 ]
 Text = Annotated[str, StringConstraints(min_length=1, max_length=2000)]
-SignalId = Literal[
-    "ai_share", "size", "complexity", "critical_paths", "missing_tests", "dependencies", "patterns"
-]
+# Built from the declared signals (bot/config/signals.py); the type checker, which cannot read a
+# Literal built at run time, sees a plain string.
+if TYPE_CHECKING:
+    SignalId = str
+else:
+    SignalId = Literal[SIGNAL_IDS]
 
 
 # --- detection ------------------------------------------------------------------------------
@@ -201,20 +206,32 @@ class DetectConfig(Signatures):
 # --- risk -----------------------------------------------------------------------------------
 
 
-class Weights(Model):
-    """Points each signal adds to the 0..100 score at full strength."""
-
-    ai_share: int = Field(strict=True, default=10, ge=0, le=100)
-    size: int = Field(strict=True, default=60, ge=0, le=100)
-    complexity: int = Field(strict=True, default=15, ge=0, le=100)
-    critical_paths: int = Field(strict=True, default=20, ge=0, le=100)
-    missing_tests: int = Field(strict=True, default=15, ge=0, le=100)
-    dependencies: int = Field(strict=True, default=10, ge=0, le=100)
-    patterns: int = Field(strict=True, default=25, ge=0, le=100)
+class SignalWeights(Model):
+    """What `risk.weights` offers whatever signals are declared; `Weights` adds one field each."""
 
     def of(self, signal_id: str) -> int:
         value: int = getattr(self, signal_id)
         return value
+
+
+def _weight_fields() -> dict[str, Any]:
+    return {
+        declared.id: (int, Field(strict=True, default=declared.weight, ge=0, le=100))
+        for declared in SIGNALS
+    }
+
+
+# One field per declared signal, in declaration order; the type checker sees the base class.
+if TYPE_CHECKING:
+    Weights = SignalWeights
+else:
+    Weights = create_model(
+        "Weights",
+        __base__=SignalWeights,
+        __module__=__name__,
+        __doc__="Points each signal adds to the 0..100 score at full strength.",
+        **_weight_fields(),
+    )
 
 
 class Levels(Model):

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from bot.config.model import ComplexityConfig, PatternRule
 from bot.engine import signals
 from bot.engine.carried import ChangeText
+from bot.engine.change import Change
 from bot.engine.checklist import ChangeFacts, select
 from bot.engine.dependencies import dependency_report
 from bot.engine.detect import Detector
@@ -71,10 +72,10 @@ def _split(
     skipped: Sequence[Skipped],
     ruleset: Ruleset,
     reports: Sequence[FileReport],
-) -> signals.Change:
+) -> Change:
     left_out = {s.path for s in skipped}
     files = tuple(f for f in snapshot.files if f.path not in left_out)
-    return signals.Change(
+    return Change(
         files=files,
         skipped=tuple(skipped),
         touched=snapshot.files,
@@ -96,18 +97,17 @@ def analyze(
     plan = plan_jobs(snapshot, ruleset)
     reports = list(map_files(file_analyzer(ruleset), plan.jobs))
     change = _split(snapshot, plan.skipped, ruleset, reports)
-    findings = [
-        signals.ai_share(ai),
-        signals.size(change, ruleset),
-        signals.complexity(reports, ruleset, change),
-        signals.critical_paths(change, ruleset),
-        signals.missing_tests(change, ruleset),
-        signals.dependencies(
-            dependency_report(snapshot.files, snapshot.base_texts, snapshot.head_texts),
-            ruleset,
-        ),
-        signals.patterns(reports, change),
-    ]
+    findings = signals.measure(
+        signals.SignalInputs(
+            ai=ai,
+            change=change,
+            reports=tuple(reports),
+            dependencies=dependency_report(
+                snapshot.files, snapshot.base_texts, snapshot.head_texts
+            ),
+            ruleset=ruleset,
+        )
+    )
     notes = snapshot.truncation.notes(len(snapshot.commits), len(snapshot.files))
     files_unseen = snapshot.truncation.files_total is not None and (
         snapshot.truncation.files_total > len(snapshot.files)

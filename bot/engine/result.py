@@ -7,16 +7,6 @@ from typing import Any
 
 from bot.config.levels import Level, Severity
 
-SIGNAL_IDS = (
-    "ai_share",
-    "size",
-    "complexity",
-    "critical_paths",
-    "missing_tests",
-    "dependencies",
-    "patterns",
-)
-
 EVIDENCE_SIGNALS = ("trailer", "message", "author", "branch", "label", "body", "declared")
 
 

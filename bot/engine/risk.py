@@ -6,7 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.config.levels import Level
-from bot.engine.result import SIGNAL_IDS, Risk, Signal, SignalFinding, Skipped
+from bot.config.signals import SIGNAL_IDS
+from bot.engine.result import Risk, Signal, SignalFinding, Skipped
 from bot.engine.ruleset import Ruleset
 
 # How many unmeasured files the note names; the signals' `skipped` lists name them all.

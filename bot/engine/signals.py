@@ -2,20 +2,23 @@
 
 Each returns an intensity in 0..1; `risk.score_risk` weighs them into points. How each
 intensity is computed is documented in docs/risk.md, and the detail string says it in words.
+Each function is registered with `@signal` under an id declared in bot/config/signals.py, and
+`measure` runs them in declaration order: the pipeline names none of them.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from functools import lru_cache
 
 from bot.config import globs
 from bot.config.levels import Level, Severity
 from bot.config.regex import Matcher, compile_pattern
-from bot.engine.carried import ChangeText
+from bot.config.signals import SIGNAL_IDS
+from bot.engine.change import Change
 from bot.engine.dependencies import DependencyReport
 from bot.engine.files import FileReport, FunctionChange
 from bot.engine.result import AIDetection, Location, SignalFinding, Skipped
@@ -35,39 +38,68 @@ MIN_UNTESTED_LINES = 5
 
 
 @dataclass(frozen=True, slots=True)
-class Change:
-    """The changed files split once: what content analysis covers and what it left out."""
+class SignalInputs:
+    """Everything a signal may read of one change, gathered once by the pipeline."""
 
-    files: tuple[ChangedFile, ...]  # analysed (not skipped) files, removed ones included
-    skipped: tuple[Skipped, ...]
-    # Every changed file, skipped ones included: a binary or vendored file in `auth/` still
-    # touches authentication.
-    touched: tuple[ChangedFile, ...] = ()
-    # The removed and added text of the analysed files, to tell written lines from moved ones.
-    text: ChangeText = field(default_factory=ChangeText.empty)
-    # Files whose program the change left as it was (annotations, docstrings, formatting).
-    same_code: frozenset[str] = frozenset()
-    _by_path: dict[str, ChangedFile] = field(init=False, repr=False, compare=False)
+    ai: AIDetection
+    change: Change
+    reports: tuple[FileReport, ...]
+    dependencies: DependencyReport
+    ruleset: Ruleset
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "_by_path", {f.path: f for f in self.files})
 
-    def wrote_code(self, changed: ChangedFile) -> bool:
-        """Whether the change wrote or removed code in `changed` for real. A file left out of
-        content analysis (binary, vendored, generated) counts whenever it changed."""
-        if self.file(changed.path) is None:
-            return True
-        return changed.path not in self.same_code and self.text.substantive(changed)
+SignalFunction = Callable[[SignalInputs], SignalFinding]
+_REGISTERED: dict[str, SignalFunction] = {}
 
-    def file(self, path: str) -> ChangedFile | None:
-        return self._by_path.get(path)
+
+class SignalRegistryError(Exception):
+    """A signal function registered under an id not declared, or twice, or missing."""
+
+
+def signal(signal_id: str) -> Callable[[SignalFunction], SignalFunction]:
+    """Register the function that measures the declared signal `signal_id`."""
+    if signal_id not in SIGNAL_IDS:
+        raise SignalRegistryError(f"signal {signal_id!r} is not declared in bot/config/signals.py")
+
+    def register(function: SignalFunction) -> SignalFunction:
+        if signal_id in _REGISTERED:
+            raise SignalRegistryError(
+                f"signal {signal_id!r} already has a function: "
+                f"{_REGISTERED[signal_id].__qualname__}"
+            )
+        _REGISTERED[signal_id] = function
+        return function
+
+    return register
+
+
+def registered() -> dict[str, SignalFunction]:
+    """Signal id -> the function registered for it."""
+    return dict(_REGISTERED)
+
+
+def check_registered() -> None:
+    """Every declared signal has its function (a second one is refused when registered)."""
+    missing = [signal_id for signal_id in SIGNAL_IDS if signal_id not in _REGISTERED]
+    if missing:
+        raise SignalRegistryError(f"declared signals without a function: {', '.join(missing)}")
+
+
+def measure(inputs: SignalInputs) -> tuple[SignalFinding, ...]:
+    """Every declared signal's finding for one change, in declaration order."""
+    findings = tuple(_REGISTERED[signal_id](inputs) for signal_id in SIGNAL_IDS)
+    for signal_id, finding in zip(SIGNAL_IDS, findings, strict=True):
+        if finding.id != signal_id:
+            raise SignalRegistryError(f"the {signal_id!r} function reported {finding.id!r}")
+    return findings
 
 
 def _plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
 
 
-def size(change: Change, ruleset: Ruleset) -> SignalFinding:
+@signal("size")
+def size(inputs: SignalInputs) -> SignalFinding:
     """Lines of production code the change wrote, by orders of magnitude.
 
     Tests, docs, examples, data and config files do not count, nor lines the change only moved,
@@ -76,6 +108,7 @@ def size(change: Change, ruleset: Ruleset) -> SignalFinding:
     the logarithm of those lines, reaching 1 at `risk.size.lines` (10 lines are a third of it,
     100 two thirds), or with the code files written in, reaching 1 at `risk.size.files`.
     """
+    change, ruleset = inputs.change, inputs.ruleset
     code_lines = code_files = 0
     for changed in change.files:
         if changed.status is FileStatus.REMOVED or changed.path in change.same_code:
@@ -102,7 +135,10 @@ def size(change: Change, ruleset: Ruleset) -> SignalFinding:
     return SignalFinding("size", intensity, detail, skipped=change.skipped)
 
 
-def ai_share(ai: AIDetection) -> SignalFinding:
+@signal("ai_share")
+def ai_share(inputs: SignalInputs) -> SignalFinding:
+    """The share of changed lines that AI-tagged commits wrote."""
+    ai = inputs.ai
     if not ai.assisted:
         return SignalFinding("ai_share", 0.0, "no AI assistance detected")
     return SignalFinding(
@@ -110,7 +146,8 @@ def ai_share(ai: AIDetection) -> SignalFinding:
     )
 
 
-def critical_paths(change: Change, ruleset: Ruleset) -> SignalFinding:
+@signal("critical_paths")
+def critical_paths(inputs: SignalInputs) -> SignalFinding:
     """The critical areas whose files the change really changed.
 
     Tests, docs and examples of an area are not the area (`test/sanitizer.test.ts`), and a file
@@ -118,6 +155,7 @@ def critical_paths(change: Change, ruleset: Ruleset) -> SignalFinding:
     touched. An area with `lines` counts a file only when a line the change wrote matches it
     (CI workflows: credentials, permissions, triggers, actions, publishing).
     """
+    change, ruleset = inputs.change, inputs.ruleset
     areas: dict[str, list[Location]] = {}
     for changed in change.touched or change.files:
         if not ruleset.is_production(changed.path) or not change.wrote_code(changed):
@@ -169,10 +207,12 @@ def _is_code(path: str, ruleset: Ruleset) -> bool:
     return language is not None and bool(language.tests) and ruleset.is_production(path)
 
 
-def missing_tests(change: Change, ruleset: Ruleset) -> SignalFinding:
+@signal("missing_tests")
+def missing_tests(inputs: SignalInputs) -> SignalFinding:
     """Test lines per code line the change wrote. Lines it only moved, reformatted, commented or
     version-bumped are not code it wrote (a release's version bump needs no test), and a file
     where it wrote fewer than MIN_UNTESTED_LINES code lines is left out."""
+    change, ruleset = inputs.change, inputs.ruleset
     code_added = 0
     test_added = 0
     untested: list[Location] = []
@@ -203,25 +243,24 @@ def missing_tests(change: Change, ruleset: Ruleset) -> SignalFinding:
     )
 
 
-def complexity(
-    reports: Sequence[FileReport], ruleset: Ruleset, change: Change | None = None
-) -> SignalFinding:
+@signal("complexity")
+def complexity(inputs: SignalInputs) -> SignalFinding:
     """Functions above the complexity thresholds that the change wrote.
 
     A "new" function whose lines are mostly old ones (moved from another file or class in the
     same change) is not new code. A drop of the maintainability index is shown but not counted:
     on real history it followed docstring and annotation edits, never a risk (docs/rules.md).
     """
-    settings = ruleset.complexity
+    settings = inputs.ruleset.complexity
     locations: list[Location] = []
     skipped: list[Skipped] = []
     weight = 0.0
-    for report in reports:
+    for report in inputs.reports:
         if report.unmeasured is not None:
             skipped.append(report.unmeasured)
         for function in report.functions:
             if function.base_complexity is None:
-                if change is not None and _moved(change, function):
+                if _moved(inputs.change, function):
                     continue
                 weight += 0.3 + 0.03 * (function.complexity - settings.function)
                 message = f"new function {function.name} has complexity {function.complexity}"
@@ -272,17 +311,21 @@ def _moved(change: Change, function: FunctionChange) -> bool:
     return 1 - len(written) / len(body) >= MOVED_SHARE
 
 
-def patterns(reports: Sequence[FileReport], change: Change | None = None) -> SignalFinding:
+@signal("patterns")
+def patterns(inputs: SignalInputs) -> SignalFinding:
     """Risky constructs on lines the change wrote.
 
     A finding on code the change only moved or reformatted (its code is in the change's removed
     text) is dropped. Findings not counted (tests, docs, examples; demoted rules) are shown but
     add nothing to the score and raise no level floor.
     """
-    found = [finding for report in reports for finding in report.findings]
-    if change is not None:
-        found = [f for f in found if not _carried(change, f)]
-    unscanned = tuple(s for report in reports for s in report.unscanned)
+    found = [
+        finding
+        for report in inputs.reports
+        for finding in report.findings
+        if not _carried(inputs.change, finding)
+    ]
+    unscanned = tuple(s for report in inputs.reports for s in report.unscanned)
     if not found:
         return SignalFinding("patterns", 0.0, "no risky pattern in added lines", skipped=unscanned)
     counted = [f for f in found if f.counted]
@@ -322,7 +365,8 @@ def _dependency_skips(report: DependencyReport) -> tuple[Skipped, ...]:
     return tuple(skipped)
 
 
-def dependencies(report: DependencyReport, ruleset: Ruleset | None = None) -> SignalFinding:
+@signal("dependencies")
+def dependencies(inputs: SignalInputs) -> SignalFinding:
     """Dependencies added, changed, removed and left unpinned.
 
     Shown but not counted: removals, lockfile entries (the manifest says what was asked for),
@@ -330,19 +374,16 @@ def dependencies(report: DependencyReport, ruleset: Ruleset | None = None) -> Si
     requirements files), manifests of tests, docs and examples, and a bump within one major
     version that keeps the kind of spec (a routine update the tests and the lockfile cover).
     """
-    changes = report.changes
-    skipped = _dependency_skips(report)
+    ruleset = inputs.ruleset
+    changes = inputs.dependencies.changes
+    skipped = _dependency_skips(inputs.dependencies)
     if not changes:
         return SignalFinding("dependencies", 0.0, "no dependency changed", skipped=skipped)
     weight = 0.0
     locations: list[Location] = []
     added = changed = removed = 0
     for dep in changes:
-        counted = (
-            not dep.lockfile
-            and not dep.development
-            and (ruleset is None or ruleset.is_production(dep.path))
-        )
+        counted = not dep.lockfile and not dep.development and ruleset.is_production(dep.path)
         if dep.old_spec is None:
             added += 1
             step = 0.05 if dep.lockfile else 0.35
@@ -410,3 +451,6 @@ def _major(spec: str) -> str | None:
         return None
     major, minor = found.group(1), found.group(2)
     return f"0.{minor}" if major == "0" and minor is not None else major
+
+
+check_registered()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 
+from bot.config import signals as signal_declarations
 from bot.engine.result import Analysis, Evidence, Location, Signal
 from bot.render.escape import md_code, md_text, mention
 
@@ -22,15 +23,8 @@ _ITEM = re.compile(
     r"^\s*[-*] \[(?P<mark>[ xX])\] .*<!-- ai-review-item:(?P<id>[a-z0-9][a-z0-9._-]*) -->"
 )
 
-SIGNAL_TITLES = {
-    "ai_share": "AI share",
-    "size": "Size",
-    "complexity": "Complexity",
-    "critical_paths": "Critical paths",
-    "missing_tests": "Missing tests",
-    "dependencies": "Dependencies",
-    "patterns": "Risky patterns",
-}
+# Every report (this one, text, command replies) prints the titles declared with the signals.
+SIGNAL_TITLES = signal_declarations.SIGNAL_TITLES
 
 
 def _where(location: Location) -> str:
