@@ -25,7 +25,6 @@ import requests
 import urllib3
 from github import BadCredentialsException, GithubException, RateLimitExceededException
 
-from bot.app import compose
 from bot.config import CONFIG_PATH
 from bot.config.issues import ConfigError
 from bot.config.model import RepoConfig
@@ -43,6 +42,7 @@ from bot.render import preview_output as render
 from bot.render.markdown import MARKER
 from bot.render.preview_output import Preview
 from bot.render.state import ShownState, read_state_line, state_key, state_line
+from bot.review import compose
 from bot.settings import SettingsError, app_private_key
 
 PUBLIC_API = "https://api.github.com"

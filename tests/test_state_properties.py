@@ -17,7 +17,6 @@ from dataclasses import replace
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.app import compose
 from bot.config.levels import Level
 from bot.config.model import ApprovalsConfig, RepoConfig
 from bot.engine.builtins import load_builtins
@@ -35,6 +34,7 @@ from bot.engine.result import (
 )
 from bot.engine.snapshot import Commit, Person, Snapshot
 from bot.github.gather import PullRequestContext, RepoRef
+from bot.review import compose
 from bot.review.commands import COMMANDS, Role, TickEdit, apply_tick_edit, may_loosen, may_run
 
 AUTHOR = "dev"

@@ -19,7 +19,6 @@ from dataclasses import dataclass, replace
 import aiohttp
 from gidgethub import BadRequest
 
-from bot.app import compose
 from bot.config.issues import ConfigError
 from bot.config.model import RepoConfig
 from bot.engine.files import needs_text
@@ -59,7 +58,9 @@ from bot.queue.jobs import Job, JobKind
 from bot.queue.store import CREATING, OpenCheck, Store, pull_key
 from bot.render.checkrun import CheckOutput, error_output
 from bot.render.markdown import MARKER
+from bot.render.posting import Posting
 from bot.render.state import state_key, state_line
+from bot.review import compose
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -286,7 +287,7 @@ class ReviewService:
         config: RepoConfig,
         ruleset: Ruleset,
         state: PullState,
-    ) -> tuple[compose.Posting, PullState]:
+    ) -> tuple[Posting, PullState]:
         """The head's posting, and the state after what the head itself changes: decisions a
         push ended, the first sighting of AI use, ticks a push touched."""
         head_sha = context.snapshot.head_sha
@@ -361,13 +362,13 @@ class ReviewService:
         repo: RepoRef,
         job: Job,
         context: PullRequestContext,
-        posting: compose.Posting,
-    ) -> compose.Posting:
+        posting: Posting,
+    ) -> Posting:
         """The check run's posting when other open pull requests have the same head: the most
         restrictive of all their decisions (a check run belongs to the commit)."""
         head_sha = context.snapshot.head_sha
         numbers = await open_pulls_at_head(client, repo, head_sha)
-        others: dict[int, compose.Posting] = {}
+        others: dict[int, Posting] = {}
         for number in numbers:
             if number == context.number:
                 continue
@@ -380,7 +381,7 @@ class ReviewService:
 
     async def _sibling_posting(
         self, client: GitHubClient, job: Job, context: PullRequestContext
-    ) -> compose.Posting:
+    ) -> Posting:
         """Another pull request's posting for the shared head, computed from its own base
         branch, config and recorded state, and written nowhere but into the shared check."""
         try:

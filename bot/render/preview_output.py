@@ -14,10 +14,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from bot.app.compose import Posting
 from bot.engine.result import Analysis
 from bot.github.gather import PullRequestContext
 from bot.render.escape import md_code, md_text
+from bot.render.posting import Posting
 
 # A side-by-side column wraps past this many characters.
 COLUMN_WIDTH = 48

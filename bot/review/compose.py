@@ -31,22 +31,10 @@ from bot.github.gather import PullRequestContext, unseen_changes
 from bot.render.checkrun import CheckOutput, check_output, error_output
 from bot.render.escape import md_text
 from bot.render.markdown import render_comment
+from bot.render.posting import Posting
 
 # A team membership the gate needs to know: (`@org/slug`, login).
 Membership = tuple[str, str]
-
-
-@dataclass(frozen=True, slots=True)
-class Posting:
-    """What the App writes for one head: the check run's conclusion and output, and the body
-    of its one comment (None: no comment is posted or updated)."""
-
-    check_name: str
-    conclusion: Conclusion
-    title: str  # whole, before the output's cut to GitHub's 255 characters
-    output: CheckOutput
-    comment: str | None
-    decision: Decision | None = None  # None when the config is invalid
 
 
 def rules(
