@@ -34,9 +34,9 @@ from bot.engine.policy import deciding_people
 from bot.engine.pull_state import PullState
 from bot.engine.ruleset import Ruleset
 from bot.engine.snapshot import Snapshot
-from bot.github import gather
+from bot.github import gather, questions
 from bot.github import pygithub_adapter as adapter_module
-from bot.github.gather import PullRequestContext, RepoRef
+from bot.github.context import PullRequestContext, RepoRef
 from bot.github.pygithub_adapter import GraphQLFailed, GraphQLRateLimited, PyGithubAdapter
 from bot.render import preview_output as render
 from bot.render.markdown import MARKER
@@ -206,7 +206,7 @@ class _Session:
         missing = [sha for sha in shas if sha not in self._changed]
         head = self.context.snapshot.head_sha
         self._changed |= self.adapter.run(
-            gather.files_changed_since(self.context.repo, missing, head)
+            questions.files_changed_since(self.context.repo, missing, head)
         )
         return {sha: self._changed[sha] for sha in shas}
 
@@ -214,7 +214,7 @@ class _Session:
         snapshot = self.context.snapshot
         since = compose.merges_checked_since(self.context, state)
         return self.adapter.run(
-            gather.clean_update_merges(
+            questions.clean_update_merges(
                 self.context.repo, snapshot.commits, snapshot.base_sha, since
             )
         )
@@ -222,7 +222,7 @@ class _Session:
     def permissions(self, logins: Iterable[str]) -> dict[str, str] | None:
         """Each person's permission, or None when the token may not read them."""
         try:
-            return self.adapter.run(gather.permissions(self.context.repo, logins))
+            return self.adapter.run(questions.permissions(self.context.repo, logins))
         except GithubException as exc:
             if exc.status == 403:
                 return None

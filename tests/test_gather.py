@@ -1,5 +1,5 @@
-"""Gathering what the gate needs from GitHub: the App's steps (bot/github/gather.py, sent by
-bot/github/fetch.py) against the fake GitHub over real git repositories.
+"""Gathering what the gate needs from GitHub: the App's steps (bot/github/gather.py and
+questions.py, sent by bot/github/fetch.py) against the fake GitHub over real git repositories.
 
 The bot's requests go out with its User-Agent, so the fake checks every query and compare
 against GitHub's published descriptions too.
@@ -18,10 +18,10 @@ import pytest
 
 from bot.engine.policy import ReviewState
 from bot.engine.snapshot import ChangedFile, FileStatus, Snapshot, Truncation
-from bot.github import gather
+from bot.github import gather, questions
 from bot.github.client import GitHubClient
+from bot.github.context import PullRequestContext, RepoRef
 from bot.github.fetch import clean_update_merges, fetch_pull_request
-from bot.github.gather import PullRequestContext, RepoRef
 from bot.github.pygithub_adapter import PyGithubAdapter, connect
 from tests.conftest import HUMAN, Repo
 from tests.fakegithub.fixtures import (  # noqa: F401  (registers the fixtures)
@@ -387,7 +387,7 @@ async def test_only_merges_after_the_approved_head_are_looked_at(
 async def test_more_update_merges_than_the_bot_checks_are_none_of_them_clean(
     fake_github: FakeGitHub, repo: Repo, client: GitHubClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(gather, "MAX_UPDATE_MERGES", 1)
+    monkeypatch.setattr(questions, "MAX_UPDATE_MERGES", 1)
     approved = diverged(repo, fake_github)
     fake_github.update_branch(REPO, 1)
     repo.commit("Base again", {"lib.py": "y = 3\n"})
@@ -420,7 +420,7 @@ async def test_previews_pygithub_driver_gathers_the_same_facts(
         )
         snapshot = context.snapshot
         kept = adapter.run(
-            gather.clean_update_merges(REF, snapshot.commits, snapshot.base_sha, approved)
+            questions.clean_update_merges(REF, snapshot.commits, snapshot.base_sha, approved)
         )
         return context, kept
 

@@ -33,7 +33,7 @@ from bot.engine.result import (
     Signal,
 )
 from bot.engine.snapshot import Commit, Person, Snapshot
-from bot.github.gather import PullRequestContext, RepoRef
+from bot.github.context import PullRequestContext, RepoRef
 from bot.review import compose
 from bot.review.commands import COMMANDS, Role, TickEdit, apply_tick_edit, may_loosen, may_run
 

@@ -30,7 +30,7 @@ from bot.engine.policy import Override
 from bot.engine.pull_state import Declaration, PullState
 from bot.engine.result import Analysis
 from bot.github.client import GitHubClient
-from bot.github.gather import PullRequestContext, RepoRef
+from bot.github.context import PullRequestContext, RepoRef
 from bot.queue.jobs import Job, JobKind
 from bot.queue.store import Store
 from bot.render.escape import md_code, md_text

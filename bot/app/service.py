@@ -37,6 +37,7 @@ from bot.github.client import (
     token_refused,
     transient,
 )
+from bot.github.context import PullRequestContext, RepoRef
 from bot.github.fetch import (
     clean_update_merges,
     fetch_changes,
@@ -44,9 +45,8 @@ from bot.github.fetch import (
     files_changed_since,
 )
 from bot.github.fetch import run as run_steps
-from bot.github.gather import PullRequestContext, RepoRef
-from bot.github.gather import permissions as gather_permissions
 from bot.github.pulls import open_pulls_at_head
+from bot.github.questions import permissions as gather_permissions
 from bot.github.writer import (
     existing_check_run,
     find_comment,

@@ -12,17 +12,16 @@ from typing import TypeVar
 from gidgethub import BadRequest
 
 from bot.engine.snapshot import ChangedFile, Commit, Snapshot
-from bot.github import gather
+from bot.github import gather, questions
 from bot.github.client import GitHubClient
-from bot.github.gather import (
+from bot.github.context import PullRequestContext, RepoRef
+from bot.github.steps import (
     DIFF_MEDIA_TYPE,
     Answer,
     DiffRequest,
     FilesRequest,
     GraphQLQuery,
     ItemRequest,
-    PullRequestContext,
-    RepoRef,
     Request,
     Steps,
 )
@@ -106,12 +105,12 @@ async def clean_update_merges(
     since_sha: str | None,
 ) -> frozenset[str]:
     """The "Update branch" merges after `since_sha` proven to bring only the base's changes
-    (gather.clean_update_merges says how)."""
-    return await run(client, gather.clean_update_merges(repo, commits, base_sha, since_sha))
+    (questions.clean_update_merges says how)."""
+    return await run(client, questions.clean_update_merges(repo, commits, base_sha, since_sha))
 
 
 async def files_changed_since(
     client: GitHubClient, repo: RepoRef, since: Iterable[str], head: str
 ) -> dict[str, list[str] | None]:
     """Files changed from each older head to `head`; None for one GitHub cannot compare."""
-    return await run(client, gather.files_changed_since(repo, since, head))
+    return await run(client, questions.files_changed_since(repo, since, head))

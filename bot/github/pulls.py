@@ -4,7 +4,7 @@ request whose head it is has a say in it."""
 from __future__ import annotations
 
 from bot.github.client import GitHubClient
-from bot.github.gather import RepoRef
+from bot.github.context import RepoRef
 
 MAX_PULLS_PER_HEAD = 100
 

@@ -20,14 +20,14 @@ from github.File import File
 from github.PaginatedList import PaginatedList
 from urllib3.util.retry import Retry
 
-from bot.github.gather import (
+from bot.github.context import RepoRef
+from bot.github.steps import (
     DIFF_MEDIA_TYPE,
     Answer,
     DiffRequest,
     FilesRequest,
     GraphQLQuery,
     ItemRequest,
-    RepoRef,
     Request,
     Steps,
 )

@@ -11,7 +11,7 @@ from gidgethub import BadRequest, GitHubBroken
 
 from bot.engine.policy import Conclusion
 from bot.github.client import GitHubClient, GitHubUnavailable, backoff
-from bot.github.gather import BotComment, RepoRef
+from bot.github.context import BotComment, RepoRef
 from bot.render.checkrun import CheckOutput
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.engine.result import Analysis
-from bot.github.gather import PullRequestContext
+from bot.github.context import PullRequestContext
 from bot.render.escape import md_code, md_text
 from bot.render.posting import Posting
 

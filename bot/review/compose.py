@@ -26,8 +26,9 @@ from bot.engine.pull_state import AISighting, PullState
 from bot.engine.resolve import effective_config, repo_ruleset
 from bot.engine.result import Analysis, Evidence
 from bot.engine.ruleset import Ruleset
-from bot.github.gather import WRITE_PERMISSIONS as WRITE
-from bot.github.gather import PullRequestContext, unseen_changes
+from bot.github.context import PullRequestContext
+from bot.github.gather import unseen_changes
+from bot.github.questions import WRITE_PERMISSIONS as WRITE
 from bot.render.checkrun import CheckOutput, check_output, error_output
 from bot.render.escape import md_text
 from bot.render.markdown import render_comment
