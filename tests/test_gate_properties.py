@@ -20,8 +20,9 @@ from hypothesis import strategies as st
 
 from bot.config.levels import Level
 from bot.config.model import ApprovalsConfig
-from bot.engine.policy import Conclusion, PullRequestFacts, Review, ReviewState, decide
+from bot.engine.policy import Conclusion, PullRequestFacts, decide
 from bot.engine.result import AIDetection, Analysis, ApprovalRequirement, Risk
+from bot.engine.reviews import Review, ReviewState
 from bot.engine.snapshot import Commit, Person
 
 AUTHOR = "dev"

@@ -16,7 +16,7 @@ from dataclasses import replace
 import aiohttp
 import pytest
 
-from bot.engine.policy import ReviewState
+from bot.engine.reviews import ReviewState
 from bot.engine.snapshot import ChangedFile, FileStatus, Snapshot, Truncation
 from bot.github import gather, questions
 from bot.github.client import GitHubClient

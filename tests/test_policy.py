@@ -4,19 +4,21 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from bot.config.levels import Level
 from bot.config.model import ApprovalsConfig
 from bot.engine.policy import (
     Conclusion,
+    GateRule,
     Override,
     OwnerRule,
     PullRequestFacts,
-    Review,
-    ReviewState,
     decide,
-    deciding_people,
+    is_senior,
 )
 from bot.engine.result import AIDetection, Analysis, ApprovalRequirement, Risk
+from bot.engine.reviews import Review, ReviewState, deciding_people
 from bot.engine.snapshot import Commit, Person
 
 HEAD, OLD = "h" * 40, "o" * 40
@@ -530,3 +532,109 @@ def test_when_the_bot_cannot_see_everything_an_admin_override_still_passes() -> 
     override = Override("root", "release hotfix", HEAD)
 
     assert decide(analysis(), SENIORS, facts(override=override, incomplete=(BLIND,))).passed
+
+
+# -- which rule decided --------------------------------------------------------------------------
+
+CAROL_BLOCKS = Review("carol", CHANGES, HEAD)
+BOTH_SENIORS = {"alice": frozenset({"@acme/architects"}), "carol": frozenset({"@acme/architects"})}
+
+
+@pytest.mark.parametrize(
+    ("gated", "required", "extra", "rule", "title"),
+    [
+        (
+            True,
+            1,
+            {"override": Override("root", "hotfix", HEAD), "reviews": (CAROL_BLOCKS,)},
+            GateRule.OVERRIDE,
+            "Overridden by @root: hotfix",
+        ),
+        (False, 1, {}, GateRule.NOT_GATED, "Not AI-assisted: no senior review required"),
+        (
+            True,
+            1,
+            {"declared_human": ("alice", "docs only")},
+            GateRule.DECLARED_HUMAN,
+            "Declared not AI-assisted by @alice: docs only",
+        ),
+        (True, 0, {}, GateRule.NOTHING_REQUIRED, "No senior approval required (risk high, 64/100)"),
+        (
+            True,
+            1,
+            {"reviews": (Review("alice", APPROVED, HEAD), CAROL_BLOCKS)},
+            GateRule.BLOCKED,
+            "Changes requested by @carol (risk high, 64/100)",
+        ),
+        (
+            True,
+            1,
+            {"reviews": (Review("alice", APPROVED, HEAD),)},
+            GateRule.APPROVED,
+            "Approved by @alice (risk high, 64/100)",
+        ),
+        (
+            True,
+            1,
+            {"reviews": (Review("bob", APPROVED, HEAD),)},
+            GateRule.MISSING,
+            "Needs 1 more approval from @acme/architects (risk high, 64/100)",
+        ),
+        (
+            False,
+            0,
+            {"declared_human": ("alice", "docs only"), "incomplete": (BLIND,)},
+            GateRule.MISSING,
+            "Needs 1 more approval from @acme/architects "
+            f"(risk high, 64/100; cannot see everything: {BLIND})",
+        ),
+    ],
+    ids=[
+        "override",
+        "not-gated",
+        "declared-human",
+        "nothing-required",
+        "blocked",
+        "approved",
+        "missing",
+        "blind-missing",
+    ],
+)
+def test_the_decision_names_the_rule_that_decided(
+    gated: bool, required: int, extra: dict[str, Any], rule: GateRule, title: str
+) -> None:
+    reviews = extra.pop("reviews", ())
+
+    decision = decide(
+        analysis(required=required, gated=gated),
+        SENIORS,
+        facts(*reviews, memberships=BOTH_SENIORS, **extra),
+    )
+
+    assert (decision.rule, decision.title) == (rule, title)
+
+
+# -- who is a senior ----------------------------------------------------------------------------
+
+TEAM = ApprovalsConfig(seniors=["@acme/architects", "dana"])
+
+
+def test_a_listed_login_or_a_member_of_a_listed_team_is_a_senior_without_write_access() -> None:
+    assert is_senior("dana", member_of=frozenset(), can_write=False, approvals=TEAM)
+    assert is_senior("Alice", member_of={"@ACME/architects"}, can_write=False, approvals=TEAM)
+
+
+def test_with_seniors_listed_write_access_alone_does_not_make_a_senior() -> None:
+    assert not is_senior("erin", member_of=frozenset(), can_write=True, approvals=TEAM)
+
+
+def test_with_no_seniors_listed_write_access_makes_a_senior() -> None:
+    assert is_senior("erin", member_of=frozenset(), can_write=True, approvals=NO_SENIORS)
+    assert not is_senior("erin", member_of=frozenset(), can_write=False, approvals=NO_SENIORS)
+
+
+def test_a_bot_is_never_a_senior() -> None:
+    assert not is_senior(
+        "renovate[bot]", member_of=frozenset(), can_write=True, approvals=NO_SENIORS
+    )
+    assert not is_senior("ci[bot]", member_of={"@acme/architects"}, can_write=True, approvals=TEAM)

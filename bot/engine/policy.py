@@ -1,19 +1,47 @@
 """The approval gate: a pure decision over the analysis, the policy and the reviews.
 
-`decide` is the only place that says whether a pull request may merge. Its Decision carries its
-own explanation (which approvals counted, which did not and why, what is missing), and the check
-run's title and summary are rendered from it, never re-derived.
+`decide` is the only place that says whether a pull request may merge. It asks an ordered list
+of small rules (`RULES`), each deciding or passing to the next; the Decision names the rule that
+decided and carries its own explanation (which approvals counted, which did not and why, what is
+missing), and the check run's title and summary are rendered from it, never re-derived.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cached_property
 
 from bot.config.model import ApprovalsConfig
 from bot.engine.result import Analysis
+from bot.engine.reviews import (
+    WEB_FLOW,
+    Review,
+    ReviewState,
+    deciding_people,
+    is_bot_login,
+    latest_reviews,
+)
 from bot.engine.snapshot import Commit
+
+# Review, ReviewState, is_bot_login and deciding_people live in bot/engine/reviews.py; they are
+# named here too for the modules that still import them from the gate.
+__all__ = [
+    "RULES",
+    "Conclusion",
+    "Decision",
+    "GateRule",
+    "Override",
+    "OwnerRule",
+    "PullRequestFacts",
+    "Review",
+    "ReviewState",
+    "decide",
+    "deciding_people",
+    "is_bot_login",
+    "is_senior",
+]
 
 
 class Conclusion(StrEnum):
@@ -21,43 +49,6 @@ class Conclusion(StrEnum):
     ACTION_REQUIRED = "action_required"
     FAILURE = "failure"
     NEUTRAL = "neutral"
-
-
-class ReviewState(StrEnum):
-    APPROVED = "APPROVED"
-    CHANGES_REQUESTED = "CHANGES_REQUESTED"
-    COMMENTED = "COMMENTED"
-    DISMISSED = "DISMISSED"
-    PENDING = "PENDING"
-
-
-WEB_FLOW = "web-flow"  # the account GitHub signs the commits it makes with (web UI, merges)
-
-
-def is_bot_login(login: str) -> bool:
-    """An App's account as REST names it (GraphQL drops the suffix; its type says Bot)."""
-    return login.lower().endswith("[bot]")
-
-
-@dataclass(frozen=True, slots=True)
-class Review:
-    """One submitted review, in the order GitHub lists them (oldest first).
-
-    `is_bot`: an App wrote it (GraphQL type Bot; a login ending in "[bot]" counts too). A
-    DISMISSED review says who dismissed it (an App's login as REST spells it, with "[bot]")
-    and what it was before, when GitHub says so.
-    """
-
-    login: str
-    state: ReviewState
-    commit_id: str | None
-    is_bot: bool = False
-    dismissed_by: str | None = None
-    previous_state: ReviewState | None = None
-
-    @property
-    def by_bot(self) -> bool:
-        return self.is_bot or is_bot_login(self.login)
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,10 +103,25 @@ class PullRequestFacts:
         return self.commits_total is not None and self.commits_total > len(self.commits)
 
 
+class GateRule(StrEnum):
+    """The rules of the gate, in the order `decide` asks them."""
+
+    OVERRIDE = "override"
+    NOT_GATED = "not-gated"
+    DECLARED_HUMAN = "declared-human"
+    NOTHING_REQUIRED = "nothing-required"
+    BLOCKED = "blocked"
+    APPROVED = "approved"
+    MISSING = "missing"
+
+
 @dataclass(frozen=True, slots=True)
 class Decision:
+    """What the gate decided for the current head, the rule that decided it, and why."""
+
     conclusion: Conclusion
     title: str
+    rule: GateRule
     counted: tuple[str, ...] = ()
     missing: int = 0
     blocked_by: tuple[str, ...] = ()
@@ -127,46 +133,38 @@ class Decision:
         return self.conclusion is Conclusion.SUCCESS
 
 
-def _latest_reviews(reviews: Sequence[Review]) -> dict[str, Review]:
-    """Each person's latest review that states a verdict; comments do not replace a verdict."""
-    latest: dict[str, Review] = {}
-    for review in reviews:
-        if review.state in (ReviewState.COMMENTED, ReviewState.PENDING):
-            continue
-        latest[review.login.lower()] = review
-    return latest
+def _satisfies(login: str, refs: Iterable[str], member_of: Collection[str]) -> bool:
+    """Whether `login` is one of `refs` (a listed login), or satisfies one (`member_of`: the
+    teams GitHub says they are in, as `@org/team`)."""
+    wanted = {ref.lower() for ref in refs}
+    return login.lower() in wanted or any(ref.lower() in wanted for ref in member_of)
 
 
-def deciding_people(reviews: Iterable[Review]) -> set[str]:
-    """Everyone whose review can move the gate, as GitHub spells their logins: approvers,
-    change requesters, and who dismissed a review. The caller looks up their team memberships
-    and permissions; bots are left out (they never count)."""
-    people: set[str] = set()
-    for review in reviews:
-        if review.by_bot or review.state in (ReviewState.COMMENTED, ReviewState.PENDING):
-            continue
-        people.add(review.login)
-        dismisser = review.dismissed_by
-        if review.state is ReviewState.DISMISSED and dismisser and not is_bot_login(dismisser):
-            people.add(dismisser)
-    return people
+def is_senior(
+    login: str, *, member_of: Collection[str], can_write: bool, approvals: ApprovalsConfig
+) -> bool:
+    """Whether `login` is a senior reviewer: the one answer for the gate and the commands.
 
-
-def _counts_for(login: str, refs: Sequence[str], facts: PullRequestFacts) -> bool:
-    satisfied = facts.memberships.get(login.lower(), frozenset())
-    return any(ref.lower() in {s.lower() for s in satisfied} for ref in refs) or any(
-        ref.lower() == login.lower() for ref in refs
-    )
+    `member_of`: the senior references (`@org/team`) GitHub says the person satisfies;
+    `can_write`: their permission on the repository is write, maintain or admin. With seniors
+    configured (`approvals.seniors`), a senior is a listed login or a member of a listed team,
+    whatever their permission; with none configured, anyone who can write. Never a bot,
+    whatever the config lists.
+    """
+    if is_bot_login(login):
+        return False
+    if approvals.seniors:
+        return _satisfies(login, approvals.seniors, member_of)
+    return can_write
 
 
 def _is_senior(login: str, facts: PullRequestFacts, config: ApprovalsConfig) -> bool:
-    """A configured senior (a listed login or a member of a listed team); with none configured,
-    anyone with write access. Never a bot, whatever the config lists."""
-    if is_bot_login(login):
-        return False
-    if config.seniors:
-        return _counts_for(login, tuple(config.seniors), facts)
-    return login.lower() in facts.write_access
+    return is_senior(
+        login,
+        member_of=facts.memberships.get(login.lower(), frozenset()),
+        can_write=login.lower() in facts.write_access,
+        approvals=config,
+    )
 
 
 def _who(refs: Sequence[str]) -> str:
@@ -273,9 +271,9 @@ def _judge(
         return _Verdict.IGNORED, f"{who} is a bot: bots never approve or block"
     if review.state is ReviewState.DISMISSED:
         return _judge_dismissed(review, facts, config)
-    is_senior = _is_senior(review.login, facts, config)
+    senior = _is_senior(review.login, facts, config)
     if review.state is ReviewState.CHANGES_REQUESTED:
-        if is_senior:
+        if senior:
             return _Verdict.BLOCKING, f"{who} requested changes"
         return _Verdict.IGNORED, f"{who} requested changes (not a senior reviewer)"
     if review.state is not ReviewState.APPROVED:
@@ -285,12 +283,186 @@ def _judge(
         return _Verdict.IGNORED, f"{who}'s approval does not count: they opened the PR"
     if login in contributors and not config.allow_contributors:
         return _Verdict.IGNORED, f"{who}'s approval does not count: they pushed commits to it"
-    if not is_senior:
+    if not senior:
         return _Verdict.IGNORED, f"{who}'s approval does not count: {_not_senior(config)}"
     stale = _stale_reason(review, facts, config)
     if stale is not None:
         return _Verdict.IGNORED, f"{who}'s approval no longer counts: {stale}"
     return _Verdict.COUNTED, f"{who} approved"
+
+
+@dataclass(frozen=True)
+class _Gate:
+    """One decision's inputs, and what the rules derive from them (each derived once)."""
+
+    analysis: Analysis
+    config: ApprovalsConfig
+    facts: PullRequestFacts
+
+    @cached_property
+    def blind(self) -> str:
+        """What the bot cannot see, in a phrase; "" when it sees everything."""
+        return "; ".join(self.facts.incomplete)
+
+    @cached_property
+    def required(self) -> int:
+        """Senior approvals wanted: at least one when the bot cannot see everything."""
+        required = self.analysis.approvals.required
+        return max(1, required) if self.blind else required
+
+    @cached_property
+    def risk(self) -> str:
+        risk = f"risk {self.analysis.risk.level}, {self.analysis.risk.score}/100"
+        return f"{risk}; cannot see everything: {self.blind}" if self.blind else risk
+
+    @cached_property
+    def verdicts(self) -> tuple[tuple[str, _Verdict, str], ...]:
+        """(login, verdict, why) for each person's latest review."""
+        contributors = {
+            c.author.login.lower() for c in self.facts.commits if not c.is_merge and c.author.login
+        }
+        return tuple(
+            (review.login, *_judge(review, self.facts, self.config, contributors))
+            for review in latest_reviews(self.facts.reviews).values()
+        )
+
+    def people(self, verdict: _Verdict) -> tuple[str, ...]:
+        return tuple(login for login, given, _ in self.verdicts if given is verdict)
+
+    @cached_property
+    def counted(self) -> tuple[str, ...]:
+        """Who approved in a way that counts."""
+        return self.people(_Verdict.COUNTED)
+
+    @cached_property
+    def reasons(self) -> tuple[str, ...]:
+        reasons = tuple(reason for _, _, reason in self.verdicts)
+        if self.blind:
+            reasons = (
+                f"Cannot see everything ({self.blind}): gated as AI-assisted, and only approvals "
+                "of the current head count",
+                *reasons,
+            )
+        return reasons
+
+    @cached_property
+    def missing_owners(self) -> tuple[OwnerRule, ...]:
+        """Touched areas whose owners have not approved among the approvals that counted."""
+        return tuple(
+            rule
+            for rule in self.facts.owner_rules
+            if not any(
+                _satisfies(login, rule.owners, self.facts.memberships.get(login.lower(), ()))
+                for login in self.counted
+            )
+        )
+
+    @cached_property
+    def missing(self) -> int:
+        return max(0, self.required - len(self.counted))
+
+
+def _override(gate: _Gate) -> Decision | None:
+    """An admin's override passes whatever else holds, even where the bot cannot see."""
+    override = gate.facts.override
+    if override is None:
+        return None
+    title = f"Overridden by @{override.by}: {override.reason}"
+    return Decision(Conclusion.SUCCESS, title, GateRule.OVERRIDE, reasons=(f"{title} (recorded)",))
+
+
+def _not_gated(gate: _Gate) -> Decision | None:
+    """Not AI-assisted (and not `gate_all`): nothing to review, unless the bot is blind."""
+    if gate.blind or gate.analysis.gated:
+        return None
+    return Decision(
+        Conclusion.SUCCESS, "Not AI-assisted: no senior review required", GateRule.NOT_GATED
+    )
+
+
+def _declared_human(gate: _Gate) -> Decision | None:
+    """A senior declared a change detection flagged not AI-assisted."""
+    declared = gate.facts.declared_human
+    if gate.blind or declared is None or not gate.analysis.ai.assisted:
+        return None
+    login, reason = declared
+    title = f"Declared not AI-assisted by @{login}: {reason}"
+    return Decision(
+        Conclusion.SUCCESS, title, GateRule.DECLARED_HUMAN, reasons=(f"{title} (recorded)",)
+    )
+
+
+def _nothing_required(gate: _Gate) -> Decision | None:
+    """No approval, owner or ticked item wanted at this risk level."""
+    if gate.required or gate.facts.owner_rules or gate.facts.unticked_required:
+        return None
+    return Decision(
+        Conclusion.SUCCESS, f"No senior approval required ({gate.risk})", GateRule.NOTHING_REQUIRED
+    )
+
+
+def _blocked(gate: _Gate) -> Decision | None:
+    """A senior's change request stands, whatever approved."""
+    blocked = gate.people(_Verdict.BLOCKING)
+    if not blocked:
+        return None
+    return Decision(
+        Conclusion.ACTION_REQUIRED,
+        f"Changes requested by {_who(blocked)} ({gate.risk})",
+        GateRule.BLOCKED,
+        gate.counted,
+        gate.required,
+        blocked,
+        gate.reasons,
+    )
+
+
+def _approved(gate: _Gate) -> Decision | None:
+    """Enough seniors, every touched area's owners, and every required item ticked."""
+    if gate.missing or gate.missing_owners or gate.facts.unticked_required:
+        return None
+    return Decision(
+        Conclusion.SUCCESS,
+        f"Approved by {_who(gate.counted)} ({gate.risk})",
+        GateRule.APPROVED,
+        gate.counted,
+        reasons=gate.reasons,
+    )
+
+
+def _missing(gate: _Gate) -> Decision:
+    """What is still wanted: approvals, owners' approvals, ticked items. Always decides."""
+    needs = []
+    reasons = gate.reasons
+    if gate.missing:
+        plural = "s" if gate.missing > 1 else ""
+        needs.append(f"{gate.missing} more approval{plural} from {_who(gate.config.seniors)}")
+    needs.extend(
+        f"an approval from {_who(rule.owners)} ({rule.area})" for rule in gate.missing_owners
+    )
+    unticked = gate.facts.unticked_required
+    if unticked:
+        needs.append(f"{len(unticked)} required checklist item(s) ticked by a senior")
+        reasons += (f"Not yet ticked: {', '.join(unticked)}",)
+    return Decision(
+        Conclusion.ACTION_REQUIRED,
+        f"Needs {' and '.join(needs)} ({gate.risk})",
+        GateRule.MISSING,
+        gate.counted,
+        gate.missing,
+        reasons=reasons,
+    )
+
+
+# Asked in this order; the first that decides wins, and `_missing` decides what none did.
+RULES: tuple[Callable[[_Gate], Decision | None], ...] = (
+    _override,
+    _not_gated,
+    _declared_human,
+    _nothing_required,
+    _blocked,
+    _approved,
+)
 
 
 def decide(analysis: Analysis, config: ApprovalsConfig, facts: PullRequestFacts) -> Decision:
@@ -300,62 +472,9 @@ def decide(analysis: Analysis, config: ApprovalsConfig, facts: PullRequestFacts)
     gated as AI-assisted whatever detection found, needs at least one senior approval of the
     current head, and the title says why; only an admin's override passes otherwise.
     """
-    risk = f"risk {analysis.risk.level}, {analysis.risk.score}/100"
-    if facts.override is not None:
-        override = facts.override
-        title = f"Overridden by @{override.by}: {override.reason}"
-        return Decision(Conclusion.SUCCESS, title, reasons=(f"{title} (recorded)",))
-    blind = "; ".join(facts.incomplete)
-    if not blind:
-        if not analysis.gated:
-            return Decision(Conclusion.SUCCESS, "Not AI-assisted: no senior review required")
-        if facts.declared_human is not None and analysis.ai.assisted:
-            login, reason = facts.declared_human
-            title = f"Declared not AI-assisted by @{login}: {reason}"
-            return Decision(Conclusion.SUCCESS, title, reasons=(f"{title} (recorded)",))
-    required = analysis.approvals.required
-    if blind:
-        required = max(1, required)
-        risk = f"{risk}; cannot see everything: {blind}"
-    if required == 0 and not facts.owner_rules and not facts.unticked_required:
-        return Decision(Conclusion.SUCCESS, f"No senior approval required ({risk})")
-
-    contributors = {
-        c.author.login.lower() for c in facts.commits if not c.is_merge and c.author.login
-    }
-    verdicts = [
-        (review.login, *_judge(review, facts, config, contributors))
-        for review in _latest_reviews(facts.reviews).values()
-    ]
-    counted = tuple(login for login, verdict, _ in verdicts if verdict is _Verdict.COUNTED)
-    blocked = tuple(login for login, verdict, _ in verdicts if verdict is _Verdict.BLOCKING)
-    reasons = tuple(reason for _, _, reason in verdicts)
-    if blind:
-        reasons = (
-            f"Cannot see everything ({blind}): gated as AI-assisted, and only approvals of "
-            "the current head count",
-            *reasons,
-        )
-    if blocked:
-        title = f"Changes requested by {_who(blocked)} ({risk})"
-        return Decision(Conclusion.ACTION_REQUIRED, title, counted, required, blocked, reasons)
-    missing_owners = [
-        rule
-        for rule in facts.owner_rules
-        if not any(_counts_for(login, rule.owners, facts) for login in counted)
-    ]
-    missing = max(0, required - len(counted))
-    unticked = facts.unticked_required
-    if missing == 0 and not missing_owners and not unticked:
-        title = f"Approved by {_who(counted)} ({risk})"
-        return Decision(Conclusion.SUCCESS, title, counted, 0, (), reasons)
-    needs = []
-    if missing:
-        seniors = _who(config.seniors)
-        needs.append(f"{missing} more approval{'s' if missing > 1 else ''} from {seniors}")
-    needs.extend(f"an approval from {_who(rule.owners)} ({rule.area})" for rule in missing_owners)
-    if unticked:
-        needs.append(f"{len(unticked)} required checklist item(s) ticked by a senior")
-        reasons += (f"Not yet ticked: {', '.join(unticked)}",)
-    title = f"Needs {' and '.join(needs)} ({risk})"
-    return Decision(Conclusion.ACTION_REQUIRED, title, counted, missing, (), reasons)
+    gate = _Gate(analysis, config, facts)
+    for rule in RULES:
+        decision = rule(gate)
+        if decision is not None:
+            return decision
+    return _missing(gate)
