@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 import yaml
 
+from bot.config.checklists import ChecklistDef, ChecklistItemDef, When, WhenClause
 from bot.config.levels import Level
 from bot.config.load import load_model, load_repo_config
-from bot.config.model import ChecklistDef, ChecklistItemDef, When, WhenClause
 from bot.engine.checklist import ChangeFacts, select
 from bot.engine.patterns.bandit_scan import RULE_BY_TEST
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.config.checklists import ChecklistDef
 from bot.config.levels import Level
-from bot.config.model import ChecklistDef
 from bot.engine.checklist import ChangeFacts, select
 
 

@@ -10,7 +10,7 @@ import textwrap
 import pytest
 from radon.metrics import mi_visit
 
-from bot.config.model import ComplexityConfig
+from bot.config.risk import ComplexityConfig
 from bot.engine.complexity import ComplexityScan, measure
 from bot.engine.files import FileJob, FunctionChange
 from bot.engine.result import Skipped
@@ -514,7 +514,7 @@ def test_lizard_is_not_imported_for_python_files() -> None:
     # lizard loads every language reader when imported: a Python-only change must not pay that.
     program = code("""
         import sys
-        from bot.config.model import ComplexityConfig
+        from bot.config.risk import ComplexityConfig
         from bot.engine.complexity import measure
         from bot.engine.files import FileJob
         job = FileJob("a.py", "python", "radon", None, "def f():\\n    return 1\\n", frozenset({1}))

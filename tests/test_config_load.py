@@ -10,10 +10,11 @@ import pytest
 import yaml
 
 from bot.config import reader
+from bot.config.checklists import ChecklistDef, When
 from bot.config.issues import ConfigError, ConfigIssue
 from bot.config.levels import Level, Severity
 from bot.config.load import load_model, load_repo_config, parse_yaml
-from bot.config.model import ChecklistDef, RepoConfig, When
+from bot.config.model import RepoConfig
 from bot.config.reader import MAX_ALIASES
 from bot.config.regex import RegexError, compile_pattern
 

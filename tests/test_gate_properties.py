@@ -18,8 +18,8 @@ from dataclasses import dataclass, field, replace
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
+from bot.config.approvals import ApprovalsConfig
 from bot.config.levels import Level
-from bot.config.model import ApprovalsConfig
 from bot.engine.policy import Conclusion, PullRequestFacts, decide
 from bot.engine.result import AIDetection, Analysis, ApprovalRequirement, Risk
 from bot.engine.reviews import Review, ReviewState

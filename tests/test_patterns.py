@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from bot.config.levels import Severity
-from bot.config.model import PatternRule
+from bot.config.risk import PatternRule
 from bot.engine.files import FileJob
 from bot.engine.patterns import PatternRulesError, PatternScan, load_rules, scan_file
 from bot.engine.patterns.bandit_scan import RULE_BY_TEST

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
+from bot.config.approvals import ApprovalsConfig
 from bot.config.levels import Level
-from bot.config.model import ApprovalsConfig
 from bot.engine.policy import (
     Conclusion,
     GateRule,

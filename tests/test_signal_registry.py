@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.config.model import RepoConfig, Weights
+from bot.config.model import RepoConfig
+from bot.config.risk import Weights
 from bot.config.schema import config_schema
 from bot.config.signals import SIGNAL_IDS, SIGNAL_TITLES, SIGNALS
 from bot.engine import signals
@@ -91,5 +92,5 @@ def test_a_weight_for_an_undeclared_signal_is_an_unknown_key() -> None:
 
 
 def test_reports_print_the_declared_titles() -> None:
-    assert markdown.SIGNAL_TITLES == {declared.id: declared.title for declared in SIGNALS}
+    assert {declared.id: declared.title for declared in SIGNALS} == markdown.SIGNAL_TITLES
     assert SIGNAL_TITLES["patterns"] == "Risky patterns"

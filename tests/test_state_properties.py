@@ -17,8 +17,9 @@ from dataclasses import replace
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot.config.approvals import ApprovalsConfig
 from bot.config.levels import Level
-from bot.config.model import ApprovalsConfig, RepoConfig
+from bot.config.model import RepoConfig
 from bot.engine.builtins import load_builtins
 from bot.engine.policy import Conclusion, Override, decide
 from bot.engine.pull_state import Declaration, PullState

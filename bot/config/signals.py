@@ -1,10 +1,11 @@
 """The risk signals, declared once: each one's id, display title and default weight.
 
-Every other list of signals derives from `SIGNALS`: the config's `risk.weights` keys and
-`when.signals` choices (bot/config/model.py), the engine's measuring functions, one registered
-per id with `@signal` (bot/engine/signals.py, which refuses an id not declared here and checks
-at import that each id has one), the order of `risk.signals` in the output, and the titles the
-reports print. Config is the ground floor, so the declaration is plain data the engine reads.
+Every other list of signals derives from `SIGNALS`: the config's `risk.weights` keys
+(bot/config/risk.py) and `when.signals` choices (bot/config/fields.py), the engine's measuring
+functions, one registered per id with `@signal` (bot/engine/signals.py, which refuses an id not
+declared here and checks at import that each id has one), the order of `risk.signals` in the
+output, and the titles the reports print. Config is the ground floor, so the declaration is
+plain data the engine reads.
 
 Adding a signal: declare it here, write its function in bot/engine/signals.py, and name it in
 the built-in checklists (`when: {signals: [...]}`) that should react to it.

@@ -16,6 +16,7 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
+from bot.config.fields import Identifier, Login, SeniorRef
 from bot.config.issues import (
     ConfigIssue,
     KeyPath,
@@ -25,7 +26,6 @@ from bot.config.issues import (
     issue_order,
     quote,
 )
-from bot.config.model import Identifier, Login, SeniorRef
 from bot.config.reader import Document
 
 MAX_ISSUES = 100

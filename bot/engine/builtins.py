@@ -7,8 +7,11 @@ from functools import lru_cache
 from importlib import resources
 from importlib.resources.abc import Traversable
 
+from bot.config.checklists import ChecklistDef
+from bot.config.detection import Signatures
+from bot.config.fields import Model
 from bot.config.load import load_model
-from bot.config.model import ChecklistDef, CriticalPath, Model, PatternRule, Signatures
+from bot.config.risk import CriticalPath, PatternRule
 from bot.engine.patterns.rules import PatternsFile
 from bot.engine.ruleset import Language, LanguageTable
 

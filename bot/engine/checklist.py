@@ -11,8 +11,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from bot.config import globs
+from bot.config.checklists import ChecklistDef, ChecklistItemDef, When, WhenClause
 from bot.config.levels import Level
-from bot.config.model import ChecklistDef, ChecklistItemDef, When, WhenClause
 from bot.engine.result import ChecklistItem, SelectedChecklist
 
 

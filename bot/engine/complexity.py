@@ -23,7 +23,7 @@ from radon.metrics import h_visit_ast, mi_compute
 from radon.raw import analyze
 from radon.visitors import Class, ComplexityVisitor
 
-from bot.config.model import ComplexityConfig
+from bot.config.risk import ComplexityConfig
 from bot.engine.files import FileJob, FunctionChange
 from bot.engine.result import Skipped
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from bot.config.model import AuthorSignature, BranchSignature, Signatures, TrailerSignature
+from bot.config.detection import AuthorSignature, BranchSignature, Signatures, TrailerSignature
 from bot.config.regex import Match, compile_pattern
 from bot.engine.result import AIDetection, Evidence
 from bot.engine.snapshot import Commit, Snapshot

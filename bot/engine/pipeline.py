@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
-from bot.config.model import ComplexityConfig, PatternRule
+from bot.config.risk import ComplexityConfig, PatternRule
 from bot.engine import signals
 from bot.engine.carried import ChangeText
 from bot.engine.change import Change

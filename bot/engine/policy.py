@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cached_property
 
-from bot.config.model import ApprovalsConfig
+from bot.config.approvals import ApprovalsConfig
 from bot.engine.result import Analysis
 from bot.engine.reviews import (
     WEB_FLOW,

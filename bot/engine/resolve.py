@@ -5,18 +5,17 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any, TypeVar
 
-from bot.config.issues import ConfigError, ConfigIssue
-from bot.config.load import load_model, load_repo_config
-from bot.config.model import (
+from bot.config.checklists import ChecklistDef, ChecklistItemDef
+from bot.config.detection import (
     AuthorSignature,
     BranchSignature,
-    ChecklistDef,
-    ChecklistItemDef,
     MarkerSignature,
-    RepoConfig,
     Signatures,
     TrailerSignature,
 )
+from bot.config.issues import ConfigError, ConfigIssue
+from bot.config.load import load_model, load_repo_config
+from bot.config.model import RepoConfig
 from bot.engine.builtins import Builtins, load_builtins
 from bot.engine.ruleset import Ruleset
 

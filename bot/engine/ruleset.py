@@ -8,18 +8,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from bot.config import globs
-from bot.config.model import (
-    ApprovalsConfig,
-    ChecklistDef,
-    ComplexityConfig,
-    CriticalPath,
-    Levels,
-    PatternRule,
-    RepoConfig,
-    Signatures,
-    SizeConfig,
-    Weights,
-)
+from bot.config.approvals import ApprovalsConfig
+from bot.config.checklists import ChecklistDef
+from bot.config.detection import Signatures
+from bot.config.model import RepoConfig
+from bot.config.risk import ComplexityConfig, CriticalPath, Levels, PatternRule, SizeConfig, Weights
 
 
 @dataclass(frozen=True, slots=True)

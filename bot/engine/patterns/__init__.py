@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from bot.config.levels import Severity
-from bot.config.model import PatternRule
+from bot.config.risk import PatternRule
 from bot.engine.files import FileJob
 from bot.engine.patterns.bandit_scan import scan_python
 from bot.engine.patterns.rules import CWE_BY_RULE, PatternRulesError, load_rules, scan_lines

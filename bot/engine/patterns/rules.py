@@ -16,9 +16,10 @@ from types import MappingProxyType
 from pydantic import ValidationError
 
 from bot.config import globs
+from bot.config.fields import Model
 from bot.config.levels import Severity
-from bot.config.model import Model, PatternRule
 from bot.config.regex import Matcher, compile_pattern
+from bot.config.risk import PatternRule
 from bot.engine.carried import MIN_FINGERPRINT, normalize
 from bot.engine.patterns.regex_set import PatternSet
 from bot.engine.result import Location
