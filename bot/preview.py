@@ -16,7 +16,6 @@ import subprocess
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -34,10 +33,11 @@ from bot.engine.policy import deciding_people
 from bot.engine.pull_state import PullState
 from bot.engine.ruleset import Ruleset
 from bot.engine.snapshot import Snapshot
-from bot.github import gather, questions
+from bot.github import gather, meaning, questions
 from bot.github import pygithub_adapter as adapter_module
 from bot.github.context import PullRequestContext, RepoRef
-from bot.github.pygithub_adapter import GraphQLFailed, GraphQLRateLimited, PyGithubAdapter
+from bot.github.meaning import GraphQLFailed, GraphQLRateLimited
+from bot.github.pygithub_adapter import PyGithubAdapter
 from bot.render import preview_output as render
 from bot.render.markdown import MARKER
 from bot.render.preview_output import Preview
@@ -351,37 +351,21 @@ def preview(
 # -- what went wrong, in one line -------------------------------------------------------------
 
 
-def _reset(epoch: int | None) -> str:
-    if epoch is None:
-        return "resets within the hour"
-    minutes = max(0, round((epoch - time.time()) / 60))
-    at = datetime.fromtimestamp(epoch, UTC).strftime("%H:%M:%S UTC")
-    return f"resets at {at} (in {minutes} min)"
-
-
-def _header(headers: Mapping[str, Any] | None, name: str) -> str | None:
-    for key, value in (headers or {}).items():
-        if key.lower() == name:
-            return str(value)
-    return None
-
-
 def _message(exc: GithubException) -> str:
-    """GitHub's message: its first line, printable characters only (it goes to a terminal)."""
+    """GitHub's message, fit for a terminal (it goes to one)."""
     data = exc.data if isinstance(exc.data, dict) else {}
-    first = str(data.get("message") or exc.message or "").split("\n", 1)[0]
-    return "".join(ch for ch in first if ch.isprintable())[:200]
+    return meaning.message_line(str(data.get("message") or exc.message or ""))
 
 
 def _rate_limited(exc: GithubException) -> str:
-    retry_after = _header(exc.headers, "retry-after")
-    if retry_after is not None or "secondary" in _message(exc).lower():
+    if meaning.is_secondary_limit(exc.status, _message(exc), exc.headers):
+        retry_after = meaning.header(exc.headers, "retry-after")
         wait = f"wait {retry_after} s" if retry_after else "wait a few minutes"
         return f"GitHub's secondary rate limit stopped the preview: {wait} and run it again"
-    reset = _header(exc.headers, "x-ratelimit-reset")
+    reset = meaning.rate_limit_reset(exc.headers)
     return (
         "GitHub's API rate limit for this token is used up; it "
-        f"{_reset(int(reset) if reset and reset.isdigit() else None)}"
+        f"{meaning.reset_wording(reset, time.time())}"
     )
 
 
@@ -397,7 +381,8 @@ def explain(exc: Exception, api_url: str) -> str:
     if isinstance(exc, RateLimitExceededException):
         return _rate_limited(exc)
     if isinstance(exc, GraphQLRateLimited):
-        return f"GitHub's GraphQL rate limit for this token is used up; it {_reset(exc.reset)}"
+        resets = meaning.reset_wording(exc.reset, time.time())
+        return f"GitHub's GraphQL rate limit for this token is used up; it {resets}"
     if isinstance(exc, GraphQLFailed):
         return f"GitHub's GraphQL API refused the query: {exc}"
     if isinstance(exc, GithubException):

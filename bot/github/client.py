@@ -29,11 +29,14 @@ from gidgethub import (
 )
 from gidgethub.aiohttp import GitHubAPI
 
+from bot.github import meaning
+
 USER_AGENT = "ai-review-bot"
 MAX_ATTEMPTS = 5
 BASE_DELAY = 0.5
 MAX_DELAY = 30.0
 REQUEST_TIMEOUT = aiohttp.ClientTimeout(total=30, connect=10)
+RETRIED_GRAPHQL_STATUSES = frozenset({403, 429, 500, 502, 503, 504})
 
 
 # Called with each answer's status and headers (metrics: requests by status, rate limit left).
@@ -47,24 +50,8 @@ class GitHubUnavailable(Exception):
     """GitHub did not answer usefully after every retry; the job should be retried later."""
 
 
-def _retry_after(headers: Mapping[str, str], now: float) -> float | None:
-    """Seconds GitHub asked us to wait, from `Retry-After` or a rate-limit reset time."""
-    value = headers.get("retry-after")
-    if value is not None and value.strip().isdigit():
-        return float(value)
-    if headers.get("x-ratelimit-remaining") == "0":
-        reset = headers.get("x-ratelimit-reset", "")
-        if reset.isdigit():
-            return max(0.0, float(reset) - now)
-    return None
-
-
 def _is_secondary_limit(exc: HTTPException) -> bool:
-    if exc.status_code not in (403, 429):
-        return False
-    message = str(exc).lower()
-    headers = getattr(exc, "headers", None) or {}
-    return "secondary rate limit" in message or "abuse" in message or "retry-after" in headers
+    return meaning.is_secondary_limit(exc.status_code, str(exc), exc.headers)
 
 
 def transient(exc: BaseException | None) -> bool:
@@ -75,10 +62,9 @@ def transient(exc: BaseException | None) -> bool:
         return True
     if isinstance(exc, BadRequest) and _is_secondary_limit(exc):
         return True
-    if isinstance(exc, QueryError):
-        errors = (exc.response or {}).get("errors") or []
-        return any(error.get("type") == "RATE_LIMITED" for error in errors)
-    return isinstance(exc, BadGraphQLRequest) and exc.status_code in (403, 429)
+    if isinstance(exc, meaning.GraphQLRateLimited):
+        return True
+    return isinstance(exc, BadGraphQLRequest) and exc.status_code in meaning.RATE_LIMIT_STATUSES
 
 
 _JITTER = random.SystemRandom()
@@ -185,8 +171,7 @@ class GitHubClient(GitHubAPI):
         )
         if not retryable or attempt >= self._attempts:
             return False
-        headers = getattr(exception, "headers", None) or {}
-        wait = _retry_after(headers, time.time())
+        wait = meaning.retry_after(exception.headers, time.time())
         await self._pause(wait if wait is not None else backoff(attempt))
         return True
 
@@ -198,7 +183,7 @@ class GitHubClient(GitHubAPI):
         )
         for attempt in range(1, MAX_ATTEMPTS + 1):
             status, response_headers, body = await self._request("GET", full_url, headers)
-            if status == 406:
+            if status == meaning.TOO_LARGE:
                 return None
             if status == 200:
                 return body.decode("utf-8", "replace")
@@ -212,33 +197,30 @@ class GitHubClient(GitHubAPI):
         raise GitHubUnavailable(f"GET {url}: GitHub kept failing")
 
     async def query(self, query: str, **variables: Any) -> dict[str, Any]:
-        """A GraphQL query with the same retries as REST.
-
-        GitHub answers NOT_FOUND for a missing repository or object inside `errors`, with the
-        rest of `data` intact; such answers return their data with the missing parts as null.
-        """
+        """A GraphQL query with the same retries as REST; its data as meaning.graphql_data
+        reads it (parts GitHub reports NOT_FOUND are null). Raises meaning.GraphQLRateLimited
+        when the budget stays used up, meaning.GraphQLFailed on any other error."""
         for attempt in range(1, MAX_ATTEMPTS + 1):
             try:
                 data: dict[str, Any] = await self.graphql(
                     query, endpoint=self.graphql_url, **variables
                 )
             except QueryError as exc:
-                response = exc.response or {}
-                errors = response.get("errors") or []
-                kinds = {e.get("type") for e in errors}
-                if errors and kinds == {"NOT_FOUND"}:
-                    found: dict[str, Any] = response.get("data") or {}
-                    return found
-                if "RATE_LIMITED" in kinds and attempt < MAX_ATTEMPTS:
-                    # GraphQL says so with HTTP 200; its headers carry the reset time.
-                    reset = self.rate_limit.reset_datetime.timestamp() if self.rate_limit else 0
-                    await self._pause(max(1.0, reset - time.time()))
+                # GraphQL says "rate limited" with HTTP 200; its headers carry the reset time.
+                reset = self.rate_limit.reset_datetime.timestamp() if self.rate_limit else None
+                try:
+                    return meaning.graphql_data(exc.response, None if reset is None else int(reset))
+                except meaning.GraphQLRateLimited as limited:
+                    if attempt == MAX_ATTEMPTS:
+                        raise limited from exc
+                    await self._pause(max(1.0, (limited.reset or 0) - time.time()))
                     continue
-                raise
+                except meaning.GraphQLFailed as failed:
+                    raise failed from exc
             except (GitHubBroken, BadGraphQLRequest, GraphQLResponseTypeError) as exc:
                 # A 5xx, a rate limit, or an HTML error page from a proxy in front of GitHub.
                 status = int(getattr(exc, "status_code", 502))
-                if attempt == MAX_ATTEMPTS or status not in (403, 429, 500, 502, 503, 504):
+                if attempt == MAX_ATTEMPTS or status not in RETRIED_GRAPHQL_STATUSES:
                     raise
                 await self._pause(backoff(attempt))
                 continue

@@ -12,7 +12,7 @@ from typing import TypeVar
 from gidgethub import BadRequest
 
 from bot.engine.snapshot import ChangedFile, Commit, Snapshot
-from bot.github import gather, questions
+from bot.github import gather, meaning, questions
 from bot.github.client import GitHubClient
 from bot.github.context import PullRequestContext, RepoRef
 from bot.github.steps import (
@@ -47,7 +47,7 @@ async def _answer(client: GitHubClient, request: Request) -> Answer:
             try:
                 found: dict[str, object] = await client.getitem(path)
             except BadRequest as exc:
-                if exc.status_code == 404:
+                if exc.status_code == meaning.ABSENT:
                     return None
                 raise
             return dict(found)

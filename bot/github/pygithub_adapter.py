@@ -11,7 +11,6 @@ left to the caller, which turns them into one line for a person.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
 from itertools import islice
 from typing import Any, TypeVar
 
@@ -20,6 +19,7 @@ from github.File import File
 from github.PaginatedList import PaginatedList
 from urllib3.util.retry import Retry
 
+from bot.github import meaning
 from bot.github.context import RepoRef
 from bot.github.steps import (
     DIFF_MEDIA_TYPE,
@@ -40,18 +40,6 @@ PER_PAGE = 100
 TIMEOUT_SECONDS = 15
 RETRIES = 2
 BACKOFF_SECONDS = 0.25
-
-
-class GraphQLFailed(Exception):
-    """GitHub answered a GraphQL query with errors other than NOT_FOUND."""
-
-
-class GraphQLRateLimited(Exception):
-    """GitHub's GraphQL rate limit is used up; `reset` is the epoch second it resets, if known."""
-
-    def __init__(self, message: str, reset: int | None) -> None:
-        super().__init__(message)
-        self.reset = reset
 
 
 def connect(api_url: str, token: str) -> Github:
@@ -76,22 +64,6 @@ def connect(api_url: str, token: str) -> Github:
         seconds_between_requests=None,
         lazy=True,
     )
-
-
-def _graphql_data(headers: Mapping[str, Any], body: Any) -> dict[str, Any]:
-    """A GraphQL answer's data, read as the App's client reads it: NOT_FOUND errors leave the
-    missing parts null; a used-up budget or any other error raises."""
-    if not isinstance(body, dict):
-        raise GraphQLFailed("GitHub's GraphQL answer is not a JSON object")
-    errors = body.get("errors") or []
-    kinds = {error.get("type") for error in errors}
-    if "RATE_LIMITED" in kinds:
-        reset = str(headers.get("x-ratelimit-reset", ""))
-        raise GraphQLRateLimited(errors[0].get("message", ""), int(reset) if reset else None)
-    if errors and kinds != {"NOT_FOUND"}:
-        raise GraphQLFailed("; ".join(str(error.get("message")) for error in errors))
-    data: dict[str, Any] = body.get("data") or {}
-    return data
 
 
 def _json(text: str) -> dict[str, Any]:
@@ -136,12 +108,12 @@ class PyGithubAdapter:
                     self._requester.graphql_url,
                     input={"query": query, "variables": dict(variables)},
                 )
-                return _graphql_data(headers, body)
+                return meaning.graphql_data(body, meaning.rate_limit_reset(headers))
             case DiffRequest(path):
                 status, headers, text = self._requester.requestJson(
                     "GET", path, headers={"Accept": DIFF_MEDIA_TYPE}
                 )
-                if status == 406:
+                if status == meaning.TOO_LARGE:
                     return None
                 if status >= 400:
                     raise self._requester.createException(status, headers, _json(text))
@@ -153,7 +125,7 @@ class PyGithubAdapter:
                 try:
                     _, item = self._requester.requestJsonAndCheck("GET", path)
                 except GithubException as exc:
-                    if exc.status == 404:
+                    if exc.status == meaning.ABSENT:
                         return None
                     raise
                 return dict(item)

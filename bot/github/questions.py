@@ -10,13 +10,12 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from bot.engine.snapshot import Commit
+from bot.github import meaning
 from bot.github.context import RepoRef
 from bot.github.steps import Steps, item
 
 MAX_UPDATE_MERGES = 5  # more "Update branch" merges since an approval: none is proven clean
 MAX_COMPARE_FILES = 300  # GitHub's compare lists at most 300 files
-
-WRITE_PERMISSIONS = frozenset({"admin", "maintain", "write"})
 
 
 def permissions(repo: RepoRef, logins: Iterable[str]) -> Steps[dict[str, str]]:
@@ -25,7 +24,7 @@ def permissions(repo: RepoRef, logins: Iterable[str]) -> Steps[dict[str, str]]:
     found: dict[str, str] = {}
     for login in sorted(set(logins)):
         answer = yield from item(f"/repos/{repo.full_name}/collaborators/{login}/permission")
-        found[login] = "none" if answer is None else str(answer.get("permission") or "none")
+        found[login] = meaning.permission(answer)
     return found
 
 

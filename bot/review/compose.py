@@ -28,7 +28,7 @@ from bot.engine.result import Analysis, Evidence
 from bot.engine.ruleset import Ruleset
 from bot.github.context import PullRequestContext
 from bot.github.gather import unseen_changes
-from bot.github.questions import WRITE_PERMISSIONS as WRITE
+from bot.github.meaning import WRITE_PERMISSIONS as WRITE
 from bot.render.checkrun import CheckOutput, check_output, error_output
 from bot.render.escape import md_text
 from bot.render.markdown import render_comment
