@@ -29,7 +29,6 @@ from bot.config.issues import ConfigError
 from bot.config.model import RepoConfig
 from bot.engine.files import needs_text
 from bot.engine.pipeline import analyze
-from bot.engine.policy import deciding_people
 from bot.engine.pull_state import PullState
 from bot.engine.ruleset import Ruleset
 from bot.engine.snapshot import Snapshot
@@ -42,7 +41,7 @@ from bot.render import preview_output as render
 from bot.render.markdown import MARKER
 from bot.render.preview_output import Preview
 from bot.render.state import ShownState, read_state_line, state_key, state_line
-from bot.review import compose
+from bot.review import compose, room
 from bot.settings import SettingsError, app_private_key
 
 PUBLIC_API = "https://api.github.com"
@@ -210,9 +209,8 @@ class _Session:
         )
         return {sha: self._changed[sha] for sha in shas}
 
-    def clean_merges(self, state: PullState) -> frozenset[str]:
+    def clean_merges(self, since: str | None) -> frozenset[str]:
         snapshot = self.context.snapshot
-        since = compose.merges_checked_since(self.context, state)
         return self.adapter.run(
             questions.clean_update_merges(
                 self.context.repo, snapshot.commits, snapshot.base_sha, since
@@ -244,26 +242,41 @@ def _compose(
 ) -> Preview:
     config, ruleset = rules
     context = _with_config(session.context, choice)
-    head_sha = context.snapshot.head_sha
-    state = shown.state if shown is not None else PullState()
-    clean_merges = session.clean_merges(state)
-    state = compose.end_on_push(state, context, clean_merges)
     texts = _own_texts(snapshot, ruleset)
-    analysis = analyze(texts, ruleset, declared=compose.declared_evidence(state))
-    if not analysis.ai.assisted and compose.sighting_evidence(state):
-        declared = compose.declared_evidence(state) + compose.sighting_evidence(state)
-        analysis = analyze(texts, ruleset, declared=declared)
-    state = compose.record_sighting(state, analysis, head_sha)
-    changed = session.changed_since(compose.stale_tick_heads(state, head_sha))
-    state = compose.untick_after_push(state, ruleset, head_sha, changed)
-    logins = deciding_people(context.reviews)
-    refs = compose.approval_refs(ruleset, analysis)
-    answers = {q: session.is_member(q) for q in compose.membership_questions(logins, refs)}
-    hidden = sorted({team for (team, _), answer in answers.items() if answer is None})
+    notes: tuple[str, ...] = ()
+    review = room.review_head(context, config, ruleset, shown.state if shown else PullState())
+    answer: Any = None
+    while True:
+        try:
+            question = review.send(answer)
+        except StopIteration as done:
+            reviewed: room.Reviewed = done.value
+            break
+        match question:
+            case room.CleanMerges(since):
+                answer = session.clean_merges(since)
+            case room.Analyze(declared):
+                answer = analyze(texts, ruleset, declared=declared)
+            case room.ChangedSince(shas):
+                answer = session.changed_since(shas)
+            case room.Memberships(questions):
+                answer = {q: session.is_member(q) for q in questions}
+            case room.Permissions(logins):
+                answer = session.permissions(logins)
+            case room.StateLine(state):
+                answer, line_notes = _state_line(context, state, shown, key)
+                notes += line_notes
+    notes = _notes(reviewed, shown) + notes
+    label = choice.label(context.snapshot.base_branch)
+    return Preview(context, label, reviewed.posting, reviewed.analysis, notes)
+
+
+def _notes(reviewed: room.Reviewed, shown: ShownState | None) -> tuple[str, ...]:
+    """What the preview could not see as the App does, in the order a reader needs it."""
     notes = tuple(
         f"your token cannot see team {team}: approvals by its members count here as not from "
         "a senior (the App, with its members permission, may count them)"
-        for team in hidden
+        for team in reviewed.hidden_teams
     )
     if shown is not None and shown.verified is None:
         notes += (
@@ -271,23 +284,12 @@ def _compose(
             "(the App keeps them in its store; with the App's private key in "
             "GITHUB_PRIVATE_KEY or GITHUB_PRIVATE_KEY_PATH the preview checks their signature)",
         )
-    permissions = session.permissions(logins)
-    if permissions is None:
-        permissions = {}
+    if reviewed.permissions_unread:
         notes += (
             "your token cannot read collaborators' permissions: approvals count here as not "
             "from someone with write access (the App can read them)",
         )
-    found = compose.GitHubFacts(
-        member_of=compose.memberships(logins, refs, {q: bool(a) for q, a in answers.items()}),
-        write_access=compose.writers(permissions),
-        clean_merges=clean_merges,
-    )
-    line, line_note = _state_line(context, state, shown, key)
-    notes += line_note
-    posting = compose.compose(context, config, ruleset, analysis, state, found, line)
-    label = choice.label(context.snapshot.base_branch)
-    return Preview(context, label, posting, analysis, notes)
+    return notes
 
 
 def _state_line(
