@@ -487,7 +487,7 @@ def main(argv: list[str] | None = None) -> int:
     engine_id, folder = engine_at(args.engine)
     sys.path.insert(0, str(folder))
     import bot
-    from bot.config.model import Levels, Weights
+    from bot.config.risk import Levels, Weights
 
     revision = _git_root("rev-parse", args.engine) if args.engine != "worktree" else "worktree"
     print(f"engine {engine_id}: bot/ of {revision} ({Path(bot.__file__).parent})")

@@ -19,12 +19,12 @@ from bot.engine.policy import (
     Decision,
     OwnerRule,
     PullRequestFacts,
-    ReviewState,
     decide,
 )
 from bot.engine.pull_state import AISighting, PullState
 from bot.engine.resolve import effective_config, repo_ruleset
 from bot.engine.result import Analysis, Evidence
+from bot.engine.reviews import ReviewState
 from bot.engine.ruleset import Ruleset
 from bot.github.context import PullRequestContext
 from bot.github.gather import unseen_changes
