@@ -17,7 +17,6 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 import yaml
-from gidgethub import BadRequest
 
 from bot.app.service import Outcome, ReviewService
 from bot.config import CONFIG_PATH
@@ -29,8 +28,10 @@ from bot.engine.detect import Detector
 from bot.engine.policy import Override
 from bot.engine.pull_state import Declaration, PullState
 from bot.engine.result import Analysis
+from bot.github import questions, writer
 from bot.github.client import GitHubClient
 from bot.github.context import PullRequestContext, RepoRef
+from bot.github.fetch import run as run_steps
 from bot.queue.jobs import Job, JobKind
 from bot.queue.store import Store
 from bot.render.escape import md_code, md_text
@@ -220,15 +221,7 @@ class CommandRunner:
         cached = self._permissions.get(key)
         if cached is not None and cached[1] > time.monotonic():
             return cached[0]
-        try:
-            answer = await client.getitem(
-                f"/repos/{repo.full_name}/collaborators/{login}/permission"
-            )
-            permission = str(answer.get("permission") or "none")
-        except BadRequest as exc:
-            if exc.status_code != 404:
-                raise
-            permission = "none"
+        permission = await run_steps(client, questions.permission(repo, login))
         self._permissions[key] = (permission, time.monotonic() + PERMISSION_TTL_SECONDS)
         return permission
 
@@ -240,9 +233,7 @@ class CommandRunner:
                 extra={"pr": job.number, "sender": job.sender},
             )
             return
-        await client.post(
-            f"/repos/{repo.full_name}/issues/{job.number}/comments", data={"body": text}
-        )
+        await writer.reply(client, repo, job.number, text)
         if replies is not None:
             replies.posted.append(text)
 
@@ -250,10 +241,7 @@ class CommandRunner:
         replies = _JOB_REPLIES.get()
         if replies is not None and replies.quiet:
             return
-        await client.post(
-            f"/repos/{repo.full_name}/issues/comments/{job.comment_id}/reactions",
-            data={"content": "+1"},
-        )
+        await writer.react(client, repo, job.comment_id, "+1")
 
     async def _record(self, job: Job, action: str, **details: str) -> None:
         entry = {

@@ -17,7 +17,6 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 import aiohttp
-from gidgethub import BadRequest
 
 from bot.config.issues import ConfigError
 from bot.config.model import RepoConfig
@@ -28,7 +27,8 @@ from bot.engine.pull_state import PullState
 from bot.engine.result import Analysis, Evidence
 from bot.engine.ruleset import Ruleset
 from bot.engine.snapshot import Snapshot
-from bot.github.auth import AppAuth
+from bot.github import questions
+from bot.github.auth import AppAuth, request_app_login, request_installation_token
 from bot.github.client import (
     GitHubClient,
     GitHubUnavailable,
@@ -45,15 +45,8 @@ from bot.github.fetch import (
     files_changed_since,
 )
 from bot.github.fetch import run as run_steps
-from bot.github.pulls import open_pulls_at_head
-from bot.github.questions import permissions as gather_permissions
-from bot.github.writer import (
-    existing_check_run,
-    find_comment,
-    finish_check,
-    start_check,
-    upsert_comment,
-)
+from bot.github.meaning import Membership
+from bot.github.writer import finish_check, start_check, upsert_comment
 from bot.queue.jobs import Job, JobKind
 from bot.queue.store import CREATING, OpenCheck, Store, pull_key
 from bot.render.checkrun import CheckOutput, error_output
@@ -165,17 +158,14 @@ class ReviewService:
         )
 
     async def _fetch_token(self, installation_id: str, jwt: str) -> dict[str, str]:
-        answer: dict[str, str] = await self._client(None).post(
-            f"/app/installations/{installation_id}/access_tokens", data=b"", jwt=jwt
-        )
-        return answer
+        return await request_installation_token(self._client(None), installation_id, jwt)
 
     async def bot_login(self) -> str:
         """The App's own account (`slug[bot]`), to find its comment and ignore its own events."""
         async with self._bot_login_lock:  # jobs starting together ask GitHub once
             if self._bot_login is None:
-                app = await self._client(None).getitem("/app", jwt=self._auth.app_jwt())
-                self._bot_login = f"{app['slug']}[bot]"
+                jwt = self._auth.app_jwt()
+                self._bot_login = await request_app_login(self._client(None), jwt)
             return self._bot_login
 
     def forget_token(self, installation_id: str) -> None:
@@ -222,8 +212,7 @@ class ReviewService:
         """The pull request as it is now, with the config and the bot's comment."""
         base_ref = job.base_ref
         if not base_ref:
-            pull = await client.getitem(f"/repos/{repo.full_name}/pulls/{job.number}")
-            base_ref = pull["base"]["ref"]
+            base_ref = await run_steps(client, questions.base_ref(repo, job.number))
         recorded = await self.pull_state(repo, job.number)
         context = await fetch_pull_request(
             client,
@@ -342,7 +331,6 @@ class ReviewService:
             client, repo, head_sha, shared.check_name, shared.conclusion, shared.output
         )
         if posting.comment is not None:
-            bot_login = await self.bot_login()
             comment_id = await upsert_comment(
                 client,
                 repo,
@@ -350,7 +338,8 @@ class ReviewService:
                 posting.comment,
                 context.bot_comment,
                 state.comment_id,
-                find=lambda: find_comment(client, repo, context.number, bot_login, MARKER),
+                author=await self.bot_login(),
+                marker=MARKER,
             )
             if comment_id != state.comment_id:
                 await self._store.save_pull_state(key, replace(state, comment_id=comment_id))
@@ -367,7 +356,7 @@ class ReviewService:
         """The check run's posting when other open pull requests have the same head: the most
         restrictive of all their decisions (a check run belongs to the commit)."""
         head_sha = context.snapshot.head_sha
-        numbers = await open_pulls_at_head(client, repo, head_sha)
+        numbers = await run_steps(client, questions.open_pulls_at_head(repo, head_sha))
         others: dict[int, Posting] = {}
         for number in numbers:
             if number == context.number:
@@ -486,7 +475,7 @@ class ReviewService:
         """
         known = await self._store.check_run(repo.full_name, head_sha)
         if known == CREATING:
-            known = await existing_check_run(client, repo, head_sha, name)
+            known = await run_steps(client, questions.check_run_id(repo, head_sha, name))
         if known is None:
             await self._store.remember_check_run(repo.full_name, head_sha, CREATING)
         return known
@@ -530,7 +519,7 @@ class ReviewService:
             else:
                 missing.append(login)
         if missing:
-            answers = await run_steps(client, gather_permissions(repo, missing))
+            answers = await run_steps(client, questions.permissions(repo, missing))
             for login, permission in answers.items():
                 key = (repo.full_name.lower(), login.lower())
                 self._permissions[key] = (permission, now + MEMBERSHIP_TTL_SECONDS)
@@ -543,14 +532,8 @@ class ReviewService:
         cached = self._memberships.get(key)
         if cached is not None and cached[1] > time.monotonic():
             return cached[0]
-        org, slug = team[1:].split("/", 1)
-        try:
-            answer = await client.getitem(f"/orgs/{org}/teams/{slug}/memberships/{login}")
-            member = bool(answer.get("state") == "active")
-        except BadRequest as exc:
-            if exc.status_code != 404:
-                raise
-            member = False
+        answer = await run_steps(client, questions.membership(team, login))
+        member = answer is Membership.ACTIVE
         self._memberships[key] = (member, time.monotonic() + MEMBERSHIP_TTL_SECONDS)
         return member
 

@@ -1,4 +1,6 @@
-"""GitHub App authentication: the App's JWT and per-installation tokens, each cached."""
+"""GitHub App authentication: the App's JWT and per-installation tokens, each cached, and the
+two requests the App makes as itself, with its JWT (a token for an installation, its own
+account)."""
 
 from __future__ import annotations
 
@@ -9,6 +11,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from gidgethub.apps import get_jwt
+
+from bot.github import meaning
+from bot.github.client import GitHubClient
 
 # Renew a token this long before GitHub says it expires, so no request races its expiry.
 TOKEN_MARGIN_SECONDS = 5 * 60
@@ -77,3 +82,19 @@ class AppAuth:
     def forget(self, installation_id: str) -> None:
         """Drop a cached token (the installation was removed, or GitHub refused the token)."""
         self._tokens.pop(installation_id, None)
+
+
+async def request_installation_token(
+    client: GitHubClient, installation_id: str, jwt: str
+) -> dict[str, str]:
+    """A new token for the installation: GitHub's answer, with `token` and `expires_at` (the
+    TokenFetcher AppAuth is given)."""
+    answer: dict[str, str] = await client.post(
+        f"/app/installations/{installation_id}/access_tokens", data=b"", jwt=jwt
+    )
+    return answer
+
+
+async def request_app_login(client: GitHubClient, jwt: str) -> str:
+    """The App's own account (`slug[bot]`)."""
+    return meaning.app_login(await client.getitem("/app", jwt=jwt))

@@ -1,7 +1,9 @@
-"""The App's side of gathering: gather.py's steps answered through the gidgethub client.
+"""The App's driver: the gathering steps answered through the gidgethub client.
 
-Only how a request is sent lives here; what is asked and how answers become a Snapshot is in
-bot/github/gather.py, shared with `preview` (bot/github/pygithub_adapter.py).
+Only how a request is sent lives here; what is asked and what the answers mean is in
+bot/github/gather.py, questions.py and meaning.py, shared with `preview`
+(bot/github/pygithub_adapter.py). `run` answers any step; the functions below name the
+pull request gather's steps the App runs on every review.
 """
 
 from __future__ import annotations
@@ -19,9 +21,9 @@ from bot.github.steps import (
     DIFF_MEDIA_TYPE,
     Answer,
     DiffRequest,
-    FilesRequest,
     GraphQLQuery,
     ItemRequest,
+    ListRequest,
     Request,
     Steps,
 )
@@ -36,11 +38,11 @@ async def _answer(client: GitHubClient, request: Request) -> Answer:
             return await client.query(query, **variables)
         case DiffRequest(path):
             return await client.get_diff(path, DIFF_MEDIA_TYPE)
-        case FilesRequest(path, limit):
+        case ListRequest(path, limit):
             items = []
             async for item in client.getiter(f"{path}?per_page={PER_PAGE}"):
                 items.append(item)
-                if len(items) >= limit:
+                if limit is not None and len(items) >= limit:
                     break
             return items
         case ItemRequest(path):

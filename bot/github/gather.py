@@ -294,7 +294,7 @@ def _changed_files(repo: RepoRef, number: int) -> Steps[list[ChangedFile]]:
     if diff is not None:
         return [to_changed_file(patched) for patched in parse_diff(diff)]
     # Too large for one diff (over 300 files): GitHub's paginated list, 3,000 files at most.
-    items = yield from steps.files(f"{url}/files", MAX_FILES)
+    items = yield from steps.listing(f"{url}/files", MAX_FILES)
     return [
         parse_file_patch(
             item["filename"],

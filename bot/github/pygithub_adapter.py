@@ -1,8 +1,10 @@
-"""`preview`'s side of gathering: gather.py's steps answered through PyGithub, synchronously.
+"""`preview`'s driver: the gathering steps answered through PyGithub, synchronously.
 
-Only how a request is sent lives here (and the few reads preview makes besides the App's
-steps: the pull request's base branch, whether a repository or team is visible); what is asked
-and how answers become a Snapshot is bot/github/gather.py, shared with the App.
+Only how a request is sent lives here; what is asked and what the answers mean is in
+bot/github/gather.py, questions.py and meaning.py, shared with the App. Besides running steps,
+the adapter answers the three things preview asks beyond the App (the pull request's base
+branch, whether a repository is visible, team membership with a team it may not see) from the
+same questions.
 
 PyGithub's exceptions (GithubException and its subclasses, requests' connection errors) are
 left to the caller, which turns them into one line for a person.
@@ -15,19 +17,20 @@ from itertools import islice
 from typing import Any, TypeVar
 
 from github import Auth, Github, GithubException
-from github.File import File
+from github.GithubObject import NonCompletableGithubObject
 from github.PaginatedList import PaginatedList
 from urllib3.util.retry import Retry
 
-from bot.github import meaning
+from bot.github import meaning, questions
 from bot.github.context import RepoRef
+from bot.github.meaning import Membership
 from bot.github.steps import (
     DIFF_MEDIA_TYPE,
     Answer,
     DiffRequest,
-    FilesRequest,
     GraphQLQuery,
     ItemRequest,
+    ListRequest,
     Request,
     Steps,
 )
@@ -118,9 +121,9 @@ class PyGithubAdapter:
                 if status >= 400:
                     raise self._requester.createException(status, headers, _json(text))
                 return text
-            case FilesRequest(path, limit):
-                files = PaginatedList(File, self._requester, path)
-                return [file.raw_data for file in islice(files, limit)]
+            case ListRequest(path, limit):
+                items = PaginatedList(_Item, self._requester, path)
+                return [found.raw_data for found in islice(items, limit)]
             case ItemRequest(path):
                 try:
                     _, item = self._requester.requestJsonAndCheck("GET", path)
@@ -132,44 +135,45 @@ class PyGithubAdapter:
 
     def base_ref(self, repo: RepoRef, number: int) -> str:
         """The branch pull request `number` merges into; raises UnknownObjectException when
-        the token sees no such pull request."""
-        base: str = self._github.get_repo(repo.full_name).get_pull(number).base.ref
-        return base
+        the token sees no such pull request (preview then asks whether it sees the
+        repository, to say which)."""
+        _, pull = self._requester.requestJsonAndCheck("GET", questions.pull_path(repo, number))
+        return meaning.base_ref(pull)
 
     def can_see(self, repo: RepoRef) -> bool:
         """Whether the token can read the repository at all (GitHub answers 404 otherwise)."""
-        try:
-            self._github.get_repo(repo.full_name).id  # noqa: B018  (reading it fetches the repo)
-        except GithubException as exc:
-            if exc.status == 404:
-                return False
-            raise
-        return True
+        return self.run(questions.repository_visible(repo))
 
     def is_member(self, team: str, login: str) -> bool | None:
         """Active membership of `login` in `@org/slug`, asked as the App asks; None when this
         token cannot see the team (GitHub answers 403, or 404 for the team itself)."""
-        org, slug = team[1:].split("/", 1)
-        found = self._github.get_organization(org).get_team_by_slug(slug)
         try:
-            membership = found.get_team_membership(login)
+            found = self.run(questions.membership(team, login))
         except GithubException as exc:
             if exc.status == 403:
                 return None
-            if exc.status != 404:
-                raise
-            # 404 is both "not a member" and "no such team for you": ask about the team once.
-            return False if self._team_visible(team, org, slug) else None
-        return bool(membership.state == "active")
+            raise
+        if found is not Membership.NONE:
+            return found is Membership.ACTIVE
+        # 404 is both "not a member" and "no such team for you": ask about the team once.
+        return False if self._team_visible(team) else None
 
-    def _team_visible(self, team: str, org: str, slug: str) -> bool:
+    def _team_visible(self, team: str) -> bool:
         if team not in self._teams_seen:
             try:
-                self._github.get_organization(org).get_team_by_slug(slug).id  # noqa: B018
+                self._teams_seen[team] = self.run(questions.team_visible(team))
             except GithubException as exc:
-                if exc.status not in (403, 404):
+                if exc.status != 403:
                     raise
                 self._teams_seen[team] = False
-            else:
-                self._teams_seen[team] = True
         return self._teams_seen[team]
+
+
+class _Item(NonCompletableGithubObject):
+    """An item of a REST list, kept as GitHub sent it (`raw_data`) for the steps to read."""
+
+    def _initAttributes(self) -> None:
+        pass
+
+    def _useAttributes(self, attributes: dict[str, Any]) -> None:
+        pass

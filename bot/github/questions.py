@@ -1,21 +1,53 @@
-"""What the gate asks GitHub after gathering the pull request: people's permissions, the
-files changed since an older head, and whether "Update branch" merges brought only the base.
+"""Every question the bot asks GitHub besides the pull request gather (bot/github/gather.py):
+the pull request's base branch, who may do what (permissions, team memberships), what its
+check run and comment already are, which pull requests share a head, the files changed since
+an older head, and whether "Update branch" merges brought only the base.
 
-Sans-I/O gathering steps, as in bot/github/gather.py: sent by either driver.
+Sans-I/O gathering steps, as in gather.py: sent by either driver, read through meaning.py.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from typing import Any
+from urllib.parse import quote, urlencode
 
 from bot.engine.snapshot import Commit
 from bot.github import meaning
 from bot.github.context import RepoRef
-from bot.github.steps import Steps, item
+from bot.github.meaning import Membership
+from bot.github.steps import Steps, item, listing
 
 MAX_UPDATE_MERGES = 5  # more "Update branch" merges since an approval: none is proven clean
 MAX_COMPARE_FILES = 300  # GitHub's compare lists at most 300 files
+MAX_PULLS_PER_HEAD = 100
+
+
+def pull_path(repo: RepoRef, number: int) -> str:
+    """The REST path of a pull request."""
+    return f"/repos/{repo.full_name}/pulls/{number}"
+
+
+def base_ref(repo: RepoRef, number: int) -> Steps[str]:
+    """The branch the pull request merges into; raises LookupError when there is no such
+    pull request (as gather.pull_request does)."""
+    pull = yield from item(pull_path(repo, number))
+    if pull is None:
+        raise LookupError(f"{repo.full_name}#{number} was not found")
+    return meaning.base_ref(pull)
+
+
+def repository_visible(repo: RepoRef) -> Steps[bool]:
+    """Whether the repository can be read at all (GitHub answers 404 for one a token may not
+    see, as for one that does not exist)."""
+    return (yield from item(f"/repos/{repo.full_name}")) is not None
+
+
+def permission(repo: RepoRef, login: str) -> Steps[str]:
+    """The person's permission on the repository (meaning.permission says which)."""
+    person = quote(login, safe="")
+    answer = yield from item(f"/repos/{repo.full_name}/collaborators/{person}/permission")
+    return meaning.permission(answer)
 
 
 def permissions(repo: RepoRef, logins: Iterable[str]) -> Steps[dict[str, str]]:
@@ -23,9 +55,58 @@ def permissions(repo: RepoRef, logins: Iterable[str]) -> Steps[dict[str, str]]:
     `read`, or `none` for an account GitHub knows nothing about there)."""
     found: dict[str, str] = {}
     for login in sorted(set(logins)):
-        answer = yield from item(f"/repos/{repo.full_name}/collaborators/{login}/permission")
-        found[login] = meaning.permission(answer)
+        found[login] = yield from permission(repo, login)
     return found
+
+
+def _team_path(team: str) -> str:
+    org, slug = meaning.team_parts(team)
+    return f"/orgs/{quote(org, safe='')}/teams/{quote(slug, safe='')}"
+
+
+def membership(team: str, login: str) -> Steps[Membership]:
+    """The person's membership of the team `@org/slug` (a 404, NONE, is also what a team
+    that does not exist, or that the asker may not see, answers)."""
+    answer = yield from item(f"{_team_path(team)}/memberships/{quote(login, safe='')}")
+    return meaning.membership(answer)
+
+
+def team_visible(team: str) -> Steps[bool]:
+    """Whether the team `@org/slug` exists for the asker (GitHub answers 404 otherwise)."""
+    return (yield from item(_team_path(team))) is not None
+
+
+def check_run_id(repo: RepoRef, head_sha: str, name: str) -> Steps[int | None]:
+    """The newest check run named `name` on `head_sha` (only this App can create it there)."""
+    query = urlencode({"check_name": name, "filter": "latest", "per_page": "1"}, quote_via=quote)
+    found = yield from item(f"/repos/{repo.full_name}/commits/{head_sha}/check-runs?{query}")
+    runs = (found or {}).get("check_runs") or []
+    return int(runs[0]["id"]) if runs else None
+
+
+def comment_id(repo: RepoRef, number: int, author: str, marker: str) -> Steps[int | None]:
+    """The first comment on the pull request by `author` that starts with `marker`, looked
+    for in all of its comments (REST, oldest first)."""
+    comments = yield from listing(f"/repos/{repo.full_name}/issues/{number}/comments")
+    for comment in comments:
+        login = (comment.get("user") or {}).get("login") or ""
+        if login == author and str(comment.get("body") or "").startswith(marker):
+            return int(comment["id"])
+    return None
+
+
+def open_pulls_at_head(repo: RepoRef, head_sha: str) -> Steps[list[int]]:
+    """Numbers of the open pull requests whose head is `head_sha`, at most
+    MAX_PULLS_PER_HEAD: a check run belongs to the commit, so each of them has a say in it.
+    (GitHub's list of pull requests associated with a commit: those it heads, and merged
+    ones that contain it.)"""
+    pulls = yield from listing(f"/repos/{repo.full_name}/commits/{head_sha}/pulls")
+    numbers = [
+        int(pull["number"])
+        for pull in pulls
+        if pull.get("state") == "open" and (pull.get("head") or {}).get("sha") == head_sha
+    ]
+    return sorted(numbers[:MAX_PULLS_PER_HEAD])
 
 
 def files_changed_since(

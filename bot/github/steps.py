@@ -35,11 +35,12 @@ class DiffRequest:
 
 
 @dataclass(frozen=True, slots=True)
-class FilesRequest:
-    """Answer: the raw items of a pull request's paginated file list, at most `limit`."""
+class ListRequest:
+    """Answer: the raw items of the paginated REST list at `path`, in GitHub's order: the first
+    `limit`, or all of them (None)."""
 
     path: str
-    limit: int
+    limit: int | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +50,7 @@ class ItemRequest:
     path: str
 
 
-Request = GraphQLQuery | DiffRequest | FilesRequest | ItemRequest
+Request = GraphQLQuery | DiffRequest | ListRequest | ItemRequest
 Answer = dict[str, Any] | list[dict[str, Any]] | str | None
 # A gathering step: yields requests, is sent each one's answer, returns what it gathered.
 Steps = Generator[Request, Answer, T]
@@ -75,11 +76,11 @@ def diff(path: str) -> Steps[str | None]:
     return answer
 
 
-def files(path: str, limit: int) -> Steps[list[dict[str, Any]]]:
-    """The raw items of a paginated file list, at most `limit`."""
-    answer = yield FilesRequest(path, limit)
+def listing(path: str, limit: int | None = None) -> Steps[list[dict[str, Any]]]:
+    """The raw items of a paginated list: the first `limit`, or all of them."""
+    answer = yield ListRequest(path, limit)
     if not isinstance(answer, list):
-        raise AnswerTypeError(f"a file list was answered with {type(answer).__name__}")
+        raise AnswerTypeError(f"a list was answered with {type(answer).__name__}")
     return answer
 
 

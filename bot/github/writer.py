@@ -1,4 +1,9 @@
-"""Writing results to GitHub: the check run on the head SHA and the one comment per PR."""
+"""Every write to GitHub: the check run on the head SHA, the one comment per pull request, and
+the answers to commands (a reply, a reaction).
+
+A write that creates something is sent once and, when its answer is lost, looked for before it
+is tried again (`create_once`), so no head gets two check runs and no pull request two comments.
+"""
 
 from __future__ import annotations
 
@@ -10,8 +15,10 @@ from typing import Any
 from gidgethub import BadRequest, GitHubBroken
 
 from bot.engine.policy import Conclusion
+from bot.github import meaning, questions
 from bot.github.client import GitHubClient, GitHubUnavailable, backoff
 from bot.github.context import BotComment, RepoRef
+from bot.github.fetch import run
 from bot.render.checkrun import CheckOutput
 
 
@@ -42,18 +49,6 @@ async def create_once(client: GitHubClient, create: CreatedId, find: FoundId) ->
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-async def existing_check_run(
-    client: GitHubClient, repo: RepoRef, head_sha: str, name: str
-) -> int | None:
-    """The newest check run named `name` on `head_sha` (only this App can create it there)."""
-    found = await client.getitem(
-        f"/repos/{repo.full_name}/commits/{head_sha}/check-runs{{?check_name,filter,per_page}}",
-        {"check_name": name, "filter": "latest", "per_page": "1"},
-    )
-    runs = found.get("check_runs") or []
-    return int(runs[0]["id"]) if runs else None
-
-
 async def start_check(
     client: GitHubClient, repo: RepoRef, head_sha: str, name: str, check_id: int | None
 ) -> int:
@@ -75,7 +70,7 @@ async def start_check(
         return int(created["id"])
 
     return await create_once(
-        client, create, lambda: existing_check_run(client, repo, head_sha, name)
+        client, create, lambda: run(client, questions.check_run_id(repo, head_sha, name))
     )
 
 
@@ -112,36 +107,25 @@ async def finish_check(
     )
 
 
-async def find_comment(
-    client: GitHubClient, repo: RepoRef, number: int, bot_login: str, marker: str
-) -> int | None:
-    """The App's comment on the pull request, looked for in all of its comments: the first by
-    `bot_login` that starts with `marker`."""
-    async for comment in client.getiter(
-        f"/repos/{repo.full_name}/issues/{number}/comments?per_page=100"
-    ):
-        author = (comment.get("user") or {}).get("login") or ""
-        if author == bot_login and str(comment.get("body") or "").startswith(marker):
-            return int(comment["id"])
-    return None
-
-
 async def upsert_comment(
     client: GitHubClient,
     repo: RepoRef,
     number: int,
     body: str,
     existing: BotComment | None,
-    known_id: int | None = None,
-    find: FoundId | None = None,
+    known_id: int | None,
+    *,
+    author: str,
+    marker: str,
 ) -> int:
     """Create the bot's comment, or edit it in place, and return its id.
 
     `existing` is the comment as found on the pull request (an unchanged body costs no
     request); `known_id` the one the store recorded, edited even where the search did not
     find it (past the pages read, or with its marker edited away). Only when neither exists
-    (or the recorded one was deleted) is a new comment posted, once: `find` looks for it when
-    the answer to the POST is lost.
+    (or the recorded one was deleted) is a new comment posted, once: when the answer to the
+    POST is lost, the first comment by `author` (the App's login) starting with `marker` is
+    looked for.
     """
     if existing is not None:
         if existing.body != body:
@@ -155,7 +139,7 @@ async def upsert_comment(
                 f"/repos/{repo.full_name}/issues/comments/{known_id}", data={"body": body}
             )
         except BadRequest as exc:
-            if exc.status_code != 404:
+            if exc.status_code != meaning.ABSENT:
                 raise
         else:
             return known_id
@@ -166,7 +150,19 @@ async def upsert_comment(
         )
         return int(created["id"])
 
-    async def nothing() -> None:
-        return None
+    return await create_once(
+        client, create, lambda: run(client, questions.comment_id(repo, number, author, marker))
+    )
 
-    return await create_once(client, create, find or nothing)
+
+async def reply(client: GitHubClient, repo: RepoRef, number: int, text: str) -> None:
+    """A comment on the pull request: the answer to a command."""
+    await client.post(f"/repos/{repo.full_name}/issues/{number}/comments", data={"body": text})
+
+
+async def react(client: GitHubClient, repo: RepoRef, comment_id: int, content: str) -> None:
+    """A reaction (`+1`, `eyes`…) to a comment on the pull request: a command accepted."""
+    await client.post(
+        f"/repos/{repo.full_name}/issues/comments/{comment_id}/reactions",
+        data={"content": content},
+    )
