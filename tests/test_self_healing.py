@@ -147,7 +147,7 @@ async def test_a_revoked_token_is_dropped_and_a_seniors_change_request_still_app
     assert token_fetches(bot.github) == fetched + 1
 
 
-@pytest.mark.parametrize("action", ["new_permissions_accepted", "suspend", "deleted"])
+@pytest.mark.parametrize("action", ["new_permissions_accepted", "suspend", "unsuspend", "deleted"])
 async def test_an_installation_that_changed_drops_its_cached_token(
     bot: Bot, repo: Repo, action: str
 ) -> None:
@@ -164,6 +164,24 @@ async def test_an_installation_that_changed_drops_its_cached_token(
 
     assert status == 202
     assert token_fetches(bot.github) == fetched + 1
+
+
+async def test_an_installation_event_that_leaves_the_token_valid_keeps_it(
+    bot: Bot, repo: Repo
+) -> None:
+    number, _ = open_pull(bot.github, repo, {"app/x.py": "X = 1\n"})
+    await bot.send(webhooks.pull_request(bot.github, REPO, number, "opened"))
+    await bot.settle()
+    fetched = token_fetches(bot.github)
+    (installation_id,) = bot.github.installations
+
+    status = await bot.send(webhooks.installation(bot.github, installation_id, "created"))
+    await bot.settle()
+    await bot.send(webhooks.pull_request(bot.github, REPO, number, "edited"))
+    await bot.settle()
+
+    assert status == 200
+    assert token_fetches(bot.github) == fetched
 
 
 @pytest.mark.parametrize("status", [502, 504])
