@@ -374,7 +374,7 @@ def _rate_limited(exc: GithubException) -> str:
 def explain(exc: Exception, api_url: str) -> str:
     """One line a person understands for what PyGithub or the network raised."""
     if isinstance(exc, BadCredentialsException) or (
-        isinstance(exc, GithubException) and exc.status == 401
+        isinstance(exc, GithubException) and exc.status == meaning.TOKEN_REFUSED
     ):
         return (
             f"GitHub at {api_url} refused the token ({_message(exc)}): set GITHUB_TOKEN to a "

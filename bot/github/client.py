@@ -75,7 +75,7 @@ def token_refused(exc: BaseException | None) -> bool:
     may work, the same one never will."""
     while exc is not None:
         if isinstance(exc, GraphQLAuthorizationFailure) or (
-            isinstance(exc, BadRequest) and exc.status_code == 401
+            isinstance(exc, BadRequest) and exc.status_code == meaning.TOKEN_REFUSED
         ):
             return True
         exc = exc.__cause__

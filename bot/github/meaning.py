@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from enum import Enum
 from typing import Any
 
+TOKEN_REFUSED = 401  # the token was revoked, expired, or never valid: a new one may work
 ABSENT = 404  # REST: no such thing, or none this token may see
 TOO_LARGE = 406  # a diff GitHub will not render (over 300 files, or too many lines)
 RATE_LIMIT_STATUSES = frozenset({403, 429})
