@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from bot.config import CHECKLISTS_DIR
-from bot.engine.policy import Review, ReviewState, is_bot_login
+from bot.engine.reviews import Review, ReviewState, is_bot_login
 from bot.engine.snapshot import Commit, Person, Snapshot
 
 
