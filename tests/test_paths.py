@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from bot.adapters.diff import DiffError, parse_diff, parse_file_patch, to_changed_file, unquote
 from bot.config import globs
+from bot.engine.diff import DiffError, parse_diff, parse_file_patch, to_changed_file, unquote
 from bot.engine.snapshot import FileStatus
 from bot.local.git import GitRepo
 from tests.conftest import CLAUDE, CliResult, Repo

@@ -465,7 +465,7 @@ def show(mirrors: Path, results: list[dict[str, Any]], index: int, context: int)
 
 
 def _added_lines(clone: Path, base: str, head: str, path: str) -> set[int]:
-    from bot.adapters.diff import parse_diff, to_changed_file
+    from bot.engine.diff import parse_diff, to_changed_file
 
     patch = _git(clone, "diff", "--no-color", "-U0", base, head, "--", path)
     files = [to_changed_file(section) for section in parse_diff(patch)]

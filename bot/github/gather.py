@@ -26,8 +26,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
-from bot.adapters.diff import parse_diff, parse_file_patch, to_changed_file
 from bot.config import CHECKLISTS_DIR, CONFIG_PATH
+from bot.engine.diff import parse_diff, parse_file_patch, to_changed_file
 from bot.engine.snapshot import ChangedFile, Commit, FileStatus, Snapshot, Truncation
 from bot.github import steps
 from bot.github.context import (

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.adapters.diff import DiffError, parse_diff, to_changed_file
+from bot.engine.diff import DiffError, parse_diff, to_changed_file
 from bot.engine.snapshot import ChangedFile, Commit, FileStatus, Person, Snapshot
 
 # `git log -z`: fields end with NUL, which no message, name or path can hold; two empty fields
