@@ -39,7 +39,7 @@ from bot.github.meaning import GraphQLFailed, GraphQLRateLimited
 from bot.github.pygithub_adapter import PyGithubAdapter
 from bot.render import preview_output as render
 from bot.render.markdown import MARKER
-from bot.render.preview_output import Preview
+from bot.render.preview_output import Preview, PreviewedPull
 from bot.render.state import ShownState, read_state_line, state_key, state_line
 from bot.review import compose, room
 from bot.settings import SettingsError, app_private_key
@@ -177,6 +177,19 @@ def _context(adapter: PyGithubAdapter, pull: PullRequestRef) -> PullRequestConte
     )
 
 
+def _previewed(context: PullRequestContext) -> PreviewedPull:
+    snapshot = context.snapshot
+    return PreviewedPull(
+        repo=context.repo.full_name,
+        number=context.number,
+        head_sha=snapshot.head_sha,
+        base_sha=snapshot.base_sha,
+        head_branch=snapshot.head_branch,
+        base_branch=snapshot.base_branch,
+        comment=context.bot_comment.body if context.bot_comment else None,
+    )
+
+
 def _with_config(context: PullRequestContext, choice: ConfigChoice) -> PullRequestContext:
     """The context as the App would see it with `choice` as the base branch's config."""
     return context if choice.text is None else replace(context, config_text=choice.text)
@@ -268,7 +281,7 @@ def _compose(
                 notes += line_notes
     notes = _notes(reviewed, shown) + notes
     label = choice.label(context.snapshot.base_branch)
-    return Preview(context, label, reviewed.posting, reviewed.analysis, notes)
+    return Preview(_previewed(context), label, reviewed.posting, reviewed.analysis, notes)
 
 
 def _notes(reviewed: room.Reviewed, shown: ShownState | None) -> tuple[str, ...]:
@@ -344,7 +357,8 @@ def preview(
     for choice, outcome in resolved:
         if isinstance(outcome, ConfigError):
             label = choice.label(context.snapshot.base_branch)
-            previews.append(Preview(context, label, compose.invalid_config(outcome), None))
+            invalid = compose.invalid_config(outcome)
+            previews.append(Preview(_previewed(context), label, invalid, None))
         else:
             previews.append(_compose(session, choice, outcome, snapshot, shown, key))
     return previews

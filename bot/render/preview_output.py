@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.engine.result import Analysis
-from bot.github.context import PullRequestContext
 from bot.render.escape import md_code, md_text
 from bot.render.posting import Posting
 
@@ -24,10 +23,24 @@ COLUMN_WIDTH = 48
 
 
 @dataclass(frozen=True, slots=True)
-class Preview:
-    """What the App would post on the pull request in `context` with one config."""
+class PreviewedPull:
+    """The pull request a preview is of, as the output names it, and the App's comment on it
+    now (None: it has none yet)."""
 
-    context: PullRequestContext
+    repo: str  # owner/name
+    number: int
+    head_sha: str
+    base_sha: str
+    head_branch: str
+    base_branch: str
+    comment: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Preview:
+    """What the App would post on the pull request `pull` with one config."""
+
+    pull: PreviewedPull
     config_source: str
     posting: Posting
     analysis: Analysis | None  # None when the config is invalid
@@ -38,10 +51,10 @@ class Preview:
         """What the App would do with its comment: create, update, unchanged, or none."""
         if self.posting.comment is None:
             return "none"
-        existing = self.context.bot_comment
+        existing = self.pull.comment
         if existing is None:
             return "create"
-        return "unchanged" if existing.body == self.posting.comment else "update"
+        return "unchanged" if existing == self.posting.comment else "update"
 
 
 _COMMENT_ACTIONS = {
@@ -65,22 +78,21 @@ def _clean(text: str) -> str:
     return "\n".join(_clean_line(line) for line in text.splitlines())
 
 
-def _pull_json(context: PullRequestContext) -> dict[str, Any]:
-    snapshot = context.snapshot
+def _pull_json(pull: PreviewedPull) -> dict[str, Any]:
     return {
-        "repo": context.repo.full_name,
-        "number": context.number,
-        "head_sha": snapshot.head_sha,
-        "base_sha": snapshot.base_sha,
-        "head": snapshot.head_branch,
-        "base": snapshot.base_branch,
+        "repo": pull.repo,
+        "number": pull.number,
+        "head_sha": pull.head_sha,
+        "base_sha": pull.base_sha,
+        "head": pull.head_branch,
+        "base": pull.base_branch,
     }
 
 
 def preview_json(preview: Preview) -> dict[str, Any]:
     posting = preview.posting
     return {
-        "pull_request": _pull_json(preview.context),
+        "pull_request": _pull_json(preview.pull),
         "config": preview.config_source,
         "check_run": {
             "name": posting.check_name,
@@ -95,11 +107,10 @@ def preview_json(preview: Preview) -> dict[str, Any]:
     }
 
 
-def _heading(context: PullRequestContext) -> str:
-    snapshot = context.snapshot
+def _heading(pull: PreviewedPull) -> str:
     return (
-        f"{context.repo.full_name}#{context.number} at {snapshot.head_sha[:10]} "
-        f"({snapshot.head_branch} into {snapshot.base_branch})"
+        f"{pull.repo}#{pull.number} at {pull.head_sha[:10]} "
+        f"({pull.head_branch} into {pull.base_branch})"
     )
 
 
@@ -114,7 +125,7 @@ def preview_text(preview: Preview) -> str:
     posting = preview.posting
     output = posting.output
     out = [
-        _clean_line(_heading(preview.context)),
+        _clean_line(_heading(preview.pull)),
         f"config: {_clean_line(preview.config_source)}",
         "Nothing was written to GitHub: this is what the App would post.",
         "",
@@ -144,10 +155,10 @@ def _md_cell(text: str) -> str:
 def preview_markdown(preview: Preview) -> str:
     posting = preview.posting
     output = posting.output
-    context = preview.context
+    pull = preview.pull
     out = [
-        f"# Preview of {md_text(context.repo.full_name)}#{context.number} "
-        f"at `{context.snapshot.head_sha[:10]}`",  # hex: safe in a code span
+        f"# Preview of {md_text(pull.repo)}#{pull.number} "
+        f"at `{pull.head_sha[:10]}`",  # hex: safe in a code span
         "",
         f"Config: {md_code(preview.config_source)}. Nothing was written to GitHub.",
         "",
@@ -294,7 +305,7 @@ def _side(preview: Preview) -> dict[str, Any]:
 
 def diff_json(diff: ConfigDiff) -> dict[str, Any]:
     return {
-        "pull_request": _pull_json(diff.before.context),
+        "pull_request": _pull_json(diff.before.pull),
         "before": _side(diff.before),
         "after": _side(diff.after),
         "changed": [row.name for row in diff.changed],
@@ -336,7 +347,7 @@ def _item_lines(sign: str, items: Iterable[ItemChange]) -> list[str]:
 def diff_text(diff: ConfigDiff) -> str:
     before, after = diff.before, diff.after
     out = [
-        _clean_line(_heading(before.context)),
+        _clean_line(_heading(before.pull)),
         "Nothing was written to GitHub. Rows marked * change.",
         "",
     ]
@@ -361,10 +372,10 @@ def diff_text(diff: ConfigDiff) -> str:
 
 def diff_markdown(diff: ConfigDiff) -> str:
     before, after = diff.before, diff.after
-    context = before.context
+    pull = before.pull
     out = [
-        f"# Config change on {md_text(context.repo.full_name)}#{context.number} "
-        f"at `{context.snapshot.head_sha[:10]}`",  # hex: safe in a code span
+        f"# Config change on {md_text(pull.repo)}#{pull.number} "
+        f"at `{pull.head_sha[:10]}`",  # hex: safe in a code span
         "",
         f"| | {md_code(before.config_source)} | {md_code(after.config_source)} |",
         "| --- | --- | --- |",
