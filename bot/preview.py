@@ -256,30 +256,28 @@ def _compose(
     config, ruleset = rules
     context = _with_config(session.context, choice)
     texts = _own_texts(snapshot, ruleset)
-    notes: tuple[str, ...] = ()
-    review = room.review_head(context, config, ruleset, shown.state if shown else PullState())
-    answer: Any = None
-    while True:
-        try:
-            question = review.send(answer)
-        except StopIteration as done:
-            reviewed: room.Reviewed = done.value
-            break
+    line_notes: list[str] = []
+
+    def answer(question: room.Question) -> Any:
         match question:
             case room.CleanMerges(since):
-                answer = session.clean_merges(since)
+                return session.clean_merges(since)
             case room.Analyze(declared):
-                answer = analyze(texts, ruleset, declared=declared)
+                return analyze(texts, ruleset, declared=declared)
             case room.ChangedSince(shas):
-                answer = session.changed_since(shas)
+                return session.changed_since(shas)
             case room.Memberships(questions):
-                answer = {q: session.is_member(q) for q in questions}
+                return {q: session.is_member(q) for q in questions}
             case room.Permissions(logins):
-                answer = session.permissions(logins)
+                return session.permissions(logins)
             case room.StateLine(state):
-                answer, line_notes = _state_line(context, state, shown, key)
-                notes += line_notes
-    notes = _notes(reviewed, shown) + notes
+                line, notes = _state_line(context, state, shown, key)
+                line_notes.extend(notes)
+                return line
+
+    initial = shown.state if shown else PullState()
+    reviewed = room.answer_sync(room.review_head(context, config, ruleset, initial), answer)
+    notes = _notes(reviewed, shown) + tuple(line_notes)
     label = choice.label(context.snapshot.base_branch)
     return Preview(_previewed(context), label, reviewed.posting, reviewed.analysis, notes)
 

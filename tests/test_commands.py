@@ -54,3 +54,10 @@ def test_help_lists_every_command_with_who_may_use_it() -> None:
     for spec in COMMANDS.values():
         assert f"`{spec.usage}`" in text
     assert "repository admins" in text
+
+
+def test_every_command_has_exactly_one_runner() -> None:
+    from bot.app.command_runner import RUNNERS
+
+    assert RUNNERS.keys() == COMMANDS.keys()
+    assert len(set(RUNNERS.values())) == len(RUNNERS)

@@ -12,36 +12,34 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from dataclasses import dataclass, replace
-from typing import Any
-
-import yaml
 
 from bot.app.service import Outcome, ReviewService
-from bot.config import CONFIG_PATH
 from bot.config.issues import ConfigError
-from bot.config.load import parse_yaml
 from bot.config.model import RepoConfig
 from bot.engine.builtins import load_builtins
 from bot.engine.detect import Detector
-from bot.engine.policy import Override
+from bot.engine.policy import Override, is_senior
 from bot.engine.pull_state import Declaration, PullState
-from bot.engine.result import Analysis
-from bot.github import questions, writer
+from bot.github import writer
 from bot.github.client import GitHubClient
 from bot.github.context import PullRequestContext, RepoRef
-from bot.github.fetch import run as run_steps
+from bot.github.meaning import WRITE_PERMISSIONS
 from bot.queue.jobs import Job, JobKind
 from bot.queue.store import Store
 from bot.render.escape import md_code, md_text
-from bot.render.markdown import SIGNAL_TITLES
+from bot.render.replies import explain
 from bot.review.commands import (
+    COMMANDS,
     Command,
     Role,
     TickEdit,
     apply_tick_edit,
+    describe_config,
     help_text,
+    invalid_config_reply,
     may_loosen,
     may_run,
 )
@@ -49,11 +47,9 @@ from bot.review.commands import (
 log = logging.getLogger(__name__)
 audit_log = logging.getLogger("ai_review.audit")
 
-WRITE_PERMISSIONS = frozenset({"admin", "maintain", "write"})
 # People without write access get this many replies per pull request, then silence (logged).
 MAX_OUTSIDER_REPLIES = 3
 COALESCE_SECONDS = 60.0
-PERMISSION_TTL_SECONDS = 60.0
 
 
 @dataclass(slots=True)
@@ -65,7 +61,26 @@ class _Replies:
 # The replies of the command being run (commands of several pull requests run at once).
 _JOB_REPLIES: ContextVar[_Replies | None] = ContextVar("job_replies", default=None)
 NO_WORDS = frozenset({"no", "not", "off", "false", "none"})
-MAX_EXPLAINED_LOCATIONS = 10
+
+
+Runner = Callable[
+    ["CommandRunner", GitHubClient, RepoRef, Job, PullRequestContext, frozenset[Role], PullState],
+    Awaitable[None],
+]
+# Each command's runner, by the name review/commands.py gives it; checked below against COMMANDS.
+RUNNERS: dict[str, Runner] = {}
+
+
+def runs(name: str) -> Callable[[Runner], Runner]:
+    """Register the method that runs the command `name`."""
+
+    def register(method: Runner) -> Runner:
+        if name not in COMMANDS or name in RUNNERS:
+            raise RuntimeError(f"command {name!r}: not in COMMANDS, or run twice")
+        RUNNERS[name] = method
+        return method
+
+    return register
 
 
 class CommandRunner:
@@ -73,7 +88,6 @@ class CommandRunner:
         self._service = service
         self._store = store
         self._recent: dict[tuple[str, str, str, str], float] = {}
-        self._permissions: dict[tuple[str, str], tuple[str, float]] = {}
 
     async def run(self, job: Job) -> None:
         client = await self._service.client_for(job.installation_id)
@@ -88,7 +102,8 @@ class CommandRunner:
         # Recorded first: whatever happens next, this comment is not acted on again.
         state = state.with_command(job.comment_id)
         await self._service.save_pull_state(repo, job.number, state)
-        outsider = await self._permission(client, repo, job.sender) not in WRITE_PERMISSIONS
+        permission = await self._service.people.permission(client, repo, job.sender)
+        outsider = permission not in WRITE_PERMISSIONS
         if outsider and not self._first_of_its_kind(job):
             log.info("same command again within a minute: skipped", extra={"pr": job.number})
             return
@@ -146,8 +161,7 @@ class CommandRunner:
                 f"{_describe(roles)}. Ask one of them to run it.",
             )
             return
-        handler = getattr(self, "_" + spec.name.replace("-", "_"))
-        await handler(client, repo, job, context, roles, state)
+        await RUNNERS[spec.name](self, client, repo, job, context, roles, state)
 
     async def run_ticks(self, job: Job) -> None:
         """Apply a senior's ticks to the recorded state; re-render the comment from the state
@@ -203,27 +217,19 @@ class CommandRunner:
         roles = {Role.ANYONE}
         if login.lower() == (context.snapshot.author or "").lower():
             roles.add(Role.AUTHOR)
-        permission = await self._permission(client, repo, login)
+        permission = await self._service.people.permission(client, repo, login)
         if permission in WRITE_PERMISSIONS:
             roles.add(Role.WRITE)
         if permission == "admin":
             roles.add(Role.ADMIN)
-        seniors = config.approvals.seniors
-        membership = await self._service.memberships(client, {login}, set(seniors))
-        # With no seniors configured, anyone with write access acts as one.
-        if (seniors and membership.get(login.lower())) or (not seniors and Role.WRITE in roles):
+        approvals = config.approvals
+        membership = await self._service.people.memberships(client, [login], approvals.seniors)
+        member_of = membership.get(login.lower(), frozenset())
+        if is_senior(
+            login, member_of=member_of, can_write=Role.WRITE in roles, approvals=approvals
+        ):
             roles.add(Role.SENIOR)
         return frozenset(roles)
-
-    async def _permission(self, client: GitHubClient, repo: RepoRef, login: str) -> str:
-        """The person's permission on the repository, asked once a minute at most."""
-        key = (repo.full_name.lower(), login.lower())
-        cached = self._permissions.get(key)
-        if cached is not None and cached[1] > time.monotonic():
-            return cached[0]
-        permission = await run_steps(client, questions.permission(repo, login))
-        self._permissions[key] = (permission, time.monotonic() + PERMISSION_TTL_SECONDS)
-        return permission
 
     async def _reply(self, client: GitHubClient, repo: RepoRef, job: Job, text: str) -> None:
         replies = _JOB_REPLIES.get()
@@ -269,15 +275,32 @@ class CommandRunner:
 
     # -- the commands ---------------------------------------------------------------------------
 
-    async def _help(self, client: GitHubClient, repo: RepoRef, job: Job, *_: Any) -> None:
+    @runs("help")
+    async def _help(
+        self,
+        client: GitHubClient,
+        repo: RepoRef,
+        job: Job,
+        context: PullRequestContext,
+        roles: frozenset[Role],
+        state: PullState,
+    ) -> None:
         await self._reply(client, repo, job, f"ai-review commands:\n\n{help_text()}")
 
+    @runs("recheck")
     async def _recheck(
-        self, client: GitHubClient, repo: RepoRef, job: Job, context: PullRequestContext, *_: Any
+        self,
+        client: GitHubClient,
+        repo: RepoRef,
+        job: Job,
+        context: PullRequestContext,
+        roles: frozenset[Role],
+        state: PullState,
     ) -> None:
         await self._accept(client, repo, job)
         await self._review(client, repo, job, context)
 
+    @runs("explain")
     async def _explain(
         self,
         client: GitHubClient,
@@ -288,29 +311,31 @@ class CommandRunner:
         state: PullState,
     ) -> None:
         try:
-            config, ruleset = self._service.rules(context)
+            _, ruleset = self._service.rules(context)
         except ConfigError as exc:
-            await self._reply(client, repo, job, _invalid(exc))
+            await self._reply(client, repo, job, invalid_config_reply(exc))
             return
         # Read-only: an analysis computed here never touches the check run.
         analysis = await self._service.analysis(
-            client,
-            replace(job, kind=JobKind.GATE),
-            context,
-            ruleset,
-            state,
-            config.check.name,
-            show_progress=False,
+            client, replace(job, kind=JobKind.GATE), context, ruleset, state
         )
         await self._accept(client, repo, job)
         await self._reply(client, repo, job, explain(analysis))
 
+    @runs("config")
     async def _config(
-        self, client: GitHubClient, repo: RepoRef, job: Job, context: PullRequestContext, *_: Any
+        self,
+        client: GitHubClient,
+        repo: RepoRef,
+        job: Job,
+        context: PullRequestContext,
+        roles: frozenset[Role],
+        state: PullState,
     ) -> None:
         await self._accept(client, repo, job)
-        await self._reply(client, repo, job, describe_config(self._service, context))
+        await self._reply(client, repo, job, describe_config(context))
 
+    @runs("ai-assisted")
     async def _ai_assisted(
         self,
         client: GitHubClient,
@@ -357,6 +382,7 @@ class CommandRunner:
         await self._accept(client, repo, job)
         await self._review(client, repo, job, context, state)
 
+    @runs("override")
     async def _override(
         self,
         client: GitHubClient,
@@ -413,10 +439,6 @@ def _bound_head(job: Job, context: PullRequestContext) -> str:
     return job.head_sha or context.snapshot.head_sha
 
 
-def _invalid(exc: ConfigError) -> str:
-    return f"The config on the base branch is invalid:\n\n```\n{exc.render()}\n```"
-
-
 _AS_SOMEONE = {
     Role.ADMIN: "a repository admin",
     Role.SENIOR: "a senior reviewer",
@@ -430,70 +452,5 @@ def _describe(roles: frozenset[Role]) -> str:
     return " and ".join(named) if named else "without write access to this repository"
 
 
-def explain(analysis: Analysis) -> str:
-    """The score per signal: weight times intensity, and the lines behind each."""
-    risk = analysis.risk
-    lines = [
-        f"**Risk {risk.level}: {risk.score}/100**, the sum of each signal's points "
-        "(its weight times how strongly it fired), capped at 100.",
-        "",
-        "| Signal | Points | Weight | Why |",
-        "| --- | ---: | ---: | --- |",
-    ]
-    for signal in risk.signals:
-        lines.append(
-            f"| {SIGNAL_TITLES.get(signal.id, signal.id)} | {signal.score} | {signal.weight} "
-            f"| {md_text(signal.detail)} |"
-        )
-    for signal in risk.signals:
-        if not signal.locations:
-            continue
-        lines += ["", f"**{SIGNAL_TITLES.get(signal.id, signal.id)}**"]
-        for location in signal.locations[:MAX_EXPLAINED_LOCATIONS]:
-            place = location.path + (f":{location.line}" if location.line else "")
-            lines.append(f"- {md_code(place)} {md_text(location.message)}")
-        if len(signal.locations) > MAX_EXPLAINED_LOCATIONS:
-            lines.append(f"- … and {len(signal.locations) - MAX_EXPLAINED_LOCATIONS} more")
-    return "\n".join(lines)
-
-
-def describe_config(service: ReviewService, context: PullRequestContext) -> str:
-    """The effective config, and which file each top-level part came from."""
-    sources = []
-    for name in RepoConfig.model_fields:
-        from_org = _sets(context.org_config_text, name)
-        from_repo = _sets(context.config_text, name)
-        origin = " over ".join(
-            where
-            for where, used in (
-                (".github/ai-review.yml", from_repo),
-                (f"{context.repo.owner}/.github", from_org),
-            )
-            if used
-        )
-        sources.append(f"- `{name}`: {origin + ' over ' if origin else ''}built-in defaults")
-    try:
-        config, _ = service.rules(context)
-    except ConfigError as exc:
-        return _invalid(exc)
-    effective = yaml.safe_dump(
-        config.model_dump(mode="json", exclude_defaults=True) or {}, sort_keys=False
-    )
-    checklists = ", ".join(path for path, _ in context.checklist_texts) or "none"
-    return (
-        "Effective review config (from the base branch):\n\n"
-        + "\n".join(sources)
-        + f"\n- repo checklists: {checklists}\n\nSettings that differ from the defaults:\n\n"
-        + f"```yaml\n{effective}```"
-    )
-
-
-def _sets(text: str | None, key: str) -> bool:
-    """Whether a config file sets a top-level key (read with the config's own safe parser)."""
-    if not text:
-        return False
-    try:
-        loaded = parse_yaml(text, CONFIG_PATH)
-    except ConfigError:
-        return False
-    return isinstance(loaded, dict) and key in loaded
+if RUNNERS.keys() != COMMANDS.keys():
+    raise RuntimeError(f"commands without a runner: {sorted(COMMANDS.keys() - RUNNERS.keys())}")

@@ -13,16 +13,18 @@ import hashlib
 import logging
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 
 import aiohttp
 
+from bot.app.checks import CheckRuns
+from bot.app.people import People
 from bot.config.issues import ConfigError
 from bot.config.model import RepoConfig
 from bot.engine.files import needs_text
 from bot.engine.pipeline import analyze
-from bot.engine.policy import Conclusion, deciding_people
+from bot.engine.policy import Conclusion
 from bot.engine.pull_state import PullState
 from bot.engine.result import Analysis, Evidence
 from bot.engine.ruleset import Ruleset
@@ -45,20 +47,18 @@ from bot.github.fetch import (
     files_changed_since,
 )
 from bot.github.fetch import run as run_steps
-from bot.github.meaning import Membership
-from bot.github.writer import finish_check, start_check, upsert_comment
+from bot.github.writer import upsert_comment
 from bot.queue.jobs import Job, JobKind
-from bot.queue.store import CREATING, OpenCheck, Store, pull_key
-from bot.render.checkrun import CheckOutput, error_output
+from bot.queue.store import Store, pull_key
+from bot.render.checkrun import error_output
 from bot.render.markdown import MARKER
 from bot.render.posting import Posting
 from bot.render.state import state_key, state_line
-from bot.review import compose
+from bot.review import compose, room
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
-MEMBERSHIP_TTL_SECONDS = 300
 Analyzer = Callable[[Snapshot, Ruleset, Sequence[Evidence]], Awaitable[Analysis]]
 
 
@@ -141,9 +141,9 @@ class ReviewService:
         self._store = store
         self._analyzer = analyzer
         self._auth = AppAuth(settings.app_id, settings.private_key, self._fetch_token)
-        self._state_key = state_key(settings.private_key)
-        self._memberships: dict[tuple[str, str], tuple[bool, float]] = {}
-        self._permissions: dict[tuple[str, str], tuple[str, float]] = {}
+        self._key = state_key(settings.private_key)
+        self.people = People()
+        self.checks = CheckRuns(store)
         self._bot_login: str | None = None
         self._bot_login_lock = asyncio.Lock()
 
@@ -249,7 +249,7 @@ class ReviewService:
             config, ruleset = self.rules(context)
         except ConfigError as exc:
             invalid = compose.invalid_config(exc)
-            await self._write_check(
+            await self.checks.finish(
                 client, repo, head_sha, invalid.check_name, invalid.conclusion, invalid.output
             )
             return Outcome(invalid.conclusion, invalid.title, head_sha, client.request_count)
@@ -277,37 +277,32 @@ class ReviewService:
         ruleset: Ruleset,
         state: PullState,
     ) -> tuple[Posting, PullState]:
-        """The head's posting, and the state after what the head itself changes: decisions a
-        push ended, the first sighting of AI use, ticks a push touched."""
-        head_sha = context.snapshot.head_sha
-        snapshot = context.snapshot
-        clean_merges = await clean_update_merges(
-            client,
-            context.repo,
-            snapshot.commits,
-            snapshot.base_sha,
-            compose.merges_checked_since(context, state),
-        )
-        before = state
-        state = compose.end_on_push(state, context, clean_merges)
-        _log_ended(before, state, context)
-        analysis = await self.analysis(client, job, context, ruleset, state, config.check.name)
-        state = compose.record_sighting(state, analysis, head_sha)
-        changed_since = await files_changed_since(
-            client, context.repo, compose.stale_tick_heads(state, head_sha), head_sha
-        )
-        state = compose.untick_after_push(state, ruleset, head_sha, changed_since)
-        people = deciding_people(context.reviews)
-        found = compose.GitHubFacts(
-            member_of=await self.memberships(
-                client, people, compose.approval_refs(ruleset, analysis)
-            ),
-            write_access=compose.writers(await self.permissions(client, context.repo, people)),
-            clean_merges=clean_merges,
-        )
-        line = state_line(state, context.repo.full_name, context.number, head_sha, self._state_key)
-        posting = compose.compose(context, config, ruleset, analysis, state, found, line)
-        return posting, state
+        """The head's posting, and the state after what the head itself changes (the review
+        room's order, bot/review/room.py), answered from GitHub and the store."""
+        repo, snapshot = context.repo, context.snapshot
+
+        async def answer(question: room.Question) -> object:
+            match question:
+                case room.CleanMerges(since):
+                    return await clean_update_merges(
+                        client, repo, snapshot.commits, snapshot.base_sha, since
+                    )
+                case room.Analyze():
+                    return await self._analyze(client, job, context, ruleset, question)
+                case room.ChangedSince(shas):
+                    return await files_changed_since(client, repo, list(shas), snapshot.head_sha)
+                case room.Memberships(asked):
+                    return {q: await self.people.is_member(client, *q) for q in asked}
+                case room.Permissions(logins):
+                    return await self.people.permissions(client, repo, logins)
+                case room.StateLine(recorded):
+                    head = snapshot.head_sha
+                    return state_line(recorded, repo.full_name, context.number, head, self._key)
+
+        review = room.review_head(context, config, ruleset, state)
+        reviewed = await room.answer_async(review, answer)
+        _log_ended(state, reviewed.state, context)
+        return reviewed.posting, reviewed.state
 
     async def _analyze_and_write(
         self,
@@ -327,7 +322,7 @@ class ReviewService:
         # Recorded before anything is written: what GitHub shows never runs ahead of the store.
         await self._store.save_pull_state(key, state)
         shared = await self._shared_head(client, repo, job, context, posting)
-        await self._write_check(
+        await self.checks.finish(
             client, repo, head_sha, shared.check_name, shared.conclusion, shared.output
         )
         if posting.comment is not None:
@@ -388,97 +383,42 @@ class ReviewService:
         context: PullRequestContext,
         ruleset: Ruleset,
         state: PullState,
-        check_name: str,
-        *,
-        show_progress: bool = True,
     ) -> Analysis:
-        """The head's analysis: cached for a review event, else computed. `show_progress` marks
-        the check in progress meanwhile; read-only commands leave the check alone.
+        """The head's analysis, as a review would make it, without marking the check in
+        progress (read-only commands leave the check alone)."""
 
-        A pull request once seen AI-assisted stays so: when its commits no longer say so (a
-        force-push without the trailers), it is analyzed again with that sighting as evidence.
-        """
-        declared = compose.declared_evidence(state)
-        analysis = await self._analysis_with(
-            client, job, context, ruleset, declared, check_name, show_progress=show_progress
-        )
-        sighting = compose.sighting_evidence(state)
-        if analysis.ai.assisted or not sighting:
-            return analysis
-        return await self._analysis_with(
-            client,
-            replace(job, kind=JobKind.GATE),
-            context,
-            ruleset,
-            declared + sighting,
-            check_name,
-            show_progress=False,
-        )
+        async def answer(question: room.Analyze) -> Analysis:
+            return await self._analyze(client, job, context, ruleset, question, progress=False)
 
-    async def _analysis_with(
+        return await room.answer_async(room.analysis_of(state), answer)
+
+    async def _analyze(
         self,
         client: GitHubClient,
         job: Job,
         context: PullRequestContext,
         ruleset: Ruleset,
-        declared: tuple[Evidence, ...],
-        check_name: str,
+        question: room.Analyze,
         *,
-        show_progress: bool,
+        progress: bool = True,
     ) -> Analysis:
+        """One analysis of the head: the cached one for an event that changed no code (a
+        review, a command), else computed with the check marked in progress meanwhile."""
         repo, head_sha = context.repo, context.snapshot.head_sha
-        cache_key = _analysis_key(repo, head_sha, context, declared)
-        if job.kind is not JobKind.ANALYZE:
+        cache_key = _analysis_key(repo, head_sha, context, question.declared)
+        if job.kind is not JobKind.ANALYZE or question.again:
             cached = await self._store.analysis(cache_key)
             if cached is not None:
                 return cached
-        if show_progress:
-            check_id = await self._check_id(client, repo, head_sha, check_name)
-            # Noted first: if this process dies or GitHub refuses the update that completes the
-            # check, the sweep queues this review again (bot/app/runtime.py).
-            review = replace(job, kind=JobKind.ANALYZE, head_sha=head_sha, attempt=0)
-            await self._store.note_open_check(
-                OpenCheck(repo.full_name, head_sha, review, time.time())
-            )
-            check_id = await start_check(client, repo, head_sha, check_name, check_id)
-            await self._store.remember_check_run(repo.full_name, head_sha, check_id)
+        if progress and not question.again:
+            check_name = ruleset.config.check.name
+            await self.checks.start(client, repo, head_sha, check_name, job)
         snapshot = await fetch_changes(
             client, context, lambda changed: needs_text(changed, ruleset)
         )
-        analysis = await self._analyzer(snapshot, ruleset, declared)
+        analysis = await self._analyzer(snapshot, ruleset, question.declared)
         await self._store.remember_analysis(cache_key, analysis)
         return analysis
-
-    async def _write_check(
-        self,
-        client: GitHubClient,
-        repo: RepoRef,
-        head_sha: str,
-        name: str,
-        conclusion: Conclusion,
-        output: CheckOutput,
-    ) -> None:
-        check_id = await self._check_id(client, repo, head_sha, name)
-        if check_id is None:
-            check_id = await start_check(client, repo, head_sha, name, None)
-            await self._store.remember_check_run(repo.full_name, head_sha, check_id)
-        await finish_check(client, repo, check_id, conclusion, output)
-        await self._store.close_open_check(repo.full_name, head_sha)
-
-    async def _check_id(
-        self, client: GitHubClient, repo: RepoRef, head_sha: str, name: str
-    ) -> int | None:
-        """The head's check run, if one was made; None means the caller creates it.
-
-        The store says `CREATING` when a process set out to create it and died before it
-        could write the id down: GitHub is asked then, so no head gets two check runs.
-        """
-        known = await self._store.check_run(repo.full_name, head_sha)
-        if known == CREATING:
-            known = await run_steps(client, questions.check_run_id(repo, head_sha, name))
-        if known is None:
-            await self._store.remember_check_run(repo.full_name, head_sha, CREATING)
-        return known
 
     async def review(
         self,
@@ -494,48 +434,6 @@ class ReviewService:
         except ReviewFailed as failed:
             _retry_if_transient(job, failed.__cause__)
             return await self._fail(client, repo, job, failed.__cause__, failed.fail_open)
-
-    async def memberships(
-        self, client: GitHubClient, logins: Sequence[str] | set[str], refs: set[str]
-    ) -> Mapping[str, frozenset[str]]:
-        """login -> the senior and owner references (`@org/team`, `login`) each satisfies."""
-        answers = {
-            (team, login): await self._is_member(client, team, login)
-            for team, login in compose.membership_questions(logins, refs)
-        }
-        return compose.memberships(logins, refs, answers)
-
-    async def permissions(
-        self, client: GitHubClient, repo: RepoRef, logins: Iterable[str]
-    ) -> dict[str, str]:
-        """login -> permission on the repository, each asked once and cached briefly."""
-        now = time.monotonic()
-        found: dict[str, str] = {}
-        missing = []
-        for login in logins:
-            cached = self._permissions.get((repo.full_name.lower(), login.lower()))
-            if cached is not None and cached[1] > now:
-                found[login] = cached[0]
-            else:
-                missing.append(login)
-        if missing:
-            answers = await run_steps(client, questions.permissions(repo, missing))
-            for login, permission in answers.items():
-                key = (repo.full_name.lower(), login.lower())
-                self._permissions[key] = (permission, now + MEMBERSHIP_TTL_SECONDS)
-                found[login] = permission
-        return found
-
-    async def _is_member(self, client: GitHubClient, team: str, login: str) -> bool:
-        """Active team membership, asked once per (team, person) and cached briefly."""
-        key = (team.lower(), login.lower())
-        cached = self._memberships.get(key)
-        if cached is not None and cached[1] > time.monotonic():
-            return cached[0]
-        answer = await run_steps(client, questions.membership(team, login))
-        member = answer is Membership.ACTIVE
-        self._memberships[key] = (member, time.monotonic() + MEMBERSHIP_TTL_SECONDS)
-        return member
 
     async def _fail(
         self,
@@ -564,7 +462,7 @@ class ReviewService:
             "Re-run this check, or push again, to retry.",
         )
         try:
-            await self._write_check(client, repo, job.head_sha, "ai-review", conclusion, output)
+            await self.checks.finish(client, repo, job.head_sha, "ai-review", conclusion, output)
         except Exception:  # GitHub itself may be what failed; the log has both errors
             log.exception("could not report the failure", extra={"error_id": error_id})
             return None

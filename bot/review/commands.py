@@ -11,7 +11,15 @@ import re
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
+import yaml
+
+from bot.config import CONFIG_PATH
+from bot.config.issues import ConfigError
+from bot.config.load import parse_yaml
+from bot.config.model import RepoConfig
 from bot.engine.pull_state import PullState
+from bot.github.context import PullRequestContext
+from bot.review import compose
 
 # At most three spaces of indent: four make a markdown code block, `>` a quote.
 _COMMAND = re.compile(r"^ {0,3}/ai-review(?:[ \t]+(?P<rest>.*))?$", re.IGNORECASE)
@@ -165,3 +173,52 @@ def apply_tick_edit(
             state = state.tick(item, sender, head_sha)
         state = state.untick(*edit.unticked)
     return replace(state, edited_until=max(state.edited_until, edit.edited_at)), kept
+
+
+# -- what the read-only commands reply (pure) ---------------------------------------------------
+
+
+def invalid_config_reply(exc: ConfigError) -> str:
+    return f"The config on the base branch is invalid:\n\n```\n{exc.render()}\n```"
+
+
+def describe_config(context: PullRequestContext) -> str:
+    """The effective config, and which file each top-level part came from."""
+    sources = []
+    for name in RepoConfig.model_fields:
+        from_org = _sets(context.org_config_text, name)
+        from_repo = _sets(context.config_text, name)
+        origin = " over ".join(
+            where
+            for where, used in (
+                (".github/ai-review.yml", from_repo),
+                (f"{context.repo.owner}/.github", from_org),
+            )
+            if used
+        )
+        sources.append(f"- `{name}`: {origin + ' over ' if origin else ''}built-in defaults")
+    try:
+        config, _ = compose.rules(context)
+    except ConfigError as exc:
+        return invalid_config_reply(exc)
+    effective = yaml.safe_dump(
+        config.model_dump(mode="json", exclude_defaults=True) or {}, sort_keys=False
+    )
+    checklists = ", ".join(path for path, _ in context.checklist_texts) or "none"
+    return (
+        "Effective review config (from the base branch):\n\n"
+        + "\n".join(sources)
+        + f"\n- repo checklists: {checklists}\n\nSettings that differ from the defaults:\n\n"
+        + f"```yaml\n{effective}```"
+    )
+
+
+def _sets(text: str | None, key: str) -> bool:
+    """Whether a config file sets a top-level key (read with the config's own safe parser)."""
+    if not text:
+        return False
+    try:
+        loaded = parse_yaml(text, CONFIG_PATH)
+    except ConfigError:
+        return False
+    return isinstance(loaded, dict) and key in loaded

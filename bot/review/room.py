@@ -10,9 +10,9 @@ order of a review is written, and tested, once.
 
 from __future__ import annotations
 
-from collections.abc import Generator, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Generator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from bot.config.model import RepoConfig
 from bot.engine.pull_state import PullState
@@ -86,7 +86,45 @@ class Reviewed:
     permissions_unread: bool = False  # nobody counted as having write access: unreadable
 
 
+Q = TypeVar("Q")
+R = TypeVar("R")
 Review = Generator[Question, Any, Reviewed]
+
+
+def answer_sync(steps: Generator[Q, Any, R], answer: Callable[[Q], Any]) -> R:
+    """Run `steps` to the end, answering each question with `answer` (preview's driver)."""
+    reply: Any = None
+    while True:
+        try:
+            question = steps.send(reply)
+        except StopIteration as done:
+            result: R = done.value
+            return result
+        reply = answer(question)
+
+
+async def answer_async(steps: Generator[Q, Any, R], answer: Callable[[Q], Awaitable[Any]]) -> R:
+    """Run `steps` to the end, awaiting each answer (the App's driver)."""
+    reply: Any = None
+    while True:
+        try:
+            question = steps.send(reply)
+        except StopIteration as done:
+            result: R = done.value
+            return result
+        reply = await answer(question)
+
+
+def analysis_of(state: PullState) -> Generator[Analyze, Analysis, Analysis]:
+    """The head's analysis with what the bot recorded as evidence. A pull request once seen
+    AI-assisted stays so: when its commits no longer say so (a force-push without the
+    trailers), it is analyzed again with that sighting as evidence."""
+    declared = compose.declared_evidence(state)
+    analysis = yield Analyze(declared)
+    sighting = compose.sighting_evidence(state)
+    if not analysis.ai.assisted and sighting:
+        analysis = yield Analyze(declared + sighting, again=True)
+    return analysis
 
 
 def review_head(
@@ -98,11 +136,7 @@ def review_head(
     clean_merges: frozenset[str] = yield CleanMerges(compose.merges_checked_since(context, state))
     state = compose.end_on_push(state, context, clean_merges)
 
-    declared = compose.declared_evidence(state)
-    analysis: Analysis = yield Analyze(declared)
-    sighting = compose.sighting_evidence(state)
-    if not analysis.ai.assisted and sighting:
-        analysis = yield Analyze(declared + sighting, again=True)
+    analysis = yield from analysis_of(state)
     state = compose.record_sighting(state, analysis, head_sha)
 
     stale = tuple(compose.stale_tick_heads(state, head_sha))
