@@ -9,11 +9,11 @@ import os
 import threading
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from multiprocessing import get_context
 
 import aiohttp
@@ -33,11 +33,32 @@ from bot.settings import Settings
 log = logging.getLogger(__name__)
 
 
+JobRunner = Callable[[Job], Awaitable[object]]
+
+
 @dataclass
 class Runtime:
     service: ReviewService
     commands: CommandRunner
     metrics: Metrics
+    runners: dict[JobKind, JobRunner] = field(init=False)
+
+    def __post_init__(self) -> None:
+        # What runs each kind of job: a new kind adds its line here.
+        self.runners = {
+            JobKind.ANALYZE: self.service.run_job,
+            JobKind.GATE: self.service.run_job,
+            JobKind.COMMAND: self.commands.run,
+            JobKind.TICKS: self.commands.run_ticks,
+            JobKind.INSTALLATION: self._forget_token,
+        }
+        if self.runners.keys() != set(JobKind):
+            raise RuntimeError(f"job kinds without a runner: {set(JobKind) - self.runners.keys()}")
+
+    async def _forget_token(self, job: Job) -> None:
+        """The installation changed (suspended, deleted, new permissions): its next job
+        fetches a token that says so."""
+        self.service.forget_token(job.installation_id)
 
     async def run(self, job: Job) -> None:
         """Run one job; never raises but for cancellation (the queue then hands it back).
@@ -83,14 +104,7 @@ class Runtime:
 
     async def _dispatch(self, job: Job) -> None:
         with self.metrics.job_seconds.labels(job.kind.value).time():
-            if job.kind is JobKind.INSTALLATION:
-                self.service.forget_token(job.installation_id)
-            elif job.kind is JobKind.COMMAND:
-                await self.commands.run(job)
-            elif job.kind is JobKind.TICKS:
-                await self.commands.run_ticks(job)
-            else:
-                await self.service.run_job(job)
+            await self.runners[job.kind](job)
 
 
 # A check run still in progress this long after a review marked it has no review coming to
