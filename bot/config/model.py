@@ -16,11 +16,7 @@ from bot.config.approvals import ApprovalsConfig
 from bot.config.checklists import ChecklistsConfig
 from bot.config.detection import DetectConfig
 from bot.config.fields import Model
-from bot.config.risk import Levels, RiskConfig, Weights
-
-# Levels and Weights live in bot/config/risk.py; bench/realworld/score.py still imports them
-# from here.
-__all__ = ["CheckConfig", "Levels", "RepoConfig", "Weights"]
+from bot.config.risk import RiskConfig
 
 
 class CheckConfig(Model):

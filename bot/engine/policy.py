@@ -19,14 +19,11 @@ from bot.engine.reviews import (
     WEB_FLOW,
     Review,
     ReviewState,
-    deciding_people,
     is_bot_login,
     latest_reviews,
 )
 from bot.engine.snapshot import Commit
 
-# Review, ReviewState, is_bot_login and deciding_people live in bot/engine/reviews.py; they are
-# named here too for the modules that still import them from the gate.
 __all__ = [
     "RULES",
     "Conclusion",
@@ -35,11 +32,7 @@ __all__ = [
     "Override",
     "OwnerRule",
     "PullRequestFacts",
-    "Review",
-    "ReviewState",
     "decide",
-    "deciding_people",
-    "is_bot_login",
     "is_senior",
 ]
 
