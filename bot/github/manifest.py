@@ -57,7 +57,7 @@ _CODE = re.compile(r"[A-Za-z0-9_-]{1,128}")
 # no interpolation): the webhook secret GitHub generates is hex.
 _ENV_SAFE = re.compile(r"[A-Za-z0-9._~+/=-]{1,256}")
 # A source checkout's app.yml sits beside the `bot` package and pyproject.toml; an installed
-# package has only its copy (bot/data/app.yml, kept equal by tests/test_register.py).
+# package has only its copy (bot/data/app.yml, kept equal by tests/app/test_register.py).
 _CHECKOUT = Path(__file__).resolve().parent.parent.parent
 
 

@@ -12,7 +12,7 @@ that caused any of them:
 Requests that tests of the fake itself send off-spec on purpose (to see its 400s and 422s) are
 not the bot's, and GitHub's description says nothing of the answers to them; neither is judged.
 Nor are the answers a test injected with `fail()`. Without the descriptions installed (a local
-run before `npm ci`), nothing is checked; tests/test_conformance.py says so, or fails in CI.
+run before `npm ci`), nothing is checked; tests/github/test_conformance.py says so, or fails in CI.
 """
 
 from __future__ import annotations

@@ -30,7 +30,7 @@ NAME_LIMIT = 34
 LOGIN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}")
 
 # GitHub's App permissions and the access each can be given: the `app-permissions` schema of
-# GitHub's REST description (tests/test_register.py compares them when it is installed).
+# GitHub's REST description (tests/app/test_register.py compares them when it is installed).
 PERMISSIONS: dict[str, frozenset[str]] = {
     **{
         name: frozenset({"read", "write"})

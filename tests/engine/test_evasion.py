@@ -382,7 +382,7 @@ def test_files_github_did_not_list_count_as_unmeasured() -> None:
 
 
 def test_docs_name_the_floor_setting() -> None:
-    docs = Path(__file__).resolve().parent.parent / "docs"
+    docs = Path(__file__).resolve().parents[2] / "docs"
 
     assert "unmeasured_floor" in (docs / "risk.md").read_text()
     assert "unmeasured_floor: medium" in (docs / "configuration.md").read_text()

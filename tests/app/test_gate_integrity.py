@@ -23,7 +23,7 @@ from tests.fakegithub.fixtures import (  # noqa: F401  (registers the fixtures)
     fake_github_fixture,
     github_repo_fixture,
 )
-from tests.test_app_commands import command, replies, review_comment, tick
+from tests.app.test_app_commands import command, replies, review_comment, tick
 
 CONFIG = "approvals:\n  seniors: ['@acme/architects']\n"
 REQUIRE = CONFIG + "checklists:\n  require: [sql-params]\n"

@@ -477,7 +477,7 @@ def test_branch_signature_needs_exactly_one_of_prefix_and_pattern(branch: dict[s
 
 
 def test_the_documented_example_finds_the_repository_own_agent() -> None:
-    doc = (Path(__file__).resolve().parent.parent / "docs" / "detection.md").read_text()
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "detection.md").read_text()
     example = next(b for b in re.findall(r"```yaml\n(.*?)```", doc, re.S) if "detect:" in b)
     config = load_repo_config(example, "docs/detection.md")
     agent = Person("Gemini Agent", "agent@gemini.com")

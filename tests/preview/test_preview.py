@@ -611,7 +611,7 @@ async def test_argument_that_is_not_a_pull_request(cli: Cli) -> None:
 
 
 def test_readme_shows_the_config_the_demo_runs() -> None:
-    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
     tuning = readme[readme.index("## Tuning the checklists") :]
 
     assert f"```yaml\n{STRICT}```" in tuning

@@ -39,7 +39,7 @@ from tests.fakegithub.state import FakeGitHub
 from tests.fakegithub.web_pages import VIEWER, serve_web
 from tests.redis_kit import free_port
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 APP_YML = yaml.safe_load((ROOT / "app.yml").read_text(encoding="utf-8"))
 SERVER = "https://review.example.com"
 ORG = "acme"

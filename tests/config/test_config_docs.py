@@ -12,7 +12,7 @@ from pydantic import BaseModel
 from bot.config.load import load_repo_config
 from bot.config.model import RepoConfig
 
-DOC = Path(__file__).resolve().parent.parent / "docs" / "configuration.md"
+DOC = Path(__file__).resolve().parents[2] / "docs" / "configuration.md"
 
 
 def reference_block() -> str:

@@ -21,7 +21,7 @@ from bot.config.load import load_model, load_repo_config
 from bot.engine.checklist import ChangeFacts, select
 from bot.engine.patterns.bandit_scan import RULE_BY_TEST
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 CHECKLIST_DIR = ROOT / "checklists"
 REFERENCE = ROOT / "docs" / "checklists.md"
 LANGUAGES = ROOT / "bot" / "data" / "languages.yml"
