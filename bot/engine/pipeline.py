@@ -128,7 +128,7 @@ def analyze(
         ),
         ai=ai.assisted,
     )
-    checklist = select(
+    selection = select(
         ruleset.checklists, facts, config.checklists.max_items, ruleset.required_items
     )
     gated = ai.assisted or config.detect.gate_all
@@ -138,7 +138,8 @@ def analyze(
         head_sha=snapshot.head_sha,
         ai=ai,
         risk=risk,
-        checklist=checklist,
+        checklist=selection.checklists,
+        checklist_omitted=selection.omitted,
         approvals=ApprovalRequirement(required, tuple(config.approvals.seniors)),
         gated=gated,
     )

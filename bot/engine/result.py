@@ -195,11 +195,14 @@ class Analysis:
     checklist: tuple[SelectedChecklist, ...]
     approvals: ApprovalRequirement
     gated: bool = field(default=True)
+    # Applicable items `checklists.max_items` left out, as `checklist/item`.
+    checklist_omitted: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {
             "ai": self.ai.to_json(),
             "risk": self.risk.to_json(),
             "checklist": [c.to_json() for c in self.checklist],
+            "checklist_omitted": list(self.checklist_omitted),
             "approvals": self.approvals.to_json(),
         }

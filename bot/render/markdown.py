@@ -144,6 +144,17 @@ def render_comment(
     if analysis.checklist:
         parts += ["### Architect review checklist", ""]
         parts += checklist_lines(analysis, ticked)
+    if analysis.checklist_omitted:
+        omitted = analysis.checklist_omitted
+        parts += [
+            f"<details><summary>{len(omitted)} more applicable item(s) left out by "
+            "<code>checklists.max_items</code></summary>",
+            "",
+            *(f"- {md_code(item)}" for item in omitted),
+            "",
+            "</details>",
+            "",
+        ]
     parts += ["### Approvals", ""]
     if approvals_note is not None:
         parts.append(approvals_note)

@@ -58,6 +58,12 @@ def _checklist_lines(analysis: Analysis) -> list[str]:
         for item in checklist.items:
             required = " (required)" if item.required else ""
             out.append(f"    [ ] {item.text}{required}  ({item.id})")
+    if analysis.checklist_omitted:
+        omitted = analysis.checklist_omitted
+        out.append(
+            f"  {len(omitted)} more applicable item(s) left out by checklists.max_items: "
+            + ", ".join(omitted)
+        )
     return out
 
 

@@ -206,7 +206,7 @@ def change(
 
 
 def selected_ids(facts: ChangeFacts, max_items: int = DEFAULT_MAX_ITEMS) -> set[str]:
-    groups = select(checklists(), facts, max_items, frozenset())
+    groups = select(checklists(), facts, max_items, frozenset()).checklists
     return {item.id for group in groups for item in group.items}
 
 
@@ -432,3 +432,23 @@ def test_every_documented_group_is_used() -> None:
     groups = {**path_groups(), **language_groups()}
 
     assert sorted(name for values, name in groups.items() if values not in used) == []
+
+
+def test_a_critical_change_to_payments_migrations_and_kubernetes_asks_about_each() -> None:
+    facts = change(
+        "billing/payments/charge.py",
+        "migrations/0042_add_amount.sql",
+        "deploy/k8s/deployment.yaml",
+        level=Level.CRITICAL,
+        signals=frozenset({"size", "ai_share", "critical_paths", "complexity", "missing_tests"}),
+        patterns=frozenset({"sql-string"}),
+        languages=frozenset({"python", "sql", "yaml"}),
+    )
+    selection = select(checklists(), facts, DEFAULT_MAX_ITEMS, frozenset())
+    selected = {item.id for group in selection.checklists for item in group.items}
+
+    assert selected & MONEY_ITEMS
+    assert selected & MIGRATION_ITEMS
+    assert selected & {"health-probes", "resource-limits", "rollback-plan", "staged-rollout"}
+    assert len(selected) == DEFAULT_MAX_ITEMS
+    assert len(selection.omitted) > 0

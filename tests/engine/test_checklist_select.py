@@ -48,7 +48,10 @@ BUSINESS = checklist(
 
 
 def test_items_whose_conditions_hold_are_selected_and_others_left_out() -> None:
-    assert ids(select([SECURITY, BUSINESS], facts(), 15, frozenset())) == ["sql-params", "authz"]
+    assert ids(select([SECURITY, BUSINESS], facts(), 15, frozenset()).checklists) == [
+        "sql-params",
+        "authz",
+    ]
 
 
 def test_keys_in_one_when_must_all_hold() -> None:
@@ -57,7 +60,7 @@ def test_keys_in_one_when_must_all_hold() -> None:
         [{"id": "py-sql", "text": "?", "when": {"languages": ["go"], "patterns": ["sql-string"]}}],
     )
 
-    assert ids(select([both], facts(), 15, frozenset())) == []
+    assert ids(select([both], facts(), 15, frozenset()).checklists) == []
 
 
 def test_a_list_of_whens_holds_when_any_holds() -> None:
@@ -66,15 +69,15 @@ def test_a_list_of_whens_holds_when_any_holds() -> None:
         [{"id": "q", "text": "?", "when": [{"languages": ["go"]}, {"min_level": "high"}]}],
     )
 
-    assert ids(select([either], facts(), 15, frozenset())) == ["q"]
-    assert ids(select([either], facts(level=Level.MEDIUM), 15, frozenset())) == []
+    assert ids(select([either], facts(), 15, frozenset()).checklists) == ["q"]
+    assert ids(select([either], facts(level=Level.MEDIUM), 15, frozenset()).checklists) == []
 
 
 def test_checklist_level_when_gates_its_items() -> None:
     gated = checklist("tests", [{"id": "t", "text": "?"}], when={"ai": True})
 
-    assert ids(select([gated], facts(ai=False), 15, frozenset())) == []
-    assert ids(select([gated], facts(), 15, frozenset())) == ["t"]
+    assert ids(select([gated], facts(ai=False), 15, frozenset()).checklists) == []
+    assert ids(select([gated], facts(), 15, frozenset()).checklists) == ["t"]
 
 
 def test_cap_keeps_the_most_specific_items_in_definition_order() -> None:
@@ -83,7 +86,7 @@ def test_cap_keeps_the_most_specific_items_in_definition_order() -> None:
         [{"id": f"broad-{i}", "text": "?", "when": {"min_level": "low"}} for i in range(5)],
     )
 
-    selected = select([broad, SECURITY], facts(), 3, frozenset())
+    selected = select([broad, SECURITY], facts(), 3, frozenset()).checklists
 
     assert ids(selected) == ["broad-0", "sql-params", "authz"]
 
@@ -95,7 +98,28 @@ def test_required_items_are_kept_first_and_marked() -> None:
     )
     tail = checklist("tail", [{"id": "must", "text": "?", "when": {"min_level": "low"}}])
 
-    selected = select([broad, tail], facts(), 2, frozenset({"must"}))
+    selected = select([broad, tail], facts(), 2, frozenset({"must"})).checklists
 
     assert ids(selected) == ["broad-0", "must"]
     assert selected[-1].items[0].required is True
+
+
+def test_each_part_keeps_a_question_before_the_cap_fills_and_the_rest_is_named() -> None:
+    specific = checklist(
+        "general",
+        [
+            {"id": f"specific-{i}", "text": "?", "when": {"patterns": ["sql-string"]}}
+            for i in range(5)
+        ],
+    )
+    money = checklist("money", [{"id": "float", "text": "?", "when": {"min_level": "low"}}])
+    data = checklist("data", [{"id": "lock", "text": "?", "when": {"min_level": "low"}}])
+
+    selection = select([specific, money, data], facts(), 3, frozenset())
+
+    assert ids(selection.checklists) == ["specific-0", "float", "lock"]
+    assert selection.omitted == tuple(f"general/specific-{i}" for i in range(1, 5))
+
+
+def test_nothing_is_omitted_under_the_cap() -> None:
+    assert select([SECURITY, BUSINESS], facts(), 15, frozenset()).omitted == ()

@@ -135,3 +135,16 @@ def test_a_huge_comment_is_truncated_under_githubs_limit_with_a_note() -> None:
 
 def test_truncate_leaves_short_bodies_alone() -> None:
     assert truncate("short\n") == "short\n"
+
+
+def test_items_the_cap_left_out_are_counted_and_named_never_dropped_silently() -> None:
+    from dataclasses import replace
+
+    capped = replace(analysis(), checklist_omitted=("data/migration-locks", "business/refunds"))
+
+    body = render_comment(capped)
+
+    assert "2 more applicable item(s) left out by <code>checklists.max_items</code>" in body
+    assert "- <code>data/migration-locks</code>" in body
+    assert "- <code>business/refunds</code>" in body
+    assert "left out" not in render_comment(analysis())
