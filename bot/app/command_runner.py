@@ -374,7 +374,12 @@ class CommandRunner:
             # A senior's judgement replaces the earlier sighting of AI use, for this head.
             state = replace(state, declaration=declaration, ai_seen=None)
         else:
-            detector = Detector(load_builtins().signatures, ())
+            # The repository's own agents count too (its config's signatures), when it is valid.
+            try:
+                signatures = self._service.rules(context)[1].signatures
+            except ConfigError:
+                signatures = load_builtins().signatures
+            detector = Detector(signatures, ())
             tool = detector.tool_in(job.args) or "unspecified" if job.args else "unspecified"
             declaration = Declaration(job.sender, tool, "", head)
             await self._record(job, "declared AI-assisted", tool=tool)

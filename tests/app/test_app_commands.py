@@ -137,6 +137,24 @@ async def test_author_declares_ai_use_detection_missed(bot: Bot, repo: Repo) -> 
 
 
 @pytest.mark.usefixtures("people")
+async def test_a_declared_tool_may_be_one_the_repository_defines(bot: Bot, repo: Repo) -> None:
+    configure(
+        repo,
+        CONFIG
+        + "detect:\n  tools:\n"
+        + "    - {id: gemini-agent, name: Gemini Agent, match: '\\bgemini agent\\b'}\n",
+    )
+    number, _ = open_pull(bot.github, repo, {"auth/login.py": LOGIN_WITH_SQL})
+    await bot.send(webhooks.pull_request(bot.github, REPO, number, "opened"))
+    await bot.settle()
+
+    await command(bot, number, "dana", "/ai-review ai-assisted our Gemini Agent")
+
+    (review_comment,) = [b for b in bot.bot_comments(number) if b.startswith("<!-- ai-review")]
+    assert "Gemini Agent: declared in pull request" in plain(review_comment)
+
+
+@pytest.mark.usefixtures("people")
 async def test_only_a_senior_may_say_a_detected_pr_is_not_ai_assisted(bot: Bot, repo: Repo) -> None:
     number, head = await ai_pull(bot, repo)
 

@@ -8,6 +8,7 @@ import re
 
 import pytest
 
+from tests.app.test_app_commands import command, replies, review_comment, tick
 from tests.appkit import (  # noqa: F401  (bot_fixture registers the fixture)
     LOGIN_WITH_SQL,
     REPO,
@@ -23,7 +24,6 @@ from tests.fakegithub.fixtures import (  # noqa: F401  (registers the fixtures)
     fake_github_fixture,
     github_repo_fixture,
 )
-from tests.app.test_app_commands import command, replies, review_comment, tick
 
 CONFIG = "approvals:\n  seniors: ['@acme/architects']\n"
 REQUIRE = CONFIG + "checklists:\n  require: [sql-params]\n"
