@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, NoReturn, TextIO
 
 from bot.config.levels import Level
 
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
 from bot.config import CONFIG_PATH
 
 EXIT_OK, EXIT_FINDING, EXIT_USAGE = 0, 1, 2
+OUTPUT_FORMATS = ("text", "markdown", "json", "sarif", "github")
 
 
 class UsageError(Exception):
@@ -45,18 +47,44 @@ def _parser() -> argparse.ArgumentParser:
         "analyze", help="analyze a local git range exactly as the App analyzes a pull request"
     )
     analyze.add_argument("--repo", default=".", help="the git repository (default: .)")
-    analyze.add_argument("--base", help="base ref (default: merge-base with the default branch)")
+    analyze.add_argument(
+        "--base",
+        help="the branch the change goes into; the change starts at its merge-base with head, "
+        "as a pull request's diff does (default: $GITHUB_BASE_REF or "
+        "$CI_MERGE_REQUEST_TARGET_BRANCH_NAME in CI, else origin/HEAD, main, master)",
+    )
     analyze.add_argument(
         "--head",
-        default="HEAD",
         help="head ref (default: HEAD); a branch's name counts for detection, as a pull "
-        "request's head branch does",
+        "request's head branch does ($GITHUB_HEAD_REF or $CI_MERGE_REQUEST_SOURCE_BRANCH_NAME "
+        "when the head is a commit)",
     )
     analyze.add_argument(
-        "--config", help=f"config file (default: {CONFIG_PATH} at the base ref, else built-ins)"
+        "--staged",
+        action="store_true",
+        help="analyze what `git commit` would record now: the index on top of HEAD",
     )
     analyze.add_argument(
-        "--format", choices=("text", "markdown", "json"), default="text", dest="output_format"
+        "--allow-empty",
+        action="store_true",
+        help="report an empty change instead of exiting 2",
+    )
+    analyze.add_argument(
+        "--config",
+        help=f"config file (default: {CONFIG_PATH} at the base branch, else built-ins)",
+    )
+    analyze.add_argument(
+        "--format",
+        choices=OUTPUT_FORMATS,
+        default="text",
+        dest="output_format",
+        help="text (a terminal), markdown (the App's comment), json, sarif (code scanning), "
+        "github (workflow annotations and the job summary)",
+    )
+    analyze.add_argument(
+        "--sarif-file",
+        metavar="FILE",
+        help="also write the SARIF report to FILE, whatever --format prints",
     )
     analyze.add_argument(
         "--fail-on",
@@ -160,14 +188,28 @@ class _VersionAction(argparse.Action):
         super().__init__(option_strings, dest, nargs=0, help=str(kwargs.get("help", "")))
 
     def __call__(self, parser: argparse.ArgumentParser, *_: object) -> NoReturn:
-        from importlib.metadata import PackageNotFoundError, version
-
-        try:
-            found = version("ai-review-bot")
-        except PackageNotFoundError:  # run from a checkout that was never installed
-            found = "unknown (not installed)"
-        print(f"{parser.prog} {found}")
+        print(f"{parser.prog} {package_version()}")
         raise SystemExit(EXIT_OK)
+
+
+def package_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("ai-review-bot")
+    except PackageNotFoundError:  # run from a checkout that was never installed
+        return "unknown (not installed)"
+
+
+def use_colour(stream: TextIO, env: Mapping[str, str] | None = None) -> bool:
+    """Colour on a terminal; NO_COLOR (no-color.org) turns it off, FORCE_COLOR on, in
+    CPython's order: NO_COLOR wins. TERM=dumb is no colour either."""
+    env = os.environ if env is None else env
+    if env.get("NO_COLOR"):
+        return False
+    if env.get("FORCE_COLOR"):
+        return True
+    return env.get("TERM") != "dumb" and stream.isatty()
 
 
 def _positive(text: str) -> int:
@@ -207,10 +249,16 @@ def _schema() -> int:
 def _analyze(args: argparse.Namespace) -> int:
     import bot.local.analysis  # noqa: F401  (workers forked below inherit these modules)
     from bot.local.parallel import FilePool
+    from bot.local.progress import ProgressLine
 
+    progress = ProgressLine(sys.stderr) if sys.stderr.isatty() else None
     # Workers import the analyzers while this process reads git and the config.
-    with FilePool() as pool:
-        return _analyze_with(args, pool)
+    with FilePool(progress=progress) as pool:
+        try:
+            return _analyze_with(args, pool)
+        finally:
+            if progress is not None:
+                progress.clear()
 
 
 def _analyze_with(args: argparse.Namespace, pool: FilePool) -> int:
@@ -219,7 +267,13 @@ def _analyze_with(args: argparse.Namespace, pool: FilePool) -> int:
     from bot.local.git import GitError
 
     try:
-        local = LocalAnalysis.open(args.repo, base=args.base, head=args.head)
+        local = LocalAnalysis.open(
+            args.repo,
+            base=args.base,
+            head=args.head,
+            staged=args.staged,
+            allow_empty=args.allow_empty,
+        )
         config_text = _read_file(args.config) if args.config else None
         result = local.run(config_text=config_text, config_source=args.config, pool=pool)
     except GitError as exc:
@@ -229,17 +283,23 @@ def _analyze_with(args: argparse.Namespace, pool: FilePool) -> int:
         print("the config is invalid: nothing was analyzed", file=sys.stderr)
         return EXIT_FINDING
 
-    if args.output_format == "json":
-        print(json.dumps(result.analysis.to_json(), indent=2, ensure_ascii=False))
-    elif args.output_format == "markdown":
-        from bot.render.markdown import render_comment
+    from bot.local.report import Outputs, write_report
 
-        print(render_comment(result.analysis, result.tool_name), end="")
-    else:
-        from bot.render.text import render_text
-
-        print(render_text(result.analysis, sys.stdout.isatty(), result.tool_name), end="")
-    if args.fail_on and result.analysis.risk.level >= Level(args.fail_on):
+    fail_on = Level(args.fail_on) if args.fail_on else None
+    outputs = Outputs(
+        output_format=args.output_format,
+        colour=use_colour(sys.stdout),
+        fail_on=fail_on,
+        version=package_version(),
+        sarif_file=args.sarif_file,
+    )
+    try:
+        write_report(result, outputs, sys.stdout, os.environ)
+    except OSError as exc:
+        raise UsageError(
+            f"cannot write {exc.filename or 'the report'}: {exc.strerror or exc}"
+        ) from None
+    if fail_on is not None and result.analysis.risk.level >= fail_on:
         return EXIT_FINDING
     return EXIT_OK
 

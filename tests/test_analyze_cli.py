@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import pytest
+
+from bot.local.pull_range import BASE_BRANCH_VARIABLES, HEAD_BRANCH_VARIABLES
 from tests.conftest import CLAUDE, CliResult, Repo
 
 LOGIN_WITH_SQL = """\
@@ -18,6 +21,13 @@ def login(db: sqlite3.Connection, username: str, password: str) -> bool:
 """
 
 Cli = Callable[..., CliResult]
+
+
+@pytest.fixture(autouse=True)
+def _outside_ci(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These runs are a developer's: no CI variable names the branches (tests/cli has those)."""
+    for variable in (*HEAD_BRANCH_VARIABLES, *BASE_BRANCH_VARIABLES):
+        monkeypatch.delenv(variable, raising=False)
 
 
 def _signal(result: dict[str, Any], signal_id: str) -> dict[str, Any]:
@@ -72,8 +82,8 @@ def test_human_only_branch_is_not_ai_assisted(repo: Repo, cli: Cli) -> None:
     assert report["approvals"]["required"] == 0
 
 
-def test_empty_range_reports_nothing_to_review(repo: Repo, cli: Cli) -> None:
-    result = cli("analyze", "--repo", str(repo.path), "--format", "json")
+def test_empty_range_reports_nothing_to_review_when_allowed(repo: Repo, cli: Cli) -> None:
+    result = cli("analyze", "--repo", str(repo.path), "--format", "json", "--allow-empty")
 
     assert result.code == 0, result.err
     report = result.json()
@@ -155,7 +165,10 @@ def test_unknown_ref_is_a_one_line_usage_error(repo: Repo, cli: Cli) -> None:
     result = cli("analyze", "--repo", str(repo.path), "--base", "no-such-branch")
 
     assert result.code == 2
-    assert "'no-such-branch' is not a commit" in result.err
+    assert result.err == (
+        f"ai-review-bot: error: 'no-such-branch' (--base) is not a commit in {repo.path}: "
+        "check the name (git branch -a lists the branches this clone has)\n"
+    )
 
 
 def test_text_output_is_plain_when_not_a_tty(repo: Repo, cli: Cli) -> None:

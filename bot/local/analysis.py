@@ -13,12 +13,15 @@ from bot.engine.resolve import repo_ruleset
 from bot.engine.result import Analysis
 from bot.local.git import GitRepo
 from bot.local.parallel import FilePool
+from bot.local.pull_range import RangeRequest, resolve_range
+from bot.render.provenance import ConfigSource, ConfigUsed, Provenance, RangeUsed
 
 
 @dataclass(frozen=True, slots=True)
 class LocalResult:
     analysis: Analysis
     detector: Detector
+    provenance: Provenance
 
     def tool_name(self, tool_id: str) -> str:
         return self.detector.tool_name(tool_id)
@@ -27,39 +30,77 @@ class LocalResult:
 @dataclass(frozen=True, slots=True)
 class LocalAnalysis:
     repo: GitRepo
-    base: str
+    base: str  # the merge-base: where the pull request's diff starts
     head: str
-    head_branch: str  # the branch `head` named (the default HEAD: the checked-out branch)
+    range: RangeUsed
 
     @classmethod
-    def open(cls, path: str, base: str | None, head: str) -> LocalAnalysis:
-        """Resolve the range; the base defaults to the merge-base with the default branch. A
-        branch named as the head counts for detection, as a pull request's head branch does."""
+    def open(
+        cls,
+        path: str,
+        base: str | None,
+        head: str | None,
+        *,
+        staged: bool = False,
+        allow_empty: bool = False,
+    ) -> LocalAnalysis:
+        """Resolve the pull request's range (bot.local.pull_range): from the merge-base of
+        base (default: the default branch) and head, to head. A branch named as the head, or
+        by the CI, counts for detection, as a pull request's head branch does."""
         repo = GitRepo(path)
-        head_sha = repo.resolve(head)
-        base_sha = repo.resolve(base) if base else repo.merge_base(head_sha, repo.default_branch())
-        return cls(repo, base_sha, head_sha, repo.branch_of(head))
+        request = RangeRequest(
+            base=base,
+            head=None if head in (None, "HEAD") else head,
+            staged=staged,
+            allow_empty=allow_empty,
+        )
+        used = resolve_range(repo, request)
+        return cls(repo, used.merge_base, used.head_sha, used)
+
+    def _config_used(self, config_source: str | None, at_base: str | None) -> ConfigUsed:
+        on_disk = self.repo.path / CONFIG_PATH
+        try:
+            working = on_disk.read_text(encoding="utf-8") if on_disk.is_file() else None
+        except (OSError, UnicodeDecodeError):
+            working = None
+        if config_source is not None:
+            return ConfigUsed(ConfigSource.FILE, config_source)
+        differs = working is not None and working != at_base
+        source = ConfigSource.DEFAULTS if at_base is None else ConfigSource.BASE
+        return ConfigUsed(
+            source,
+            None if at_base is None else CONFIG_PATH,
+            self.range.base_sha,
+            working_tree_differs=differs,
+        )
 
     def _checklist_texts(self) -> list[tuple[str, str]]:
-        paths = [p for p in self.repo.list_files(self.base, CHECKLISTS_DIR) if p.endswith(".yml")]
-        texts = self.repo.read_texts(self.base, paths)
+        tip = self.range.base_sha
+        paths = [p for p in self.repo.list_files(tip, CHECKLISTS_DIR) if p.endswith(".yml")]
+        texts = self.repo.read_texts(tip, paths)
         return [(path, texts[path]) for path in sorted(texts)]
 
     def run(
         self, config_text: bytes | None, config_source: str | None, pool: FilePool | None = None
     ) -> LocalResult:
-        """Analyze base..head with the given config, else the config at the base ref."""
+        """Analyze merge-base..head with the given config, else the config at the base branch's
+        tip, as the App reads it from the pull request's base branch."""
+        at_base = self.repo.read_text(self.range.base_sha, CONFIG_PATH)
         if config_text is None:
-            at_base = self.repo.read_text(self.base, CONFIG_PATH)
-            config = load_repo_config(at_base, f"{CONFIG_PATH} (at {self.base[:10]})")
+            tip = self.range.base_sha[:10]
+            config = load_repo_config(at_base, f"{CONFIG_PATH} (at {tip})")
         else:
             config = load_repo_config(config_text, config_source or CONFIG_PATH)
+        used = self._config_used(
+            None if config_text is None else config_source or CONFIG_PATH, at_base
+        )
         ruleset = repo_ruleset(config, self._checklist_texts())
         snapshot = self.repo.snapshot(
             self.base,
             self.head,
             needs_text=lambda changed: needs_text(changed, ruleset),
-            head_branch=self.head_branch,
+            head_branch=self.range.head_branch,
         )
         analysis = analyze(snapshot, ruleset, map_files=pool.map if pool else map)
-        return LocalResult(analysis, Detector(ruleset.signatures, ruleset.config.detect.labels))
+        detector = Detector(ruleset.signatures, ruleset.config.detect.labels)
+        return LocalResult(analysis, detector, Provenance(self.range, used))

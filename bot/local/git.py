@@ -34,6 +34,13 @@ _DIFF_OPTIONS = (
 _NULL_OID = "0" * 40
 # A text larger than this is not read into memory: the engine would skip it anyway.
 MAX_TEXT_BYTES = 16 * 1024 * 1024
+# Who the staged change's commit is by when git knows no user (it is never pushed anywhere).
+_ANONYMOUS = {
+    "GIT_AUTHOR_NAME": "ai-review-bot",
+    "GIT_AUTHOR_EMAIL": "ai-review-bot@localhost",
+    "GIT_COMMITTER_NAME": "ai-review-bot",
+    "GIT_COMMITTER_EMAIL": "ai-review-bot@localhost",
+}
 
 
 class GitError(Exception):
@@ -51,8 +58,10 @@ class GitRepo:
             raise GitError(f"{self.path} is not a folder")
         self._run("rev-parse", "--git-dir")
 
-    def _run(self, *args: str, stdin: bytes | None = None) -> bytes:
-        env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"}
+    def _run(
+        self, *args: str, stdin: bytes | None = None, env: dict[str, str] | None = None
+    ) -> bytes:
+        env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C", **(env or {})}
         try:
             done = subprocess.run(
                 ["git", "-c", "core.quotepath=off", *args],
@@ -95,11 +104,41 @@ class GitRepo:
             "cannot find the default branch (no origin/HEAD, main or master): pass --base"
         )
 
-    def merge_base(self, head: str, other: str) -> str:
+    def merge_base(self, head: str, other: str) -> str | None:
+        """The best common ancestor of two commits, or None when git sees none (unrelated
+        histories, or a shallow clone cut above it)."""
         try:
-            return _decode(self._run("merge-base", head, other)).strip()
+            return _decode(self._run("merge-base", head, other)).strip() or None
         except GitError:
-            raise GitError(f"{head} and {other} have no common ancestor: pass --base") from None
+            return None
+
+    def tree_of(self, commit: str) -> str:
+        return _decode(self._run("rev-parse", "--verify", f"{commit}^{{tree}}")).strip()
+
+    def is_shallow(self) -> bool:
+        return _decode(self._run("rev-parse", "--is-shallow-repository")).strip() == "true"
+
+    def count_commits(self, base: str, head: str) -> int:
+        return int(_decode(self._run("rev-list", "--count", f"{base}..{head}")).strip() or 0)
+
+    def remotes(self) -> list[str]:
+        return _decode(self._run("remote")).split()
+
+    def staged_commit(self, head: str) -> str:
+        """A commit of the index on top of `head`, as `git commit` would record it. Nothing
+        points at it: no branch, no reflog, no working tree change (git gc drops it later)."""
+        tree = _decode(self._run("write-tree")).strip()
+        identity = {} if self._has_identity() else _ANONYMOUS
+        return _decode(
+            self._run("commit-tree", tree, "-p", head, "-m", "(staged change)", env=identity)
+        ).strip()
+
+    def _has_identity(self) -> bool:
+        try:
+            self._run("var", "GIT_COMMITTER_IDENT")
+        except GitError:
+            return False
+        return True
 
     def branch_of(self, ref: str) -> str:
         """The branch `ref` names, as GitHub names a pull request's head (`claude/fix-login`,

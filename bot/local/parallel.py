@@ -22,6 +22,8 @@ HELP_MIN_BYTES = 512 * 1024
 _CHUNK_BYTES = 256 * 1024
 
 Analyzer = Callable[[FileJob], FileReport]
+# Told (files done, files in all) as reports come back: the progress line of a slow change.
+Progress = Callable[[int, int], None]
 
 
 def cores() -> int:
@@ -64,8 +66,14 @@ def _chunks(jobs: Sequence[FileJob], parts: int) -> list[list[FileJob]]:
 class FilePool:
     """Worker processes for FileJobs; with one core everything runs in this process."""
 
-    def __init__(self, workers: int | None = None, help_min_bytes: int = HELP_MIN_BYTES) -> None:
+    def __init__(
+        self,
+        workers: int | None = None,
+        help_min_bytes: int = HELP_MIN_BYTES,
+        progress: Progress | None = None,
+    ) -> None:
         self._help_min_bytes = help_min_bytes
+        self._progress = progress
         self._workers = max(1, min(8, cores() - 1 if workers is None else workers))
         self._executor: ProcessPoolExecutor | None = None
         if cores() > 1 and "fork" in multiprocessing.get_all_start_methods():
@@ -78,7 +86,9 @@ class FilePool:
         """One report per job, in the jobs' order."""
         job_list = list(jobs)
         if self._executor is None or not job_list:
-            yield from map(analyze_file, job_list)
+            for done, job in enumerate(job_list, 1):
+                yield analyze_file(job)
+                self._tell(done, len(job_list))
             return
         helping = sum(_weight(job) for job in job_list) >= self._help_min_bytes
         chunks = deque(_chunks(job_list, self._workers + helping))
@@ -88,6 +98,7 @@ class FilePool:
         def collect(chunk: list[FileJob], done: list[FileReport]) -> None:
             for job, report in zip(chunk, done, strict=True):
                 reports[id(job)] = report
+            self._tell(len(reports), len(job_list))
 
         while chunks:
             # Keep each worker two chunks ahead; this process takes the next one itself.
@@ -107,6 +118,10 @@ class FilePool:
             collect(chunk, future.result())
         for job in job_list:
             yield reports[id(job)]
+
+    def _tell(self, done: int, total: int) -> None:
+        if self._progress is not None:
+            self._progress(done, total)
 
     def close(self) -> None:
         if self._executor is not None:
