@@ -15,6 +15,7 @@ from bot.engine.dependencies import is_manifest
 from bot.engine.result import Location, Skipped
 from bot.engine.ruleset import Ruleset
 from bot.engine.snapshot import ChangedFile, FileStatus, Snapshot
+from bot.engine.tool_table import tool_table
 
 # Minified code: at least this long, few newlines for its size, and no indentation structure.
 _MINIFIED_MIN_CHARS = 2048
@@ -144,7 +145,13 @@ def needs_text(changed: ChangedFile, ruleset: Ruleset) -> bool:
     if globs.match_any(changed.path, ruleset.skip_globs):
         return False
     language = ruleset.languages.of(changed.path)
-    return language is not None and language.meter is not None
+    if language is not None and language.meter is not None:
+        return True
+    # Workflows, migrations and Dockerfiles of production: the change tools read them
+    # (bot/data/tools.yml).
+    return ruleset.is_production(changed.path) and tool_table().reads(
+        changed.path, language.id if language else None
+    )
 
 
 def _budget_order(files: tuple[ChangedFile, ...], ruleset: Ruleset) -> list[ChangedFile]:

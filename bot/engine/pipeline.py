@@ -7,7 +7,7 @@ pool's map; the default runs in this process. The result is the same either way.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot.config.risk import ComplexityConfig, PatternRule
 from bot.engine import signals
@@ -21,6 +21,7 @@ from bot.engine.result import Analysis, ApprovalRequirement, Evidence, Skipped
 from bot.engine.risk import Unmeasured, score_risk
 from bot.engine.ruleset import Ruleset
 from bot.engine.snapshot import Snapshot
+from bot.engine.tooling import ChangeTool, ToolResults, run_tools, unpins
 
 FileMapper = Callable[[Callable[[FileJob], FileReport], Iterable[FileJob]], Iterator[FileReport]]
 
@@ -67,6 +68,32 @@ def file_analyzer(ruleset: Ruleset) -> FileAnalyzer:
     return FileAnalyzer(ruleset.complexity, ruleset.pattern_rules, ruleset.disabled_patterns)
 
 
+def _with_tools(report: FileReport, found: ToolResults, change: Change) -> FileReport:
+    """A file's report with what the tools found in it and what they could not check: only
+    findings on lines the change wrote (not moved, reformatted or version-bumped, unless the
+    bump dropped a commit pin)."""
+    changed = change.file(report.path)
+    written = change.text.written.get(report.path, frozenset())
+    findings = [
+        f
+        for f in found.findings.get(report.path, [])
+        if f.line is not None
+        and (f.line in written or (changed is not None and unpins(changed, f.line)))
+    ]
+    skipped = found.skipped.get(report.path, [])
+    if not findings and not skipped:
+        return report
+    # One finding per rule and line: a tool's is dropped where the file's scanners had it.
+    merged = {(f.rule, f.line): f for f in report.findings}
+    for finding in findings:
+        merged.setdefault((finding.rule, finding.line), finding)
+    return replace(
+        report,
+        findings=tuple(sorted(merged.values(), key=lambda f: (f.line or 0, f.rule or ""))),
+        unscanned=(*report.unscanned, *skipped),
+    )
+
+
 def _split(
     snapshot: Snapshot,
     skipped: Sequence[Skipped],
@@ -90,13 +117,21 @@ def analyze(
     *,
     declared: Sequence[Evidence] = (),
     map_files: FileMapper = map,
+    tools: Sequence[ChangeTool] = (),
 ) -> Analysis:
-    """Detect AI assistance, score the risk and select the checklist for one change."""
+    """Detect AI assistance, score the risk and select the checklist for one change.
+
+    `tools` run once each over the change's files they read (bot/engine/tooling.py); their
+    findings join the `patterns` signal's. None by default: the engine starts no process.
+    """
     config = ruleset.config
     ai = Detector(ruleset.signatures, config.detect.labels).detect(snapshot, declared)
     plan = plan_jobs(snapshot, ruleset)
     reports = list(map_files(file_analyzer(ruleset), plan.jobs))
     change = _split(snapshot, plan.skipped, ruleset, reports)
+    if tools:
+        found = run_tools(tools, plan.jobs, ruleset.disabled_patterns)
+        reports = [_with_tools(report, found, change) for report in reports]
     findings = signals.measure(
         signals.SignalInputs(
             ai=ai,
