@@ -43,6 +43,7 @@ from bot.render.preview_output import Preview, PreviewedPull
 from bot.render.state import ShownState, read_state_line, state_key, state_line
 from bot.review import compose, room
 from bot.settings import SettingsError, app_private_key
+from bot.tools import default_tools
 
 PUBLIC_API = "https://api.github.com"
 _PULL_URL = re.compile(
@@ -263,7 +264,7 @@ def _compose(
             case room.CleanMerges(since):
                 return session.clean_merges(since)
             case room.Analyze(declared):
-                return analyze(texts, ruleset, declared=declared)
+                return analyze(texts, ruleset, declared=declared, tools=default_tools())
             case room.ChangedSince(shas):
                 return session.changed_since(shas)
             case room.Memberships(questions):
