@@ -9,7 +9,6 @@ error id that is also in the logs.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
 import time
 import uuid
@@ -18,8 +17,11 @@ from dataclasses import dataclass, replace
 
 import aiohttp
 
+from bot.app.analyses import analysis_key
 from bot.app.checks import CheckRuns
+from bot.app.followups import Followups
 from bot.app.people import People
+from bot.app.retries import retry_if_refused_or_transient, retry_if_transient
 from bot.config.issues import ConfigError
 from bot.config.model import RepoConfig
 from bot.engine.files import needs_text
@@ -33,11 +35,8 @@ from bot.github import questions
 from bot.github.auth import AppAuth, request_app_login, request_installation_token
 from bot.github.client import (
     GitHubClient,
-    GitHubUnavailable,
     Observer,
     WriteLock,
-    token_refused,
-    transient,
 )
 from bot.github.context import PullRequestContext, RepoRef
 from bot.github.fetch import (
@@ -55,6 +54,7 @@ from bot.render.markdown import MARKER
 from bot.render.posting import Posting
 from bot.render.state import state_key, state_line
 from bot.review import compose, room
+from bot.review import labels as review_labels
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -76,24 +76,6 @@ def thread_analyzer() -> Analyzer:
         return await asyncio.to_thread(analyze_snapshot, snapshot, ruleset, declared)
 
     return run
-
-
-class RetryLater(GitHubUnavailable):
-    """GitHub is down or busy and the job has tries left: run it again later, post nothing."""
-
-
-def _retry_if_transient(job: Job, exc: BaseException | None) -> None:
-    if not job.last_try and transient(exc):
-        raise RetryLater(f"{type(exc).__name__}: {exc}") from exc
-
-
-def _retry_if_refused_or_transient(job: Job, exc: BaseException | None) -> None:
-    """A refused token goes up to the runner, which fetches a new one and runs the job again
-    (nothing could be written with this one, the failure included)."""
-    if token_refused(exc):
-        assert exc is not None
-        raise exc
-    _retry_if_transient(job, exc)
 
 
 class ReviewFailed(Exception):
@@ -144,6 +126,7 @@ class ReviewService:
         self._key = state_key(settings.private_key)
         self.people = People()
         self.checks = CheckRuns(store)
+        self.followups = Followups(int(settings.app_id))
         self._bot_login: str | None = None
         self._bot_login_lock = asyncio.Lock()
 
@@ -189,10 +172,10 @@ class ReviewService:
         try:
             outcome = await self._review(client, repo, job)
         except ReviewFailed as failed:
-            _retry_if_refused_or_transient(job, failed.__cause__)
+            retry_if_refused_or_transient(job, failed.__cause__)
             return await self._fail(client, repo, job, failed.__cause__, failed.fail_open)
         except Exception as exc:  # noqa: BLE001 - the check run must say something went wrong
-            _retry_if_refused_or_transient(job, exc)
+            retry_if_refused_or_transient(job, exc)
             return await self._fail(client, repo, job, exc, fail_open=False)
         log.info(
             "review done",
@@ -276,9 +259,12 @@ class ReviewService:
         config: RepoConfig,
         ruleset: Ruleset,
         state: PullState,
+        *,
+        progress: bool = True,
     ) -> tuple[Posting, PullState]:
         """The head's posting, and the state after what the head itself changes (the review
-        room's order, bot/review/room.py), answered from GitHub and the store."""
+        room's order, bot/review/room.py), answered from GitHub and the store; `progress`
+        False leaves the head's check run alone while analyzing."""
         repo, snapshot = context.repo, context.snapshot
 
         async def answer(question: room.Question) -> object:
@@ -288,7 +274,9 @@ class ReviewService:
                         client, repo, snapshot.commits, snapshot.base_sha, since
                     )
                 case room.Analyze():
-                    return await self._analyze(client, job, context, ruleset, question)
+                    return await self._analyze(
+                        client, job, context, ruleset, question, progress=progress
+                    )
                 case room.ChangedSince(shas):
                     return await files_changed_since(client, repo, list(shas), snapshot.head_sha)
                 case room.Memberships(asked):
@@ -321,6 +309,8 @@ class ReviewService:
         posting, state = await self._decide(client, job, context, config, ruleset, state)
         # Recorded before anything is written: what GitHub shows never runs ahead of the store.
         await self._store.save_pull_state(key, state)
+        posting, state = await self.followups.apply(client, context, posting, state)
+        await self._store.save_pull_state(key, state)  # the review requests and labels made
         shared = await self._shared_head(client, repo, job, context, posting)
         await self.checks.finish(
             client, repo, head_sha, shared.check_name, shared.conclusion, shared.output
@@ -360,20 +350,23 @@ class ReviewService:
             sibling = await self.context(client, repo, sibling_job)
             if sibling.snapshot.head_sha != head_sha:
                 continue  # it moved on meanwhile; its own review covers its new head
-            others[number] = await self._sibling_posting(client, sibling_job, sibling)
+            others[number] = await self.posting_of(client, sibling_job, sibling)
         return compose.most_restrictive(posting, others)
 
-    async def _sibling_posting(
-        self, client: GitHubClient, job: Job, context: PullRequestContext
+    async def posting_of(
+        self, client: GitHubClient, job: Job, context: PullRequestContext, *, progress: bool = True
     ) -> Posting:
-        """Another pull request's posting for the shared head, computed from its own base
-        branch, config and recorded state, and written nowhere but into the shared check."""
+        """A pull request's posting computed from its own base branch, config and recorded
+        state, written nowhere (a shared head's check, a merge group's check). `progress`
+        False leaves its check run alone."""
         try:
             config, ruleset = self.rules(context)
         except ConfigError as exc:
             return compose.invalid_config(exc)
         state = await self.pull_state(context.repo, context.number)
-        posting, _ = await self._decide(client, job, context, config, ruleset, state)
+        posting, _ = await self._decide(
+            client, job, context, config, ruleset, state, progress=progress
+        )
         return posting
 
     async def analysis(
@@ -405,7 +398,8 @@ class ReviewService:
         """One analysis of the head: the cached one for an event that changed no code (a
         review, a command), else computed with the check marked in progress meanwhile."""
         repo, head_sha = context.repo, context.snapshot.head_sha
-        cache_key = _analysis_key(repo, head_sha, context, question.declared)
+        labels = review_labels.without_own(context.snapshot.labels, question.own_labels)
+        cache_key = analysis_key(context, question.declared, labels)
         if job.kind is not JobKind.ANALYZE or question.again:
             cached = await self._store.analysis(cache_key)
             if cached is not None:
@@ -416,6 +410,7 @@ class ReviewService:
         snapshot = await fetch_changes(
             client, context, lambda changed: needs_text(changed, ruleset)
         )
+        snapshot = replace(snapshot, labels=labels)  # the App's own labels are no evidence
         analysis = await self._analyzer(snapshot, ruleset, question.declared)
         await self._store.remember_analysis(cache_key, analysis)
         return analysis
@@ -432,7 +427,7 @@ class ReviewService:
         try:
             return await self._review(client, repo, job, context, state)
         except ReviewFailed as failed:
-            _retry_if_transient(job, failed.__cause__)
+            retry_if_transient(job, failed.__cause__)
             return await self._fail(client, repo, job, failed.__cause__, failed.fail_open)
 
     async def _fail(
@@ -480,14 +475,3 @@ def _log_ended(before: PullState, after: PullState, context: PullRequestContext)
                 f"{what} ended by a push",
                 extra={"repo": context.repo.full_name, "pr": context.number, "by": old.by},
             )
-
-
-def _analysis_key(
-    repo: RepoRef, head_sha: str, context: PullRequestContext, declared: tuple[Evidence, ...]
-) -> str:
-    """An analysis is reusable for the same head under the same config files and declarations."""
-    digest = hashlib.sha256()
-    parts = (context.org_config_text, context.config_text, *map(str, context.checklist_texts))
-    for part in (*parts, *map(str, declared)):
-        digest.update((part or "").encode() + b"\0")
-    return f"{repo.full_name}@{head_sha}:{digest.hexdigest()[:16]}"

@@ -31,6 +31,15 @@ class ApprovalsConfig(Model):
         default=False,
         description="People who pushed commits to the PR may approve it.",
     )
+    request_reviews: bool = Field(
+        strict=True,
+        default=True,
+        description=(
+            "When the gate waits for approvals, request a review from the senior teams and "
+            "people, and from the owners of touched critical paths, who have not reviewed "
+            "(once per head; never the author, never a bot)."
+        ),
+    )
     ignored_authors: list[Login] = Field(
         default_factory=list,
         max_length=100,

@@ -3,7 +3,7 @@
 These models are the single definition of the config and the checklist file format:
 validation, defaults and the JSON Schema (`ai-review-bot schema`) all come from them. The
 sections live beside this file: fields (the shared base and field types), detection, risk,
-approvals and checklists.
+approvals, checklists and labels.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from bot.config.approvals import ApprovalsConfig
 from bot.config.checklists import ChecklistsConfig
 from bot.config.detection import DetectConfig
 from bot.config.fields import Model
+from bot.config.labels import LabelsConfig
 from bot.config.risk import RiskConfig
 
 
@@ -36,3 +37,4 @@ class RepoConfig(Model):
     approvals: ApprovalsConfig = Field(default_factory=ApprovalsConfig)
     checklists: ChecklistsConfig = Field(default_factory=ChecklistsConfig)
     check: CheckConfig = Field(default_factory=CheckConfig)
+    labels: LabelsConfig = Field(default_factory=LabelsConfig)

@@ -1,7 +1,8 @@
 """What people decided on one pull request, as the bot recorded it: the bot's own state.
 
 Declarations, overrides, checklist ticks, whether the change was ever seen AI-assisted, which
-comment is the bot's and which command comments were acted on. The App keeps this in its store
+comment is the bot's and which command comments were acted on, which labels the bot set and
+which head its review requests were made at. The App keeps this in its store
 (SQLite embedded, Redis scaled out), written only by the bot after it checked with GitHub who
 asked. The comment on the pull request shows it and is never read back as truth.
 """
@@ -63,6 +64,14 @@ class PullState:
     # login -> replies the bot gave them here, for people without write access (bounded, so
     # a stranger's flood of commands cannot make the bot flood the pull request)
     outsider_replies: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))
+    # Labels the bot put on the pull request and has not seen taken off: only these it may
+    # remove, and none of them counts as evidence of AI use.
+    labels_own: tuple[str, ...] = ()  # sorted
+    # label -> the last head the bot saw it on the pull request while wanting it: a wanted
+    # label missing at that same head was taken off by a person, and is not added again.
+    labels_held: Mapping[str, str] = field(default_factory=lambda: _frozen({}))
+    # The head whose review requests were made (at most once per head).
+    reviews_requested_at: str = ""
 
     def tick(self, item: str, login: str, head_sha: str) -> PullState:
         return replace(
@@ -121,6 +130,9 @@ class PullState:
             "commands_done": list(self.commands_done),
             "edited_until": self.edited_until,
             "outsider_replies": dict(sorted(self.outsider_replies.items())),
+            "labels_own": list(self.labels_own),
+            "labels_held": dict(sorted(self.labels_held.items())),
+            "reviews_requested_at": self.reviews_requested_at,
         }
 
     @classmethod
@@ -135,6 +147,9 @@ class PullState:
             raise TypeError("comment_id is not a number")
         if not isinstance(commands, list) or not all(type(c) is int for c in commands):
             raise TypeError("commands_done is not a list of numbers")
+        own = raw.get("labels_own") or []
+        if not isinstance(own, list) or not all(isinstance(label, str) for label in own):
+            raise TypeError("labels_own is not a list of text")
         return cls(
             declaration=None
             if declaration is None
@@ -160,6 +175,9 @@ class PullState:
             commands_done=tuple(sorted(commands)),
             edited_until=_text(raw, "edited_until"),
             outsider_replies=MappingProxyType(_counts(raw.get("outsider_replies"))),
+            labels_own=tuple(sorted(set(own))),
+            labels_held=_frozen(_strings(raw.get("labels_held"))),
+            reviews_requested_at=_text(raw, "reviews_requested_at"),
         )
 
 

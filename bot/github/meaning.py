@@ -9,7 +9,8 @@ a permission, a pull request's base branch. Each meaning is written, and tested,
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import Enum
 from typing import Any
@@ -17,6 +18,7 @@ from typing import Any
 TOKEN_REFUSED = 401  # the token was revoked, expired, or never valid: a new one may work
 ABSENT = 404  # REST: no such thing, or none this token may see
 TOO_LARGE = 406  # a diff GitHub will not render (over 300 files, or too many lines)
+UNPROCESSABLE = 422  # GitHub understood and will not do it (validation failed)
 RATE_LIMIT_STATUSES = frozenset({403, 429})
 MAX_MESSAGE_CHARS = 200
 
@@ -152,3 +154,102 @@ def base_ref(pull: Mapping[str, Any]) -> str:
 def app_login(app: Mapping[str, Any]) -> str:
     """The account an App comments as (`slug[bot]`), from GitHub's answer about the App."""
     return f"{app['slug']}[bot]"
+
+
+# -- the merge queue -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class QueuedPull:
+    """A pull request in a merge group, at the head the queue holds for it."""
+
+    number: int
+    head_sha: str
+    position: int
+
+
+def merge_group(
+    entries: Sequence[Mapping[str, Any]], head_sha: str
+) -> tuple[QueuedPull, ...] | None:
+    """The pull requests a merge group holds, in queue order: the entry whose merge group
+    commit (`headCommit`) is `head_sha`, and every entry ahead of it (a group holds the changes
+    of all the pull requests ahead of it in the queue). None when no entry has that commit."""
+    queued = sorted(
+        (entry for entry in entries if entry.get("pullRequest")),
+        key=lambda entry: int(entry.get("position") or 0),
+    )
+    ends = [
+        index
+        for index, entry in enumerate(queued)
+        if ((entry.get("headCommit") or {}).get("oid") or "").lower() == head_sha.lower()
+    ]
+    if not ends:
+        return None
+    return tuple(
+        QueuedPull(
+            int(entry["pullRequest"]["number"]),
+            str(entry["pullRequest"].get("headRefOid") or ""),
+            int(entry.get("position") or 0),
+        )
+        for entry in queued[: ends[0] + 1]
+    )
+
+
+# -- what the base branch requires ---------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CheckRequirement:
+    """Whether the base branch requires a check: by its branch protection, by a ruleset, or
+    only from another App (a check this App posts then satisfies nothing). `known` is False
+    when GitHub would not say (the branch is not visible)."""
+
+    by_protection: bool = False
+    by_ruleset: bool = False
+    other_app: bool = False
+    known: bool = True
+
+    @property
+    def required(self) -> bool:
+        return self.by_protection or self.by_ruleset
+
+
+def _from(source: Any, app_id: int) -> bool | None:
+    """True: a requirement any source, or this App, satisfies; False: only another App does."""
+    if source is None or source in (-1, ""):
+        return True
+    try:
+        return int(source) == app_id
+    except (TypeError, ValueError):
+        return True
+
+
+def check_requirement(
+    branch: Mapping[str, Any] | None, rules: Sequence[Mapping[str, Any]], name: str, app_id: int
+) -> CheckRequirement:
+    """What GitHub's "Get a branch" (`protection.required_status_checks`, readable with the
+    contents permission) and "Get rules for a branch" (active rulesets, readable with metadata)
+    answers say about the check `name` that App `app_id` posts. None for `branch`: 404."""
+    if branch is None:
+        return CheckRequirement(known=False)
+    checks = ((branch.get("protection") or {}).get("required_status_checks")) or {}
+    sources: list[bool | None] = []
+    by_protection = False
+    if checks.get("enforcement_level", "everyone") != "off":
+        for check in checks.get("checks") or []:
+            if check.get("context") == name:
+                sources.append(_from(check.get("app_id"), app_id))
+        if not checks.get("checks") and name in (checks.get("contexts") or []):
+            sources.append(True)
+        by_protection = any(sources)
+    by_ruleset = False
+    for rule in rules:
+        if rule.get("type") != "required_status_checks":
+            continue
+        for check in (rule.get("parameters") or {}).get("required_status_checks") or []:
+            if check.get("context") == name:
+                source = _from(check.get("integration_id"), app_id)
+                sources.append(source)
+                by_ruleset = by_ruleset or bool(source)
+    other_app = not (by_protection or by_ruleset) and False in sources
+    return CheckRequirement(by_protection, by_ruleset, other_app)

@@ -1,7 +1,8 @@
 """Every question the bot asks GitHub besides the pull request gather (bot/github/gather.py):
 the pull request's base branch, who may do what (permissions, team memberships), what its
 check run and comment already are, which pull requests share a head, the files changed since
-an older head, and whether "Update branch" merges brought only the base.
+an older head, whether "Update branch" merges brought only the base, whether the base branch
+requires the check, and which pull requests a merge group holds.
 
 Sans-I/O gathering steps, as in gather.py: sent by either driver, read through meaning.py.
 """
@@ -16,11 +17,13 @@ from bot.engine.snapshot import Commit
 from bot.github import meaning
 from bot.github.context import RepoRef
 from bot.github.meaning import Membership
-from bot.github.steps import Steps, item, listing
+from bot.github.steps import Steps, graphql, item, listing
 
 MAX_UPDATE_MERGES = 5  # more "Update branch" merges since an approval: none is proven clean
 MAX_COMPARE_FILES = 300  # GitHub's compare lists at most 300 files
 MAX_PULLS_PER_HEAD = 100
+MAX_RULES = 300  # rules that apply to one branch: far more than any repository sets
+MAX_QUEUE_PAGES = 10  # a merge queue's first 1,000 entries
 
 
 def pull_path(repo: RepoRef, number: int) -> str:
@@ -193,3 +196,54 @@ def clean_update_merges(
         if (yield from _is_clean_update(repo, before, merge, base_sha)):
             clean.add(merge.sha)
     return frozenset(clean)
+
+
+def check_requirement(
+    repo: RepoRef, branch: str, name: str, app_id: int
+) -> Steps[meaning.CheckRequirement]:
+    """Whether `branch` requires the check `name` from this App, by branch protection or by a
+    ruleset, asked with the permissions the App has (contents, metadata): "Get a branch" shows
+    the protection's required checks, "Get rules for a branch" the active rulesets' rules.
+    (Reading the protection itself would need the administration permission.)"""
+    ref = quote(branch, safe="/")
+    found = yield from item(f"/repos/{repo.full_name}/branches/{ref}")
+    rules = yield from listing(f"/repos/{repo.full_name}/rules/branches/{ref}", MAX_RULES)
+    return meaning.check_requirement(found, rules, name, app_id)
+
+
+MERGE_QUEUE_QUERY = """
+query MergeQueue($owner: String!, $name: String!, $branch: String!, $after: String) {
+  repository(owner: $owner, name: $name) {
+    mergeQueue(branch: $branch) {
+      entries(first: 100, after: $after) {
+        pageInfo { hasNextPage endCursor }
+        nodes { position headCommit { oid } pullRequest { number headRefOid } }
+      }
+    }
+  }
+}
+"""
+
+
+def merge_group(
+    repo: RepoRef, branch: str, head_sha: str
+) -> Steps[tuple[meaning.QueuedPull, ...] | None]:
+    """The pull requests the merge group at `head_sha` holds, from the merge queue of
+    `branch` as GitHub lists it (not from commit messages, which anyone can write); None when
+    the branch has no merge queue or its queue has no group at that commit."""
+    entries: list[dict[str, Any]] = []
+    after: str | None = None
+    for _ in range(MAX_QUEUE_PAGES):
+        data = yield from graphql(
+            MERGE_QUEUE_QUERY, owner=repo.owner, name=repo.name, branch=branch, after=after
+        )
+        queue = (data.get("repository") or {}).get("mergeQueue")
+        if queue is None:
+            return None
+        page = queue.get("entries") or {}
+        entries.extend(node for node in page.get("nodes") or [] if node)
+        info = page.get("pageInfo") or {}
+        if not info.get("hasNextPage"):
+            break
+        after = info.get("endCursor")
+    return meaning.merge_group(entries, head_sha)

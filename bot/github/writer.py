@@ -1,5 +1,5 @@
-"""Every write to GitHub: the check run on the head SHA, the one comment per pull request, and
-the answers to commands (a reply, a reaction).
+"""Every write to GitHub: the check run on the head SHA, the one comment per pull request, the
+answers to commands (a reply, a reaction), review requests, and labels.
 
 A write that creates something is sent once and, when its answer is lost, looked for before it
 is tried again (`create_once`), so no head gets two check runs and no pull request two comments.
@@ -8,9 +8,10 @@ is tried again (`create_once`), so no head gets two check runs and no pull reque
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import quote
 
 from gidgethub import BadRequest, GitHubBroken
 
@@ -20,6 +21,7 @@ from bot.github.client import GitHubClient, GitHubUnavailable, backoff
 from bot.github.context import BotComment, RepoRef
 from bot.github.fetch import run
 from bot.render.checkrun import CheckOutput
+from bot.render.posting import LabelSpec
 
 
 def _now() -> str:
@@ -166,3 +168,86 @@ async def react(client: GitHubClient, repo: RepoRef, comment_id: int, content: s
         f"/repos/{repo.full_name}/issues/comments/{comment_id}/reactions",
         data={"content": content},
     )
+
+
+def refused_by_github(exc: BadRequest) -> bool:
+    """GitHub will not do this (422: not a collaborator, the author; 403 without the
+    permission), as opposed to being busy (a secondary rate limit, retried by the job)."""
+    if exc.status_code == meaning.UNPROCESSABLE:
+        return True
+    return exc.status_code == 403 and not meaning.is_secondary_limit(
+        exc.status_code, str(exc), exc.headers
+    )
+
+
+async def request_reviews(
+    client: GitHubClient,
+    repo: RepoRef,
+    number: int,
+    users: Sequence[str],
+    teams: Sequence[str],
+) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
+    """Request a review from `users` and `teams` (`@org/slug`, of the repository's org).
+    Returns who was asked and, for each one GitHub refused, what it said. GitHub refuses the
+    whole request for one reviewer it will not take, so after a refusal each is asked alone."""
+    path = f"/repos/{repo.full_name}/pulls/{number}/requested_reviewers"
+    slugs = {team: meaning.team_parts(team)[1] for team in teams}
+    everyone = (*teams, *users)
+    try:
+        await client.post(
+            path, data={"reviewers": list(users), "team_reviewers": list(slugs.values())}
+        )
+    except BadRequest as exc:
+        if not refused_by_github(exc):
+            raise
+        if len(everyone) == 1:
+            return (), ((everyone[0], meaning.message_line(str(exc))),)
+    else:
+        return everyone, ()
+    asked: list[str] = []
+    refused: list[tuple[str, str]] = []
+    for ref, body in (
+        *((team, {"team_reviewers": [slug]}) for team, slug in slugs.items()),
+        *((user, {"reviewers": [user]}) for user in users),
+    ):
+        try:
+            await client.post(path, data=body)
+        except BadRequest as exc:
+            if not refused_by_github(exc):
+                raise
+            refused.append((ref, meaning.message_line(str(exc))))
+        else:
+            asked.append(ref)
+    return tuple(asked), tuple(refused)
+
+
+async def create_label(client: GitHubClient, repo: RepoRef, spec: LabelSpec) -> None:
+    """Create the repository's label; GitHub's 422 says it exists already: fine."""
+    try:
+        await client.post(
+            f"/repos/{repo.full_name}/labels",
+            data={"name": spec.name, "color": spec.color, "description": spec.description},
+        )
+    except BadRequest as exc:
+        if exc.status_code != meaning.UNPROCESSABLE:
+            raise
+
+
+async def add_labels(
+    client: GitHubClient, repo: RepoRef, number: int, names: Sequence[str]
+) -> None:
+    """Add labels to the pull request (its other labels stay)."""
+    await client.post(
+        f"/repos/{repo.full_name}/issues/{number}/labels", data={"labels": list(names)}
+    )
+
+
+async def remove_label(client: GitHubClient, repo: RepoRef, number: int, name: str) -> None:
+    """Take a label off the pull request (already gone: nothing to do)."""
+    try:
+        await client.delete(
+            f"/repos/{repo.full_name}/issues/{number}/labels/{quote(name, safe='')}"
+        )
+    except BadRequest as exc:
+        if exc.status_code != meaning.ABSENT:
+            raise

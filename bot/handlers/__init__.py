@@ -6,7 +6,14 @@ from typing import Any
 
 from gidgethub import routing, sansio
 
-from bot.handlers import check_runs, comments, installations, pull_requests, reviews
+from bot.handlers import (
+    check_runs,
+    comments,
+    installations,
+    merge_groups,
+    pull_requests,
+    reviews,
+)
 from bot.handlers.payloads import ignored
 
 
@@ -27,4 +34,5 @@ router = Router(
     check_runs.router,
     comments.router,
     installations.router,
+    merge_groups.router,
 )

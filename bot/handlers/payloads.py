@@ -182,3 +182,24 @@ def installation_job(data: dict[str, Any], delivery_id: str) -> Job | None:
         head_sha="",
         delivery_id=delivery_id,
     )
+
+
+def merge_group_job(data: dict[str, Any], delivery_id: str) -> Job | None:
+    """A job for a merge queue's `merge_group.checks_requested`: the check of the group's
+    commit; None for a group on something other than a branch."""
+    installation, owner, name = _repo(data)
+    group = _field(data, "merge_group")
+    base_ref = str(_field(group, "base_ref"))
+    if not base_ref.startswith("refs/heads/"):
+        ignored(delivery_id, f"a merge group into {base_ref[:100]!r}, not a branch")
+        return None
+    return Job(
+        kind=JobKind.MERGE_GROUP,
+        installation_id=installation,
+        owner=owner,
+        repo=name,
+        number=0,
+        base_ref=base_ref.removeprefix("refs/heads/"),
+        head_sha=str(_field(group, "head_sha")),
+        delivery_id=delivery_id,
+    )

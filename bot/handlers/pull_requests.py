@@ -18,9 +18,10 @@ ACTIONS = (
     "reopened",
     "ready_for_review",
     "edited",
-    "labeled",
-    "unlabeled",
 )
+# A label can make a change AI-assisted, so the gate looks again; the analysis is reused when
+# only labels the App put on itself changed (its cache key holds the other labels).
+LABEL_ACTIONS = ("labeled", "unlabeled")
 
 
 async def on_pull_request(event: sansio.Event, context: HandlerContext, **_: Any) -> None:
@@ -28,5 +29,11 @@ async def on_pull_request(event: sansio.Event, context: HandlerContext, **_: Any
     await context.enqueue(job)
 
 
+async def on_label(event: sansio.Event, context: HandlerContext, **_: Any) -> None:
+    await context.enqueue(pull_request_job(event.data, JobKind.GATE, event.delivery_id))
+
+
 for _action in ACTIONS:
     router.add(on_pull_request, "pull_request", action=_action)
+for _action in LABEL_ACTIONS:
+    router.add(on_label, "pull_request", action=_action)

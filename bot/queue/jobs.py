@@ -23,6 +23,8 @@ class JobKind(StrEnum):
     TICKS = "ticks"
     # The installation changed (suspended, deleted, new permissions): drop its cached token.
     INSTALLATION = "installation"
+    # A merge queue asks for the check of a merge group (`head_sha`) into `base_ref`.
+    MERGE_GROUP = "merge_group"
 
     def merge(self, other: JobKind) -> JobKind:
         """Two coalesced reviews of one PR need the stronger of the two."""

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 from bot.config.levels import Severity
@@ -82,3 +83,16 @@ def check_output(analysis: Analysis, decision: Decision) -> CheckOutput:
 def error_output(title: str, details: str) -> CheckOutput:
     """A failure that is not about the code: an invalid config, an internal error."""
     return CheckOutput(title=title[:MAX_TITLE], summary=truncate(details, 65_000), annotations=())
+
+
+def with_notes(
+    output: CheckOutput, *, before: Sequence[str] = (), after: Sequence[str] = ()
+) -> CheckOutput:
+    """The output with markdown lines (already escaped) as quoted notes at the top of the
+    summary (`before`: what an admin must fix) or at its end (`after`)."""
+    if not before and not after:
+        return output
+    parts = [f"> {note}\n" for note in before]
+    parts.append(output.summary)
+    parts += [f"\n> {note}" for note in after]
+    return replace(output, summary=truncate("\n".join(parts), 65_000))

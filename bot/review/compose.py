@@ -33,6 +33,8 @@ from bot.render.checkrun import CheckOutput, check_output, error_output
 from bot.render.escape import md_text
 from bot.render.markdown import render_comment
 from bot.render.posting import Posting
+from bot.review.labels import label_changes
+from bot.review.requests import review_requests
 
 # A team membership the gate needs to know: (`@org/slug`, login).
 Membership = tuple[str, str]
@@ -309,6 +311,7 @@ def compose(
             approvals_note=_approvals_note(decision),
             state_marker=state_marker,
         )
+    head_sha = context.snapshot.head_sha
     return Posting(
         check_name=config.check.name,
         conclusion=decision.conclusion,
@@ -316,6 +319,12 @@ def compose(
         output=check_output(analysis, decision),
         comment=comment,
         decision=decision,
+        review_requests=review_requests(
+            config.approvals, decision, facts, state, context.repo.owner
+        ),
+        labels=label_changes(
+            config.labels, analysis, decision, state, context.snapshot.labels, head_sha
+        ),
     )
 
 

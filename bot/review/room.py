@@ -21,7 +21,7 @@ from bot.engine.reviews import deciding_people
 from bot.engine.ruleset import Ruleset
 from bot.github.context import PullRequestContext
 from bot.render.posting import Posting
-from bot.review import compose
+from bot.review import compose, labels
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,10 +36,12 @@ class CleanMerges:
 class Analyze:
     """The head's analysis with this declared evidence. `again` is the second analysis of a
     pull request once seen AI-assisted whose commits no longer say so: it shows no progress.
-    Answer: Analysis."""
+    `own_labels` are labels the App put on itself, which are no evidence of AI use (the
+    answerer leaves them out of the snapshot it analyzes). Answer: Analysis."""
 
     declared: tuple[Evidence, ...]
     again: bool = False
+    own_labels: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,10 +122,11 @@ def analysis_of(state: PullState) -> Generator[Analyze, Analysis, Analysis]:
     AI-assisted stays so: when its commits no longer say so (a force-push without the
     trailers), it is analyzed again with that sighting as evidence."""
     declared = compose.declared_evidence(state)
-    analysis = yield Analyze(declared)
+    own = labels.own_labels(state)
+    analysis = yield Analyze(declared, own_labels=own)
     sighting = compose.sighting_evidence(state)
     if not analysis.ai.assisted and sighting:
-        analysis = yield Analyze(declared + sighting, again=True)
+        analysis = yield Analyze(declared + sighting, again=True, own_labels=own)
     return analysis
 
 

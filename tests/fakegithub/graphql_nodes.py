@@ -24,10 +24,12 @@ from tests.fakegithub.gitdata import (
     tree_entries,
 )
 from tests.fakegithub.graphql_support import Connection, Context, TypedError, not_found
+from tests.fakegithub.merge_queue import has_queue
 from tests.fakegithub.models import (
     Account,
     IssueComment,
     PullRequest,
+    QueueEntry,
     RepoState,
     Review,
     ReviewDismissal,
@@ -634,6 +636,65 @@ class RefNode:
 
 
 @dataclass(frozen=True, slots=True)
+class MergeQueueEntryNode:
+    repo: RepoState
+    entry: QueueEntry
+    position: int
+
+    @property
+    def id(self) -> str:
+        return node_id("MQE", self.entry.id)
+
+    @property
+    def state(self) -> str:
+        return self.entry.state
+
+    @property
+    def enqueued_at(self) -> str:
+        return iso(self.entry.enqueued_at)
+
+    def head_commit(self, ctx: Context) -> CommitNode:
+        """The merge group's commit for this entry (on the queue's temporary branch)."""
+        return CommitNode(self.repo, self.entry.head_sha)
+
+    def base_commit(self, ctx: Context) -> CommitNode:
+        return CommitNode(self.repo, self.entry.base_sha)
+
+    async def pull_request(self, ctx: Context) -> PullRequestNode:
+        pull = self.repo.pulls[self.entry.number]
+        refs = await asyncio.to_thread(pull_refs, self.repo, pull)
+        return PullRequestNode(self.repo, pull, refs)
+
+
+@dataclass(frozen=True, slots=True)
+class MergeQueueNode:
+    repo: RepoState
+    branch: str
+
+    @property
+    def id(self) -> str:
+        return node_id("MQ", f"{self.repo.id}:{self.branch}")
+
+    def url(self, ctx: Context) -> str:
+        return f"{ctx.site.web}/{self.repo.full_name}/queue/{self.branch}"
+
+    def entries(
+        self,
+        ctx: Context,
+        after: str | None = None,
+        before: str | None = None,
+        first: int | None = None,
+        last: int | None = None,
+    ) -> Connection[MergeQueueEntryNode]:
+        queue = self.repo.merge_queues.get(self.branch, [])
+        nodes = [
+            MergeQueueEntryNode(self.repo, entry, position)
+            for position, entry in enumerate(queue, start=1)
+        ]
+        return Connection.page(nodes, "entries", first, after, last, before)
+
+
+@dataclass(frozen=True, slots=True)
 class RepositoryNode:
     repo: RepoState
 
@@ -673,6 +734,11 @@ class RepositoryNode:
             raise not_found(f"Could not resolve to a PullRequest with the number of {number}.")
         refs = await asyncio.to_thread(pull_refs, self.repo, pull)
         return PullRequestNode(self.repo, pull, refs)
+
+    def merge_queue(self, ctx: Context, branch: str | None = None) -> MergeQueueNode | None:
+        """The merge queue of `branch` (default: the default branch); null without one."""
+        branch = branch or self.repo.default_branch
+        return MergeQueueNode(self.repo, branch) if has_queue(self.repo, branch) else None
 
     async def object(
         self, ctx: Context, expression: str | None = None, oid: str | None = None

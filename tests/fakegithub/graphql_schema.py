@@ -88,6 +88,43 @@ type Repository implements Node {
   defaultBranchRef: Ref
   pullRequest(number: Int!): PullRequest
   object(expression: String, oid: GitObjectID): GitObject
+  mergeQueue(branch: String): MergeQueue
+}
+
+type MergeQueue implements Node {
+  id: ID!
+  entries(after: String, before: String, first: Int, last: Int): MergeQueueEntryConnection
+  url: URI!
+}
+
+enum MergeQueueEntryState {
+  AWAITING_CHECKS
+  LOCKED
+  MERGEABLE
+  QUEUED
+  UNMERGEABLE
+}
+
+type MergeQueueEntry implements Node {
+  id: ID!
+  position: Int!
+  state: MergeQueueEntryState!
+  enqueuedAt: DateTime!
+  headCommit: Commit
+  baseCommit: Commit
+  pullRequest: PullRequest
+}
+
+type MergeQueueEntryEdge {
+  cursor: String!
+  node: MergeQueueEntry
+}
+
+type MergeQueueEntryConnection {
+  edges: [MergeQueueEntryEdge]
+  nodes: [MergeQueueEntry]
+  pageInfo: PageInfo!
+  totalCount: Int!
 }
 
 type Ref implements Node {

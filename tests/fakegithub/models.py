@@ -26,6 +26,7 @@ DEFAULT_PERMISSIONS: dict[str, str] = {
     "contents": "read",
     "issues": "write",
     "members": "read",
+    "merge_queues": "read",
     "metadata": "read",
     "pull_requests": "write",
 }
@@ -117,6 +118,10 @@ class PullRequest:
     """Full name of the fork the head branch lives in on GitHub; None: the same repository."""
     reviews: list[Review] = field(default_factory=list)
     dismissals: list[ReviewDismissal] = field(default_factory=list)
+    requested_reviewers: list[str] = field(default_factory=list)
+    """Logins asked for a review who have not reviewed since, in the order asked."""
+    requested_teams: list[str] = field(default_factory=list)
+    """Slugs of the teams asked for a review (of the repository's organization)."""
 
 
 @dataclass(slots=True)
@@ -160,6 +165,54 @@ class CheckRun:
 
 
 @dataclass(slots=True)
+class Label:
+    """One of the repository's labels; a pull request names those it carries."""
+
+    id: int
+    name: str
+    color: str = "ededed"
+    description: str | None = None
+
+
+@dataclass(slots=True)
+class RequiredCheck:
+    """A check that must pass before merging: `app_id` None (protection) or `integration_id`
+    None (ruleset) lets any source satisfy it."""
+
+    context: str
+    app_id: int | None = None
+
+
+@dataclass(slots=True)
+class Ruleset:
+    """A repository ruleset targeting branches (`include`: fnmatch patterns of ref names, or
+    "~DEFAULT_BRANCH"), with a required-status-checks rule and, optionally, a merge queue."""
+
+    id: int
+    name: str
+    include: list[str]
+    checks: list[RequiredCheck]
+    enforcement: Literal["active", "evaluate", "disabled"] = "active"
+    merge_queue: bool = False
+
+
+@dataclass(slots=True)
+class QueueEntry:
+    """A pull request in a branch's merge queue, and its merge group: `head_sha` is the group's
+    commit on `head_ref` (the queue's temporary branch), holding every entry ahead of it."""
+
+    id: int
+    number: int
+    head_sha: str
+    head_ref: str
+    base_sha: str
+    enqueued_at: datetime
+    state: Literal["QUEUED", "AWAITING_CHECKS", "MERGEABLE", "UNMERGEABLE", "LOCKED"] = (
+        "AWAITING_CHECKS"
+    )
+
+
+@dataclass(slots=True)
 class RepoState:
     """One repository on the fake GitHub, backed by a real git work tree."""
 
@@ -176,6 +229,13 @@ class RepoState:
     check_suites: dict[str, CheckSuite] = field(default_factory=dict)
     permissions: dict[str, Permission] = field(default_factory=dict)
     """Collaborator login (casefolded) -> role."""
+    labels: dict[str, Label] = field(default_factory=dict)
+    """Label name (casefolded) -> the repository's label."""
+    protections: dict[str, list[RequiredCheck]] = field(default_factory=dict)
+    """Branch name -> the checks its branch protection requires."""
+    rulesets: list[Ruleset] = field(default_factory=list)
+    merge_queues: dict[str, list[QueueEntry]] = field(default_factory=dict)
+    """Branch name -> its merge queue, first in line first."""
 
     @property
     def full_name(self) -> str:

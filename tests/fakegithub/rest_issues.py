@@ -1,14 +1,21 @@
-"""Issue comments (a pull request's conversation) and their reactions."""
+"""Issue comments (a pull request's conversation) and their reactions; labels."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from aiohttp import web
 
 from tests.fakegithub import shapes
-from tests.fakegithub.errors import not_found, not_supplied, validation_failed
-from tests.fakegithub.models import REACTIONS, IssueComment, RepoState, iso
+from tests.fakegithub.errors import (
+    GitHubError,
+    invalid_request,
+    not_found,
+    not_supplied,
+    validation_failed,
+)
+from tests.fakegithub.models import REACTIONS, IssueComment, PullRequest, RepoState, iso
 from tests.fakegithub.routing import (
     Routes,
     github_of,
@@ -127,3 +134,91 @@ async def create_reaction(request: web.Request) -> web.Response:
         "created_at": iso(github.now()),
     }
     return json_response(shown, status=status)
+
+
+DOCS_LABEL = "https://docs.github.com/rest/issues/labels#get-a-label"
+DOCS_CREATE_LABEL = "https://docs.github.com/rest/issues/labels#create-a-label"
+DOCS_ADD_LABELS = "https://docs.github.com/rest/issues/labels#add-labels-to-an-issue"
+DOCS_REMOVE_LABEL = "https://docs.github.com/rest/issues/labels#remove-a-label-from-an-issue"
+_COLOR = re.compile(r"[0-9a-fA-F]{6}")
+MAX_LABEL_NAME = 50
+MAX_LABEL_DESCRIPTION = 100
+
+
+def _pull_of_issue(repo: RepoState, number: int, docs: str) -> PullRequest:
+    pull = repo.pulls.get(number)
+    if pull is None:
+        raise not_found(docs)
+    return pull
+
+
+def _issue_labels(request: web.Request, repo: RepoState, pull: PullRequest) -> web.Response:
+    site = site_of(request)
+    return json_response([shapes.label(site, repo, name) for name in pull.labels])
+
+
+@routes.get("/repos/{owner}/{repo}/labels/{name:.+}", *READ)
+async def get_label(request: web.Request) -> web.Response:
+    repo = repo_of(request, DOCS_LABEL)
+    found = repo.labels.get(request.match_info["name"].casefold())
+    if found is None:
+        raise not_found(DOCS_LABEL)
+    return json_response(shapes.label(site_of(request), repo, found.name))
+
+
+@routes.post("/repos/{owner}/{repo}/labels", *WRITE)
+async def create_label(request: web.Request) -> web.Response:
+    github, repo = github_of(request), repo_of(request, DOCS_CREATE_LABEL)
+    body = await read_json(request)
+    name, color, description = body.get("name"), body.get("color"), body.get("description")
+    if name is None:
+        raise not_supplied(["name"], DOCS_CREATE_LABEL)
+    if not isinstance(name, str) or not name.strip() or len(name) > MAX_LABEL_NAME:
+        raise validation_failed("Label", "name", "name is invalid", DOCS_CREATE_LABEL, "invalid")
+    if color is not None and not (isinstance(color, str) and _COLOR.fullmatch(color)):
+        raise validation_failed("Label", "color", "color is invalid", DOCS_CREATE_LABEL, "invalid")
+    if description is not None and (
+        not isinstance(description, str) or len(description) > MAX_LABEL_DESCRIPTION
+    ):
+        raise validation_failed(
+            "Label", "description", "description is too long (maximum is 100 characters)",
+            DOCS_CREATE_LABEL,
+        )  # fmt: skip
+    if name.casefold() in repo.labels:
+        raise validation_failed(
+            "Label", "name", "name already exists", DOCS_CREATE_LABEL, "already_exists"
+        )
+    made = github.add_label(
+        repo.full_name, name, color=(color or "ededed").lower(), description=description
+    )
+    shown = shapes.label(site_of(request), repo, made.name)
+    return json_response(shown, status=201, headers={"Location": shown["url"]})
+
+
+@routes.post("/repos/{owner}/{repo}/issues/{number}/labels", *WRITE)
+async def add_labels(request: web.Request) -> web.Response:
+    """Add labels to a pull request (as an issue); a label the repository lacks is made."""
+    github, repo = github_of(request), repo_of(request, DOCS_ADD_LABELS)
+    pull = _pull_of_issue(repo, number_of(request), DOCS_ADD_LABELS)
+    names = (await read_json(request)).get("labels")
+    if not isinstance(names, list) or not names or not all(isinstance(n, str) for n in names):
+        raise invalid_request("labels must be a non-empty list of names.", DOCS_ADD_LABELS)
+    for name in names:
+        if name.casefold() not in repo.labels:
+            github.add_label(repo.full_name, name)
+        known = repo.labels[name.casefold()].name
+        if known.casefold() not in {label.casefold() for label in pull.labels}:
+            pull.labels.append(known)
+    return _issue_labels(request, repo, pull)
+
+
+@routes.delete("/repos/{owner}/{repo}/issues/{number}/labels/{name:.+}", *WRITE)
+async def remove_label(request: web.Request) -> web.Response:
+    repo = repo_of(request, DOCS_REMOVE_LABEL)
+    pull = _pull_of_issue(repo, number_of(request), DOCS_REMOVE_LABEL)
+    name = request.match_info["name"].casefold()
+    kept = [label for label in pull.labels if label.casefold() != name]
+    if len(kept) == len(pull.labels):
+        raise GitHubError(404, "Label does not exist", documentation_url=DOCS_REMOVE_LABEL)
+    pull.labels[:] = kept
+    return _issue_labels(request, repo, pull)

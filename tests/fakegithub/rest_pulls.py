@@ -9,7 +9,7 @@ from aiohttp import web
 
 from tests.fakegithub import shapes
 from tests.fakegithub.diff import MAX_LISTED_FILES, patch_series
-from tests.fakegithub.errors import GitHubError, not_found
+from tests.fakegithub.errors import GitHubError, invalid_request, not_found, validation_failed
 from tests.fakegithub.gitdata import branch_tip, is_ancestor, resolve_commit
 from tests.fakegithub.models import PullRequest, RepoState
 from tests.fakegithub.routing import (
@@ -18,6 +18,7 @@ from tests.fakegithub.routing import (
     json_response,
     number_of,
     paged_response,
+    read_json,
     repo_of,
     site_of,
 )
@@ -158,3 +159,50 @@ async def list_pulls_of_commit(request: web.Request) -> web.Response:
     return paged_response(
         request, found, lambda pair: shapes.pull_request(github, site, repo, *pair)
     )
+
+
+DOCS_REQUEST = (
+    "https://docs.github.com/rest/pulls/review-requests#request-reviewers-for-a-pull-request"
+)
+NOT_COLLABORATOR = (
+    "Reviews may only be requested from collaborators. One or more of the users or teams you "
+    "specified is not a collaborator of the {repo} repository."
+)
+
+
+@routes.post("/repos/{owner}/{repo}/pulls/{number}/requested_reviewers", ("pull_requests", "write"))
+async def request_reviewers(request: web.Request) -> web.Response:
+    """Ask people and teams (of the repository's organization) for a review: GitHub refuses
+    the whole request (422) if it cannot ask one of them: the author, or someone (or a team)
+    that is not a collaborator."""
+    github, site, repo = github_of(request), site_of(request), repo_of(request, DOCS_REQUEST)
+    pull = _pull(request, repo)
+    body = await read_json(request)
+    users, slugs = body.get("reviewers") or [], body.get("team_reviewers") or []
+    if not all(isinstance(x, str) for x in [*users, *slugs]):
+        raise invalid_request("reviewers and team_reviewers are lists of strings.", DOCS_REQUEST)
+    for login in users:
+        if login.casefold() == pull.author.casefold():
+            raise validation_failed(
+                "PullRequest", "reviewers", "Review cannot be requested from pull request author.",
+                DOCS_REQUEST,
+            )  # fmt: skip
+        if login.casefold() not in repo.permissions:
+            raise validation_failed(
+                "PullRequest", "reviewers", NOT_COLLABORATOR.format(repo=repo.full_name),
+                DOCS_REQUEST,
+            )  # fmt: skip
+    for slug in slugs:
+        if github.find_team(repo.owner, slug) is None:
+            raise validation_failed(
+                "PullRequest", "team_reviewers", NOT_COLLABORATOR.format(repo=repo.full_name),
+                DOCS_REQUEST,
+            )  # fmt: skip
+    for login in users:
+        if login.casefold() not in {who.casefold() for who in pull.requested_reviewers}:
+            pull.requested_reviewers.append(github.account(login).login)
+    for slug in slugs:
+        if slug.casefold() not in {known.casefold() for known in pull.requested_teams}:
+            pull.requested_teams.append(slug)
+    view = await asyncio.to_thread(pull_view, repo, pull)
+    return json_response(shapes.pull_request(github, site, repo, pull, view), status=201)

@@ -19,6 +19,7 @@ from aiohttp import web
 
 from tests.fakegithub import (
     rest_app,
+    rest_branches,
     rest_checks,
     rest_issues,
     rest_manifests,
@@ -49,7 +50,16 @@ from tests.fakegithub.routing import (
 )
 from tests.fakegithub.state import FakeGitHub
 
-MODULES = (rest_app, rest_checks, rest_issues, rest_pulls, rest_repos, rest_preview, rest_manifests)
+MODULES = (
+    rest_app,
+    rest_branches,
+    rest_checks,
+    rest_issues,
+    rest_pulls,
+    rest_repos,
+    rest_preview,
+    rest_manifests,
+)
 POLICIES_KEY = web.AppKey("policies", dict[Handler, Policy])
 DEFAULT_POLICY = Policy()
 RATE_LIMIT_DOCS = "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api"

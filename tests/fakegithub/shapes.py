@@ -22,6 +22,7 @@ from tests.fakegithub.models import (
     PullRequest,
     RepoState,
     Review,
+    Team,
     iso,
 )
 from tests.fakegithub.state import FakeGitHub
@@ -162,16 +163,42 @@ def repository(github: FakeGitHub, site: Site, repo: RepoState) -> Json:
 
 
 def label(site: Site, repo: RepoState, name: str) -> Json:
-    label_id = int.from_bytes(hashlib.sha256(f"{repo.id}:{name}".encode()).digest()[:4])
+    """A label as GitHub shows it: the repository's own when it has one by that name."""
+    known = repo.labels.get(name.casefold())
+    label_id = (
+        known.id
+        if known is not None
+        else int.from_bytes(hashlib.sha256(f"{repo.id}:{name}".encode()).digest()[:4])
+    )
     return {
         "id": label_id,
         "node_id": node_id("LA", label_id),
-        "url": f"{site.api}/repos/{repo.full_name}/labels/{quote(name)}",
-        "name": name,
-        "color": "ededed",
+        "url": f"{site.api}/repos/{repo.full_name}/labels/{quote(name, safe='')}",
+        "name": known.name if known is not None else name,
+        "color": known.color if known is not None else "ededed",
         "default": False,
         # Nullable in the full pull request, a string in the simple one (lists): "" fits both.
-        "description": "",
+        "description": (known.description if known is not None else None) or "",
+    }
+
+
+def team(site: Site, found: Team) -> Json:
+    """A team as GitHub lists it (team-simple, with the `parent` the full team has)."""
+    api = f"{site.api}/organizations/{found.org}/team/{found.id}"
+    return {
+        "id": found.id,
+        "node_id": node_id("T", found.id),
+        "url": api,
+        "members_url": f"{api}/members{{/member}}",
+        "name": found.slug,
+        "description": None,
+        "permission": "pull",
+        "privacy": "closed",
+        "html_url": f"{site.web}/orgs/{found.org}/teams/{found.slug}",
+        "repositories_url": f"{api}/repos",
+        "slug": found.slug,
+        "type": "organization",
+        "parent": None,
     }
 
 
@@ -249,8 +276,12 @@ def pull_request(
         "merge_commit_sha": None,
         "assignee": None,
         "assignees": [],
-        "requested_reviewers": [],
-        "requested_teams": [],
+        "requested_reviewers": [user(github, site, login) for login in pull.requested_reviewers],
+        "requested_teams": [
+            team(site, found)
+            for slug in pull.requested_teams
+            if (found := github.find_team(repo.owner, slug)) is not None
+        ],
         "head": _branch(github, site, repo, pull.head_ref, view.refs.head_sha, pull.head_repo),
         "base": _branch(github, site, repo, pull.base_ref, view.refs.base_sha, None),
         "author_association": "MEMBER",

@@ -14,6 +14,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
+from tests.fakegithub import merge_queue
 from tests.fakegithub.auth import AppKey, InstallationToken, new_token_value, session_key
 from tests.fakegithub.conformance import SpecChecks
 from tests.fakegithub.faults import Fault, Faults, secondary_rate_limit_body
@@ -27,12 +28,16 @@ from tests.fakegithub.models import (
     GitRepository,
     Installation,
     IssueComment,
+    Label,
     Permission,
     PullRequest,
+    QueueEntry,
     RepoState,
+    RequiredCheck,
     Review,
     ReviewDismissal,
     ReviewState,
+    Ruleset,
     Team,
     TeamMember,
 )
@@ -368,6 +373,10 @@ class FakeGitHub:
             body=body,
         )
         pull.reviews.append(review)
+        # A requested reviewer who reviews is no longer requested.
+        pull.requested_reviewers = [
+            who for who in pull.requested_reviewers if who.casefold() != login.casefold()
+        ]
         return review
 
     def dismiss_review(
@@ -497,6 +506,83 @@ class FakeGitHub:
             for run in self.repo(full_name).check_runs.values()
             if (head_sha is None or run.head_sha == head_sha) and (name is None or run.name == name)
         ]
+
+    # -- labels, required checks and the merge queue --------------------------------------------
+
+    def add_label(
+        self, full_name: str, name: str, *, color: str = "ededed", description: str | None = None
+    ) -> Label:
+        """Make the repository's label `name` (as a maintainer would in the web UI)."""
+        repo = self.repo(full_name)
+        found = Label(self.next_id(), name, color, description)
+        repo.labels[_key(name)] = found
+        return found
+
+    def require_check(
+        self,
+        full_name: str,
+        context: str,
+        *,
+        branch: str | None = None,
+        app_id: int | None = None,
+        ruleset: bool = False,
+    ) -> None:
+        """Require the check `context` on `branch` (default: the default branch), by branch
+        protection or (`ruleset`) by a repository ruleset; `app_id` binds it to one App."""
+        repo = self.repo(full_name)
+        branch = branch or repo.default_branch
+        check = RequiredCheck(context, app_id)
+        if ruleset:
+            self.add_ruleset(full_name, f"require {context}", [f"refs/heads/{branch}"], [check])
+        else:
+            repo.protections.setdefault(branch, []).append(check)
+
+    def add_ruleset(
+        self,
+        full_name: str,
+        name: str,
+        include: list[str],
+        checks: list[RequiredCheck] | None = None,
+        *,
+        enforcement: Literal["active", "evaluate", "disabled"] = "active",
+        merge_queue: bool = False,
+    ) -> Ruleset:
+        repo = self.repo(full_name)
+        found = Ruleset(self.next_id(), name, include, checks or [], enforcement, merge_queue)
+        repo.rulesets.append(found)
+        return found
+
+    def use_merge_queue(self, full_name: str, *required: str, branch: str | None = None) -> None:
+        """A ruleset on `branch` that merges through a merge queue and requires `required`."""
+        repo = self.repo(full_name)
+        target = f"refs/heads/{branch or repo.default_branch}"
+        checks = [RequiredCheck(context) for context in required]
+        self.add_ruleset(full_name, "merge queue", [target], checks, merge_queue=True)
+
+    def enqueue(self, full_name: str, number: int) -> QueueEntry:
+        """Add the pull request to its base branch's merge queue (as "Merge when ready" does,
+        which GitHub allows only once the pull request's own required checks passed)."""
+        repo = self.repo(full_name)
+        pull = repo.pulls[number]
+        head = branch_tip(repo.path, pull.head_ref) or ""
+        for check in merge_queue.required_checks(repo, pull.base_ref):
+            runs = self.check_runs(full_name, head_sha=head, name=check.context)
+            if not runs or runs[-1].conclusion != "success":
+                raise ValueError(f"#{number}: required check {check.context!r} has not passed")
+        return merge_queue.enqueue(repo, pull, self.next_id, self.now())
+
+    def queue_of(self, full_name: str, branch: str | None = None) -> list[QueueEntry]:
+        """The merge queue of `branch` (default: the default branch), first in line first."""
+        repo = self.repo(full_name)
+        return repo.merge_queues.get(branch or repo.default_branch, [])
+
+    def advance_merge_queue(
+        self, full_name: str, branch: str | None = None
+    ) -> list[merge_queue.Outcome]:
+        """Merge the groups whose required checks passed, take out those that failed."""
+        repo = self.repo(full_name)
+        branch = branch or repo.default_branch
+        return merge_queue.advance(repo, branch, self.app_id, self.now(), self.next_id)
 
     # -- organizations --------------------------------------------------------------------------
 

@@ -21,7 +21,8 @@ from aiohttp import ClientResponse, web
 from aiohttp.test_utils import TestClient
 
 from tests.fakegithub import shapes
-from tests.fakegithub.models import RepoState
+from tests.fakegithub.gitdata import commit_info
+from tests.fakegithub.models import RepoState, iso
 from tests.fakegithub.state import FakeGitHub
 from tests.fakegithub.views import open_pulls_at, pull_view
 
@@ -290,3 +291,46 @@ def ping(github: FakeGitHub) -> Webhook:
         "sender": shapes.user(github, site, github.app_owner),
     }
     return Webhook("ping", payload, github.app_id)
+
+
+def merge_group(
+    github: FakeGitHub,
+    full_name: str,
+    head_sha: str,
+    action: str = "checks_requested",
+    *,
+    sender: str | None = None,
+    reason: str | None = None,
+) -> Webhook:
+    """merge_group: checks_requested (the queue built a group and asks for its checks) or
+    destroyed (`reason`: merged, invalidated, dequeued), for the group whose commit is
+    `head_sha`, in the shape of GitHub's published examples."""
+    repo = github.repo(full_name)
+    entry = next(
+        entry
+        for queue in repo.merge_queues.values()
+        for entry in queue
+        if entry.head_sha == head_sha
+    )
+    info = commit_info(repo.path, head_sha)
+    assert info is not None, head_sha
+    payload: dict[str, Any] = {
+        **_envelope(github, repo, action, sender or github.app_owner),
+        "merge_group": {
+            "head_sha": head_sha,
+            "head_ref": entry.head_ref,
+            "base_sha": entry.base_sha,
+            "base_ref": f"refs/heads/{repo.pulls[entry.number].base_ref}",
+            "head_commit": {
+                "id": info.sha,
+                "tree_id": info.tree,
+                "message": info.message,
+                "timestamp": iso(info.committer.date),
+                "author": {"name": info.author.name, "email": info.author.email},
+                "committer": {"name": info.committer.name, "email": info.committer.email},
+            },
+        },
+    }
+    if reason is not None:
+        payload["reason"] = reason
+    return Webhook("merge_group", payload, github.app_id)

@@ -1,0 +1,131 @@
+"""What the App writes for a head besides its check run and comment: the review requests and
+label changes the posting carries (bot/review/requests.py, labels.py decide them), and the
+setup warning when the base branch does not require the check. Each outcome is recorded in the
+pull request's state and said in the check run's summary.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import replace
+
+from gidgethub import BadRequest
+
+from bot.engine.pull_state import PullState
+from bot.github import meaning, questions, writer
+from bot.github.client import GitHubClient
+from bot.github.context import PullRequestContext, RepoRef
+from bot.github.fetch import run as run_steps
+from bot.github.meaning import CheckRequirement
+from bot.render.checkrun import with_notes
+from bot.render.posting import LabelChanges, Posting
+from bot.review import labels, requests, setup
+
+log = logging.getLogger(__name__)
+
+# What a branch requires changes rarely; a fix by an admin shows within this.
+REQUIREMENT_TTL_SECONDS = 600.0
+
+
+class Followups:
+    def __init__(self, app_id: int) -> None:
+        self._app_id = app_id
+        self._labels_made: set[tuple[str, str]] = set()
+        self._requirements: dict[tuple[str, str, str], tuple[CheckRequirement, float]] = {}
+
+    async def requirement(
+        self, client: GitHubClient, repo: RepoRef, branch: str, check_name: str
+    ) -> CheckRequirement:
+        """Whether `branch` requires the check from this App (asked at most every TTL)."""
+        key = (repo.full_name.lower(), branch, check_name)
+        cached = self._requirements.get(key)
+        if cached is not None and cached[1] > time.monotonic():
+            return cached[0]
+        try:
+            found = await run_steps(
+                client, questions.check_requirement(repo, branch, check_name, self._app_id)
+            )
+        except BadRequest as exc:
+            if not writer.refused_by_github(exc):
+                raise
+            found = CheckRequirement(known=False)  # not readable: say nothing rather than guess
+        self._requirements[key] = (found, time.monotonic() + REQUIREMENT_TTL_SECONDS)
+        return found
+
+    async def apply(
+        self,
+        client: GitHubClient,
+        context: PullRequestContext,
+        posting: Posting,
+        state: PullState,
+    ) -> tuple[Posting, PullState]:
+        """Make the posting's review requests and label changes; the posting with what became
+        of them (and the setup warning) in its summary, and the state that records them."""
+        repo, head_sha = context.repo, context.snapshot.head_sha
+        before: list[str] = []
+        after: list[str] = []
+        base = context.snapshot.base_branch
+        if base:
+            requirement = await self.requirement(client, repo, base, posting.check_name)
+            warning = setup.requirement_note(requirement, posting.check_name, base)
+            before += [warning] if warning else []
+        asked = posting.review_requests
+        if asked:
+            done, not_asked = await writer.request_reviews(
+                client, repo, context.number, asked.users, asked.teams
+            )
+            state = requests.requested(state, head_sha)
+            note = setup.requests_note(done, not_asked)
+            after += [note] if note else []
+            if not_asked:
+                log.warning(
+                    "GitHub refused review requests",
+                    extra={"repo": repo.full_name, "pr": context.number, "refused": not_asked},
+                )
+        if posting.labels is not None:
+            added, removed, not_set = await self._labels(client, context, posting.labels)
+            state = labels.recorded(state, posting.labels, head_sha, added, removed)
+            note = setup.labels_note(not_set)
+            after += [note] if note else []
+        output = with_notes(posting.output, before=before, after=after)
+        return replace(posting, output=output), state
+
+    async def _labels(
+        self, client: GitHubClient, context: PullRequestContext, changes: LabelChanges
+    ) -> tuple[list[str], list[str], list[tuple[str, str]]]:
+        """Add and remove labels; which were added, which removed, which GitHub refused."""
+        repo, number = context.repo, context.number
+        added: list[str] = []
+        removed: list[str] = []
+        refused: list[tuple[str, str]] = []
+        if changes.add:
+            names = [spec.name for spec in changes.add]
+            try:
+                for spec in changes.add:
+                    key = (repo.full_name.lower(), spec.name.casefold())
+                    if key not in self._labels_made:  # made, or found made, once per process
+                        await writer.create_label(client, repo, spec)
+                        self._labels_made.add(key)
+                await writer.add_labels(client, repo, number, names)
+            except BadRequest as exc:
+                if not writer.refused_by_github(exc):
+                    raise
+                refused += [(name, meaning.message_line(str(exc))) for name in names]
+            else:
+                added += names
+        for name in changes.remove:
+            try:
+                await writer.remove_label(client, repo, number, name)
+            except BadRequest as exc:
+                if not writer.refused_by_github(exc):
+                    raise
+                refused.append((name, meaning.message_line(str(exc))))
+            else:
+                removed.append(name)
+        if refused:
+            log.warning(
+                "GitHub refused label changes",
+                extra={"repo": repo.full_name, "pr": number, "refused": refused},
+            )
+        return added, removed, refused
