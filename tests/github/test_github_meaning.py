@@ -177,3 +177,49 @@ def test_the_app_comments_as_its_slug_with_bot() -> None:
     assert (
         meaning.app_login({"id": 1, "slug": "ai-review", "name": "AI Review"}) == "ai-review[bot]"
     )
+
+
+def test_a_merge_group_holds_its_entry_and_every_entry_ahead_of_it_in_queue_order() -> None:
+    def entry(position: int, number: int, group: str | None) -> dict[str, object]:
+        commit = {"oid": group} if group else None
+        return {
+            "position": position,
+            "headCommit": commit,
+            "pullRequest": {"number": number, "headRefOid": f"head{number}"},
+        }
+
+    entries = [entry(3, 30, None), entry(1, 10, "g1"), entry(2, 20, "G2"), {"position": 4}]
+
+    assert meaning.merge_group(entries, "g2") == (
+        meaning.QueuedPull(10, "head10", 1),
+        meaning.QueuedPull(20, "head20", 2),
+    )
+    assert meaning.merge_group(entries, "g3") is None
+
+
+def test_what_a_branch_requires_is_read_from_its_protection_and_its_rulesets() -> None:
+    def branch(
+        level: str, checks: list[dict[str, object]], contexts: list[str]
+    ) -> dict[str, object]:
+        required = {"enforcement_level": level, "checks": checks, "contexts": contexts}
+        return {"protection": {"required_status_checks": required}}
+
+    ours = [{"context": "ai-review", "app_id": 42}]
+    anyone = [{"context": "ai-review", "app_id": None}]
+    theirs = [{"context": "ai-review", "app_id": 7}]
+    rule = {
+        "type": "required_status_checks",
+        "parameters": {"required_status_checks": [{"context": "ai-review", "integration_id": 42}]},
+    }
+    read = meaning.check_requirement
+
+    assert read(branch("non_admins", ours, ["ai-review"]), [], "ai-review", 42).by_protection
+    assert read(branch("everyone", anyone, ["ai-review"]), [], "ai-review", 42).by_protection
+    assert read(branch("everyone", [], ["ai-review"]), [], "ai-review", 42).by_protection
+    assert not read(branch("off", ours, ["ai-review"]), [], "ai-review", 42).required
+    assert read(branch("everyone", theirs, ["ai-review"]), [], "ai-review", 42) == (
+        meaning.CheckRequirement(other_app=True)
+    )
+    assert read(branch("off", [], []), [rule], "ai-review", 42).by_ruleset
+    assert not read(branch("off", [], []), [rule], "senior-review", 42).required
+    assert read(None, [rule], "ai-review", 42) == meaning.CheckRequirement(known=False)

@@ -15,9 +15,10 @@ from bot.github import gather, questions, writer
 from bot.github.client import GitHubClient
 from bot.github.context import RepoRef
 from bot.github.fetch import fetch_pull_request, run
-from bot.github.meaning import Membership
+from bot.github.meaning import CheckRequirement, Membership, QueuedPull
 from bot.github.pygithub_adapter import PyGithubAdapter, connect
 from bot.github.steps import Steps
+from bot.render.posting import LabelSpec
 from tests.conftest import Repo
 from tests.fakegithub.fixtures import (  # noqa: F401  (registers the fixtures)
     fake_github_fixture,
@@ -182,3 +183,92 @@ async def test_a_reply_and_a_reaction_answer_a_command(
         "ai-review commands: …",
     ]
     assert fake_github.count("POST", f"/repos/{REPO}/issues/comments/{command.id}/reactions") == 1
+
+
+async def test_both_drivers_read_what_the_base_branch_requires_alike(
+    fake_github: FakeGitHub, repo: Repo, client: GitHubClient, adapter: PyGithubAdapter
+) -> None:
+    app = fake_github.app_id
+    asked = {
+        "nothing": lambda: questions.check_requirement(REF, "main", "ai-review", app),
+        "no branch": lambda: questions.check_requirement(REF, "gone", "ai-review", app),
+    }
+    before = {name: await both(client, adapter, steps) for name, steps in asked.items()}
+    fake_github.require_check(REPO, "ai-review")
+    protected = await both(client, adapter, asked["nothing"])
+    fake_github.require_check(REPO, "ai-review", app_id=app + 1, ruleset=True)
+    fake_github.repo(REPO).protections.clear()
+    other_app = await both(client, adapter, asked["nothing"])
+    fake_github.require_check(REPO, "ai-review", ruleset=True)
+    by_ruleset = await both(client, adapter, asked["nothing"])
+
+    assert before["nothing"] == (CheckRequirement(), CheckRequirement())
+    assert before["no branch"] == (CheckRequirement(known=False),) * 2
+    assert protected == (CheckRequirement(by_protection=True),) * 2
+    assert other_app == (CheckRequirement(other_app=True),) * 2
+    assert by_ruleset == (CheckRequirement(by_ruleset=True),) * 2
+    assert fake_github.count("GET", f"/repos/{REPO}/branches/protection") == 0
+
+
+async def test_both_drivers_read_a_merge_groups_pull_requests_from_the_merge_queue(
+    fake_github: FakeGitHub, repo: Repo, client: GitHubClient, adapter: PyGithubAdapter
+) -> None:
+    first = feature(repo, fake_github, {"app.py": "x = 1\n"})
+    repo.branch("second")
+    second = repo.commit("Second", {"lib.py": "y = 2\n"})
+    repo.checkout("main")
+    fake_github.add_pull(REPO, "second")
+    assert await both(client, adapter, lambda: questions.merge_group(REF, "main", first)) == (
+        None,
+        None,
+    )  # no merge queue on main
+    fake_github.use_merge_queue(REPO)
+    one, two = fake_github.enqueue(REPO, 1), fake_github.enqueue(REPO, 2)
+
+    groups = {
+        entry.number: await both(
+            client, adapter, lambda sha=entry.head_sha: questions.merge_group(REF, "main", sha)
+        )
+        for entry in (one, two)
+    }
+    unknown = await both(client, adapter, lambda: questions.merge_group(REF, "main", first))
+
+    assert groups[1] == ((QueuedPull(1, first, 1),),) * 2
+    assert groups[2] == ((QueuedPull(1, first, 1), QueuedPull(2, second, 2)),) * 2
+    assert unknown == (None, None)
+
+
+async def test_review_requests_asked_alone_after_github_refuses_one(
+    fake_github: FakeGitHub, repo: Repo, client: GitHubClient
+) -> None:
+    feature(repo, fake_github, {"app.py": "x = 1\n"})
+    fake_github.set_permission(REPO, "alice", "write")
+    fake_github.add_team_member("@acme/architects", "alice")
+
+    asked, refused = await writer.request_reviews(
+        client, REF, 1, ["alice", "stranger", "dana"], ["@acme/architects"]
+    )
+
+    assert asked == ("@acme/architects", "alice")
+    assert [who for who, _ in refused] == ["stranger", "dana"]
+    assert "not a collaborator" in refused[0][1]
+    assert "Review cannot be requested from pull request author." in refused[1][1]
+    pull = fake_github.pull(REPO, 1)
+    assert (pull.requested_reviewers, pull.requested_teams) == (["alice"], ["architects"])
+
+
+async def test_labels_are_made_once_put_on_and_taken_off(
+    fake_github: FakeGitHub, repo: Repo, client: GitHubClient
+) -> None:
+    feature(repo, fake_github, {"app.py": "x = 1\n"})
+    spec = LabelSpec("ai-risk: high", "d93f0b", "ai-review: risk high")
+
+    await writer.create_label(client, REF, spec)
+    await writer.create_label(client, REF, spec)  # made already: GitHub's 422 is fine
+    await writer.add_labels(client, REF, 1, ["ai-risk: high", "bug"])
+    await writer.remove_label(client, REF, 1, "bug")
+    await writer.remove_label(client, REF, 1, "bug")  # gone already: fine
+
+    made = fake_github.repo(REPO).labels["ai-risk: high"]
+    assert (made.color, made.description) == ("d93f0b", "ai-review: risk high")
+    assert fake_github.pull(REPO, 1).labels == ["ai-risk: high"]
