@@ -53,6 +53,15 @@ class Followups:
         self._requirements[key] = (found, time.monotonic() + REQUIREMENT_TTL_SECONDS)
         return found
 
+    async def setup_note(
+        self, client: GitHubClient, context: PullRequestContext, check_name: str
+    ) -> str | None:
+        """The warning when the base branch does not require the check (what `/ai-review
+        config` shows; a review puts it at the top of its check run's summary)."""
+        base = context.snapshot.base_branch
+        found = await self.requirement(client, context.repo, base, check_name)
+        return setup.requirement_note(found, check_name, base)
+
     async def apply(
         self,
         client: GitHubClient,
@@ -65,10 +74,8 @@ class Followups:
         repo, head_sha = context.repo, context.snapshot.head_sha
         before: list[str] = []
         after: list[str] = []
-        base = context.snapshot.base_branch
-        if base:
-            requirement = await self.requirement(client, repo, base, posting.check_name)
-            warning = setup.requirement_note(requirement, posting.check_name, base)
+        if context.snapshot.base_branch:
+            warning = await self.setup_note(client, context, posting.check_name)
             before += [warning] if warning else []
         asked = posting.review_requests
         if asked:

@@ -182,8 +182,9 @@ def invalid_config_reply(exc: ConfigError) -> str:
     return f"The config on the base branch is invalid:\n\n```\n{exc.render()}\n```"
 
 
-def describe_config(context: PullRequestContext) -> str:
-    """The effective config, and which file each top-level part came from."""
+def describe_config(context: PullRequestContext, setup_note: str | None = None) -> str:
+    """The effective config, and which file each top-level part came from; `setup_note` first
+    when the base branch does not require the check (bot/review/setup.py words it)."""
     sources = []
     for name in RepoConfig.model_fields:
         from_org = _sets(context.org_config_text, name)
@@ -206,7 +207,8 @@ def describe_config(context: PullRequestContext) -> str:
     )
     checklists = ", ".join(path for path, _ in context.checklist_texts) or "none"
     return (
-        "Effective review config (from the base branch):\n\n"
+        (f"> {setup_note}\n\n" if setup_note else "")
+        + "Effective review config (from the base branch):\n\n"
         + "\n".join(sources)
         + f"\n- repo checklists: {checklists}\n\nSettings that differ from the defaults:\n\n"
         + f"```yaml\n{effective}```"

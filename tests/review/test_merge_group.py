@@ -4,10 +4,9 @@ head that was queued; otherwise failure, naming the first that did not."""
 from __future__ import annotations
 
 from bot.engine.policy import Conclusion
-from bot.github.meaning import CheckRequirement, QueuedPull
+from bot.github.meaning import QueuedPull
 from bot.render.checkrun import CheckOutput
 from bot.render.posting import Posting
-from bot.review import setup
 from bot.review.merge_group import Moved, group_posting, not_in_queue, undecided
 
 ONE, TWO = QueuedPull(12, "a" * 40, 1), QueuedPull(13, "b" * 40, 2)
@@ -51,15 +50,3 @@ def test_a_group_the_queue_does_not_list_and_an_error_fail_closed() -> None:
     failed = undecided("abc123")
     assert failed.conclusion is Conclusion.FAILURE
     assert "abc123" in failed.title
-
-
-def test_the_setup_warning_says_what_to_require_and_nothing_when_it_is_required() -> None:
-    unrequired = setup.requirement_note(CheckRequirement(), "ai-review", "main")
-    other_app = setup.requirement_note(CheckRequirement(other_app=True), "ai-review", "main")
-
-    assert unrequired is not None
-    assert unrequired.startswith("**Setup:** `ai-review` is not a required check on `main`")
-    assert other_app is not None
-    assert "from another App" in other_app
-    assert setup.requirement_note(CheckRequirement(by_ruleset=True), "ai-review", "main") is None
-    assert setup.requirement_note(CheckRequirement(known=False), "ai-review", "main") is None
