@@ -68,8 +68,8 @@ def group_posting(
         title = _why_not(first, decided[first])
         summary = (
             f"This merge group into `{md_text(base_branch)}` holds {len(group)} pull "
-            f"request{plural}; each must pass the gate at the head that was queued. "
-            f"{len(failing)} did not, so the queue takes out what cannot merge:\n\n{listing}"
+            f"request{plural}; each must pass the gate at the head that was queued, and "
+            f"{len(failing)} did not:\n\n{listing}"
         )
         conclusion = Conclusion.FAILURE
     else:
@@ -80,7 +80,7 @@ def group_posting(
         )
         summary = (
             f"This merge group into `{md_text(base_branch)}` holds {len(group)} pull "
-            f"request{plural}, each decided again at the head that was queued:\n\n{listing}"
+            f"request{plural}, decided again at the head that was queued:\n\n{listing}"
         )
         conclusion = Conclusion.SUCCESS
     output = CheckOutput(title=title[:MAX_TITLE], summary=summary, annotations=())
