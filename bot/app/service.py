@@ -56,6 +56,7 @@ from bot.render.state import state_key, state_line
 from bot.review import compose, room
 from bot.review import labels as review_labels
 from bot.settings import Settings
+from bot.tools import default_tools
 
 log = logging.getLogger(__name__)
 
@@ -65,8 +66,9 @@ Analyzer = Callable[[Snapshot, Ruleset, Sequence[Evidence]], Awaitable[Analysis]
 def analyze_snapshot(
     snapshot: Snapshot, ruleset: Ruleset, declared: Sequence[Evidence] = ()
 ) -> Analysis:
-    """The engine run, as a top-level function a worker process can be handed."""
-    return analyze(snapshot, ruleset, declared=declared)
+    """The engine run, with the change tools, as a top-level function a worker process can be
+    handed."""
+    return analyze(snapshot, ruleset, declared=declared, tools=default_tools())
 
 
 def thread_analyzer() -> Analyzer:

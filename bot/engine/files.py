@@ -46,6 +46,8 @@ class FileJob:
     past_scan_limit: str = ""
     # False for tests, docs and examples: no complexity, no bandit, findings demoted.
     production: bool = True
+    # The change creates the file (a new migration, not an edit of one the base has run).
+    created: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -266,6 +268,7 @@ def plan_jobs(snapshot: Snapshot, ruleset: Ruleset) -> Plan:
                 scan_limit=scan_limit,
                 past_scan_limit=past_scan_limit,
                 production=production,
+                created=changed.status is FileStatus.ADDED,
             )
         )
     order = {changed.path: index for index, changed in enumerate(snapshot.files)}

@@ -43,6 +43,8 @@ class ToolSpec(Model):
     paths: list[Glob] = Field(default_factory=list)
     languages: list[Identifier] = Field(default_factory=list)
     exclude: list[Glob] = Field(default_factory=list)
+    # Only files the change creates: a migration the base branch has has already run.
+    created_only: bool = False
     rules: list[ToolRule]
 
     def reads(self, path: str, language: str | None) -> bool:

@@ -77,7 +77,13 @@ def run_tools(
     results = ToolResults()
     for tool in tools:
         spec = table.spec(tool.name)
-        wanted = [job for job in jobs if job.production and spec.reads(job.path, job.language)]
+        wanted = [
+            job
+            for job in jobs
+            if job.production
+            and (job.created or not spec.created_only)
+            and spec.reads(job.path, job.language)
+        ]
         readable = [job for job in wanted if job.head_text is not None]
         for job in wanted:
             if job.head_text is None:

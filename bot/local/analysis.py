@@ -15,6 +15,7 @@ from bot.local.git import GitRepo
 from bot.local.parallel import FilePool
 from bot.local.pull_range import RangeRequest, resolve_range
 from bot.render.provenance import ConfigSource, ConfigUsed, Provenance, RangeUsed
+from bot.tools import default_tools
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +102,8 @@ class LocalAnalysis:
             needs_text=lambda changed: needs_text(changed, ruleset),
             head_branch=self.range.head_branch,
         )
-        analysis = analyze(snapshot, ruleset, map_files=pool.map if pool else map)
+        analysis = analyze(
+            snapshot, ruleset, map_files=pool.map if pool else map, tools=default_tools()
+        )
         detector = Detector(ruleset.signatures, ruleset.config.detect.labels)
         return LocalResult(analysis, detector, Provenance(self.range, used))

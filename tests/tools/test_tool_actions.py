@@ -161,3 +161,12 @@ def test_a_commit_pin_replaced_by_a_tag_is_flagged_though_it_looks_like_a_bump()
     assert findings(run({PATH: after}, {PATH: before}), "actions-") == [
         (PATH, 8, "actions-unpinned-uses")
     ]
+
+
+def test_the_slsa_generator_which_must_be_called_by_its_tag_is_not_flagged() -> None:
+    after = (
+        "on: push\npermissions: {}\njobs:\n  provenance:\n    uses: slsa-framework/"
+        "slsa-github-generator/.github/workflows/generator_generic_slsa3.yml@v2.1.0\n"
+    )
+
+    assert findings(run({PATH: after}), "actions-") == []

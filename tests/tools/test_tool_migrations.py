@@ -97,3 +97,15 @@ def test_sql_squawk_cannot_parse_is_noted_as_not_checked_past_the_error() -> Non
         "not checked by squawk (Postgres migration checks): not Postgres SQL squawk can parse "
         "(line 1: "
     )
+
+
+def test_a_migration_the_base_branch_already_has_is_not_read() -> None:
+    # It has run wherever the base was deployed: editing it (a rename of the schema prefix, a
+    # comment) changes nothing there.
+    before = "CREATE INDEX users_email_idx ON auth.users (email);\n"
+    after = "CREATE INDEX users_email_idx ON {{ .Namespace }}.users (email);\n"
+
+    analysis = run({PATH: after}, {PATH: before})
+
+    assert findings(analysis, "migration-") == []
+    assert notes(analysis) == []
