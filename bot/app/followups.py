@@ -78,7 +78,8 @@ class Followups:
             warning = await self.setup_note(client, context, posting.check_name)
             before += [warning] if warning else []
         asked = posting.review_requests
-        if asked:
+        # A draft asks nobody yet: its requests are made once it is ready for review.
+        if asked and not await run_steps(client, questions.is_draft(repo, context.number)):
             done, not_asked = await writer.request_reviews(
                 client, repo, context.number, asked.users, asked.teams
             )
@@ -101,11 +102,22 @@ class Followups:
     async def _labels(
         self, client: GitHubClient, context: PullRequestContext, changes: LabelChanges
     ) -> tuple[list[str], list[str], list[tuple[str, str]]]:
-        """Add and remove labels; which were added, which removed, which GitHub refused."""
+        """Remove and add labels; which were added, which removed, which GitHub refused."""
         repo, number = context.repo, context.number
         added: list[str] = []
         removed: list[str] = []
         refused: list[tuple[str, str]] = []
+        # Removals first: if the add then fails, what was removed reads as taken off, which
+        # is what it is; an add GitHub did whose answer was lost is retried (adding is idempotent).
+        for name in changes.remove:
+            try:
+                await writer.remove_label(client, repo, number, name)
+            except BadRequest as exc:
+                if not writer.refused_by_github(exc):
+                    raise
+                refused.append((name, meaning.message_line(str(exc))))
+            else:
+                removed.append(name)
         if changes.add:
             names = [spec.name for spec in changes.add]
             try:
@@ -121,15 +133,6 @@ class Followups:
                 refused += [(name, meaning.message_line(str(exc))) for name in names]
             else:
                 added += names
-        for name in changes.remove:
-            try:
-                await writer.remove_label(client, repo, number, name)
-            except BadRequest as exc:
-                if not writer.refused_by_github(exc):
-                    raise
-                refused.append((name, meaning.message_line(str(exc))))
-            else:
-                removed.append(name)
         if refused:
             log.warning(
                 "GitHub refused label changes",

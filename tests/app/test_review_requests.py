@@ -126,3 +126,21 @@ async def test_requests_can_be_turned_off(bot: Bot, repo: Repo) -> None:
     await open_gated(bot, repo)
 
     assert bot.github.count("POST", REQUESTS) == 0
+
+
+async def test_a_draft_asks_nobody_until_it_is_ready_for_review(bot: Bot, repo: Repo) -> None:
+    configure(repo, OWNED)
+    people(bot)
+    number, _ = open_pull(
+        bot.github, repo, {"billing/charge.py": LOGIN_WITH_SQL}, trailers=(CLAUDE,)
+    )
+    bot.github.pull(REPO, number).draft = True
+    await bot.send(webhooks.pull_request(bot.github, REPO, number, "opened"))
+    await bot.settle()
+    assert bot.github.count("POST", REQUESTS) == 0
+
+    bot.github.pull(REPO, number).draft = False
+    await bot.send(webhooks.pull_request(bot.github, REPO, number, "ready_for_review"))
+    await bot.settle()
+
+    assert bot.github.pull(REPO, number).requested_teams == ["payments", "architects"]
