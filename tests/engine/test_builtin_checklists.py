@@ -27,20 +27,23 @@ CHECKLIST_DIR = ROOT / "checklists"
 REFERENCE = ROOT / "docs" / "checklists.md"
 LANGUAGES = ROOT / "bot" / "data" / "languages.yml"
 
-OUR_PATTERN_RULES = frozenset(
-    {
-        "sql-string",
-        "eval-exec",
-        "shell-injection",
-        "tls-verify-off",
-        "http-no-timeout",
-        "silent-except",
-        "hardcoded-secret",
-        "unsafe-deserialization",
-        "weak-crypto",
-        "debug-enabled",
-    }
-) | tool_table().rule_ids
+OUR_PATTERN_RULES = (
+    frozenset(
+        {
+            "sql-string",
+            "eval-exec",
+            "shell-injection",
+            "tls-verify-off",
+            "http-no-timeout",
+            "silent-except",
+            "hardcoded-secret",
+            "unsafe-deserialization",
+            "weak-crypto",
+            "debug-enabled",
+        }
+    )
+    | tool_table().rule_ids
+)
 BANDIT_ID = re.compile(r"B\d{3}\Z")
 MAX_UNIVERSAL = 3
 DEFAULT_MAX_ITEMS = 15
