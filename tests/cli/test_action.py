@@ -315,3 +315,18 @@ def test_base_further_ahead_than_the_first_fetch_is_deepened_until_they_meet(
     assert status == 0, "\n".join(runner.log)
     summary = (runner.temp / "step-summary.md").read_text()
     assert r"\(2 commits\)" in summary
+
+
+def test_base_named_by_a_branch_the_clone_lacks_says_to_fetch_it(
+    installed: tuple[Path, dict[str, str]], repo: Repo, tmp_path: Path
+) -> None:
+    event, workspace = _pull_request(repo, tmp_path)
+    runner = _runner(installed, workspace, tmp_path, event, base="release")
+
+    status = runner.run(_after_install())
+
+    assert status == 2
+    assert runner.log[-1].strip() == (
+        "::error title=ai-review-bot::the base commit is not in this clone: fetch it, or check "
+        "out with fetch-depth: 0"
+    )
