@@ -224,6 +224,14 @@ FIRES = [
     # bidi-control
     ("bidi-control", "auth.py", 'if role != "user\u202e \u2066// admin\u2069 \u2066":'),
     ("bidi-control", "auth.js", "/* \u2067 */ access = 'granted';"),
+    # xss-sink (templates; scripts are structural rules, tests/test_structural.py)
+    ("xss-sink", "templates/profile.html", "<p>{{ user.bio|safe }}</p>"),
+    ("xss-sink", "templates/page.twig", "<div>{{ page.body|raw }}</div>"),
+    ("xss-sink", "src/Post.vue", '<div v-html="post.body"></div>'),
+    ("xss-sink", "src/Post.svelte", "<div>{@html post.body}</div>"),
+    ("xss-sink", "src/app/post.component.html", '<div [innerHTML]="post.body"></div>'),
+    ("xss-sink", "views/post.ejs", "<div><%- post.body %></div>"),
+    ("xss-sink", "views/post.hbs", "<div>{{{post.body}}}</div>"),
 ]
 
 LOOK_ALIKES = [
@@ -334,6 +342,13 @@ LOOK_ALIKES = [
     ("unsafe-deserialization", "io.rb", "config = YAML.safe_load(text)"),
     # bidi-control
     ("bidi-control", "i18n.js", 'const greeting = "\u05e9\u05dc\u05d5\u05dd\u200f";'),
+    # xss-sink: a literal marked safe, plain-text templates, escaped output, includes
+    ("xss-sink", "templates/base.html", '<p>{{ "<br>"|safe }}</p>'),
+    ("xss-sink", "templates/alert_subject.html", "{{ check.name|safe }} is DOWN"),
+    ("xss-sink", "templates/profile.html", "<p>{{ user.bio }}</p>"),
+    ("xss-sink", "src/Post.vue", '<div v-text="post.body"></div>'),
+    ("xss-sink", "views/post.ejs", "<%- include('header') %>"),
+    ("xss-sink", "views/post.hbs", "<div>{{post.body}}</div>"),
 ]
 
 
@@ -1008,6 +1023,7 @@ def test_builtin_rules_file_validates() -> None:
         "shell-injection",
         "unsafe-deserialization",
         "bidi-control",
+        "xss-sink",
     }
 
 

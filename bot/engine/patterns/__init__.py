@@ -1,11 +1,15 @@
 """The `patterns` signal's per-file scanner: risky constructs in the lines a change adds.
 
-Three sources look at each file, and only added lines are reported:
+Four sources look at each file, and only added lines are reported:
 - bandit (PyCQA) reads Python files whole, so it sees imports and call context; a finding is
   kept when its line range touches an added line;
 - detect-secrets' regex plugins look for credentials in every file;
 - our line rules (`bot/data/patterns.yml` plus the repo config's) cover other languages and
-  what bandit misses.
+  what bandit misses;
+- our structural rules (`bot/data/structural.yml`, ast-grep) read the syntax tree of Python,
+  JavaScript/TypeScript, Go and Java files, where a line cannot tell (a query inside a loop,
+  a blocking call inside an async function, a literal from a value); a match is kept when its
+  range touches an added line.
 Where two sources name the same rule on the same line, it is reported once, at its most severe.
 Outside production code (tests, docs, examples: `FileJob.production` False) bandit does not
 run, a secret is low and not counted, and a line rule does what its `outside_production` says.
@@ -32,6 +36,7 @@ from bot.engine.files import FileJob
 from bot.engine.patterns.bandit_scan import scan_python
 from bot.engine.patterns.rules import CWE_BY_RULE, PatternRulesError, load_rules, scan_lines
 from bot.engine.patterns.secrets_scan import MAX_CONFIRMED_LINE, scan_secrets
+from bot.engine.patterns.structural import scan_structure
 from bot.engine.result import Location, Skipped
 
 WINDOW = MAX_CONFIRMED_LINE
@@ -98,6 +103,9 @@ def scan_file(
     findings.extend(
         scan_lines(job.path, job.language, windows, rules, folded, production=job.production)
     )
+    structure = scan_structure(job, folded)
+    findings.extend(structure.findings)
+    skipped.extend(structure.skipped)
     return PatternScan(findings=_once_per_rule_and_line(findings), skipped=tuple(skipped))
 
 

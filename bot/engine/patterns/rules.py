@@ -38,6 +38,7 @@ CWE_BY_RULE: Mapping[str, int] = MappingProxyType(
         "weak-crypto": 327,
         "debug-enabled": 489,
         "bidi-control": 838,
+        "xss-sink": 79,
     }
 )
 
