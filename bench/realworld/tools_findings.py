@@ -52,10 +52,18 @@ PER_REPO = 400
 class Corpus:
     name: str  # OWNER/NAME
     pin: str  # the newest first-parent commit read
+    # Only changes that touch a file one of these tools reads (empty: any tool).
+    tools: tuple[str, ...] = ()
+    # And only changes whose diff adds or removes a Python line matching this (git log -G).
+    pickaxe: str = ""
 
     def clone(self, mirrors: Path) -> Path:
         return mirrors / self.name.replace("/", "+") / "repo"
 
+
+BLOCKING_CALLS = (
+    r"time\.sleep|requests\.(get|post|put|patch|delete|request)|open\(|subprocess\.|urlopen"
+)
 
 # Where the failure modes the tools look for occur: workflows everywhere, Postgres migrations
 # (supabase/auth, documenso's Prisma, harbor), Dockerfiles (harbor, lnbits, khoj, documenso),
@@ -73,6 +81,23 @@ CORPORA = (
     Corpus("khoj-ai/khoj", "ae229ca894c0b80ad84664afcfdde523b5e87057"),
     Corpus("lnbits/lnbits", "7d98c6b0808efab3edafc21310ec34d1c38c23df"),
     Corpus("simonw/datasette", "481df7ff6d78a8ccf919984d27f27201b081bd53"),
+    # Dockerfiles of services and of compose samples.
+    Corpus(
+        "GoogleCloudPlatform/microservices-demo",
+        "34ffea9175946982c3088ed84994fe6019ad6e92",
+        tools=("hadolint",),
+    ),
+    Corpus("docker/awesome-compose", "18f59bdb09ecf520dd5758fbf90dec314baec545", ("hadolint",)),
+    # Async Python services, where a change touches a call that may block.
+    *(
+        Corpus(name, pin, ("ruff",), BLOCKING_CALLS)
+        for name, pin in (
+            ("khoj-ai/khoj", "ae229ca894c0b80ad84664afcfdde523b5e87057"),
+            ("lnbits/lnbits", "7d98c6b0808efab3edafc21310ec34d1c38c23df"),
+            ("Chainlit/chainlit", "488b74579ace74ad917556a1560e9db68e011219"),
+            ("reflex-dev/reflex", "d86f167bce73d4ec4ded9b4a77296955142ef019"),
+        )
+    ),
 )
 
 
@@ -117,7 +142,9 @@ def tool_changes(corpus: Corpus, clone: Path, per_repo: int) -> list[tuple[str, 
     ruleset = _ruleset()
     table = tool_table()
     pin = corpus.pin
-    log = _git(clone, "log", "--first-parent", "--format=%H %P", pin)
+    specs = [spec for spec in table.tools if not corpus.tools or spec.name in corpus.tools]
+    pickaxe = ["-G", corpus.pickaxe, pin, "--", "*.py"] if corpus.pickaxe else [pin]
+    log = _git(clone, "log", "--first-parent", "--format=%H %P", *pickaxe)
     out: list[tuple[str, str]] = []
     for line in log.splitlines():
         shas = line.split()
@@ -128,7 +155,9 @@ def tool_changes(corpus: Corpus, clone: Path, per_repo: int) -> list[tuple[str, 
         except subprocess.CalledProcessError:
             continue  # an object the snapshot lacks
         if any(
-            p and ruleset.is_production(p) and table.reads(p, ruleset.languages.id_of(p))
+            p
+            and ruleset.is_production(p)
+            and any(spec.reads(p, ruleset.languages.id_of(p)) for spec in specs)
             for p in paths
         ):
             out.append((shas[1], shas[0]))
@@ -180,8 +209,11 @@ def collect(mirrors: Path, per_repo: int, jobs: int) -> list[dict[str, Any]]:
             print(f"skipped {corpus.name}: no clone at {clone}")
             continue
         changes = tool_changes(corpus, clone, per_repo)
-        print(f"{corpus.name}: {len(changes)} changes touch a file a tool reads")
+        what = ", ".join(corpus.tools) if corpus.tools else "a tool"
+        print(f"{corpus.name}: {len(changes)} changes touch a file {what} reads")
         for base, head in changes:
+            if any(job[0] == corpus.name and job[3] == head for job in work):
+                continue  # in two samples of the repository
             cache = WORK / version / corpus.name.replace("/", "+") / f"{head}.json"
             work.append((corpus.name, str(clone), base, head, str(cache)))
     print(f"engine {version}: {len(work)} changes")
@@ -273,15 +305,20 @@ def show(mirrors: Path, repo: str, sha: str, path: str, line: int, context: int 
 
 
 def cost(mirrors: Path, changes: int) -> None:
-    """Seconds per change of the analysis with and without the tools, on changes that touch a
-    file a tool reads (one process, no cache: what the App and `analyze` pay)."""
-    from bot.engine.files import needs_text
+    """What the tools add to an analysis, on the newest `changes` changes per repository that
+    touch a file a tool reads: each tool's run (process start, writing its files, reading its
+    report) where it had files, and the whole analysis without and with the tools (one
+    process, no cache: what the App and `analyze` pay per change)."""
+    from bot.engine.files import needs_text, plan_jobs
     from bot.engine.pipeline import analyze
+    from bot.engine.tool_table import tool_table
     from bot.local.git import GitRepo
     from bot.tools import default_tools
 
     ruleset = _ruleset()
-    timings: dict[str, list[float]] = {"without": [], "with": []}
+    table = tool_table()
+    runs: dict[str, list[float]] = defaultdict(list)
+    sizes: dict[str, list[int]] = defaultdict(list)
     for corpus in CORPORA:
         clone = corpus.clone(mirrors)
         if not clone.exists():
@@ -290,16 +327,36 @@ def cost(mirrors: Path, changes: int) -> None:
             snapshot = GitRepo(str(clone)).snapshot(
                 base, head, needs_text=lambda changed: needs_text(changed, ruleset)
             )
-            for label, tools in (("without", ()), ("with", default_tools())):
+            jobs = plan_jobs(snapshot, ruleset).jobs
+            for tool in default_tools():
+                spec = table.spec(tool.name)
+                files = [
+                    job
+                    for job in jobs
+                    if job.production
+                    and job.head_text is not None
+                    and (job.created or not spec.created_only)
+                    and spec.reads(job.path, job.language)
+                ]
+                if files:
+                    start = time.perf_counter()
+                    tool.scan(files)
+                    runs[tool.name].append(time.perf_counter() - start)
+                    sizes[tool.name].append(len(files))
+            for label, tools in (("analysis without tools", ()), ("analysis with tools", None)):
                 start = time.perf_counter()
-                analyze(snapshot, ruleset, tools=tools)
-                timings[label].append(time.perf_counter() - start)
-    for label, values in timings.items():
+                analyze(snapshot, ruleset, tools=default_tools() if tools is None else tools)
+                runs[label].append(time.perf_counter() - start)
+    print("| what | runs | files per run (median, max) | median | p95 | max |")
+    print("| --- | ---: | --- | ---: | ---: | ---: |")
+    for label, values in runs.items():
         values.sort()
         p95 = values[int(0.95 * (len(values) - 1))]
+        handed = sizes.get(label)
+        counts = f"{statistics.median(handed):g}, {max(handed)}" if handed else ""
         print(
-            f"{label} tools: {len(values)} changes, median {statistics.median(values):.3f} s, "
-            f"p95 {p95:.3f} s, max {values[-1]:.3f} s"
+            f"| {label} | {len(values)} | {counts} | {statistics.median(values):.3f} s | "
+            f"{p95:.3f} s | {values[-1]:.3f} s |"
         )
 
 

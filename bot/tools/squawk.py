@@ -1,6 +1,7 @@
 """squawk (sbdchd) over a change's Postgres migrations.
 
-squawk reads each file as one migration. A table the same file creates is new and empty: what
+squawk reads each file as one migration. A table the same file creates, or a migration of the
+change that runs before it (migrations run in the order of their names), is new and empty: what
 locks or fails on a table with rows (an index built without CONCURRENTLY, a NOT NULL column
 without a default, a constraint validated at once) cannot hurt it, so those findings are
 dropped. Template placeholders (`{{ .Namespace }}`, `${schema}`) are read as names; a file
@@ -80,6 +81,8 @@ class Squawk(CommandTool):
         if not isinstance(report, list):
             raise TypeError("not a list of findings")
         texts = {job.path: self.prepare(job.head_text or "") for job in jobs}
+        # Migrations run in the order of their names; every file here is new in the change.
+        created_before = _created_before(texts)
         findings: list[ToolFinding] = []
         errors: dict[str, Skipped] = {}
         for entry in report:
@@ -87,7 +90,7 @@ class Squawk(CommandTool):
             line = int(entry["line"]) + 1  # squawk counts lines from 0
             if entry["rule_name"] == _SYNTAX_ERROR:
                 errors.setdefault(path, self._unparsed(path, line, str(entry["message"])))
-            elif not _on_new_table(texts.get(path, ""), entry):
+            elif not _on_new_table(texts.get(path, ""), entry, created_before.get(path, set())):
                 findings.append(ToolFinding(path, line, entry["rule_name"], entry["message"]))
         return ToolReport(tuple(findings), tuple(errors.values()))
 
@@ -97,8 +100,19 @@ class Squawk(CommandTool):
         )
 
 
-def _on_new_table(text: str, entry: dict[str, Any]) -> bool:
-    """Whether the finding is about a table created earlier in the same file."""
+def _created_before(texts: Mapping[str, str]) -> dict[str, set[str]]:
+    """For each migration, the tables the change's migrations named before it create."""
+    seen: set[str] = set()
+    out: dict[str, set[str]] = {}
+    for path in sorted(texts):
+        out[path] = set(seen)
+        seen |= {_bare(m.group(1)) for m in _CREATED.finditer(texts[path])}
+    return out
+
+
+def _on_new_table(text: str, entry: dict[str, Any], new_tables: set[str]) -> bool:
+    """Whether the finding is about a table created earlier in the same file, or by a
+    migration of the change that runs before it (`new_tables`)."""
     if entry["rule_name"] not in _ON_EXISTING_ROWS:
         return False
     offset = _offset(text, int(entry["line"]), int(entry["column"]))
@@ -109,7 +123,9 @@ def _on_new_table(text: str, entry: dict[str, Any]) -> bool:
     if target is None:
         return False
     table = _bare(target.group(1) or target.group(2))
-    return table in {_bare(m.group(1)) for m in _CREATED.finditer(text, 0, start)}
+    return table in new_tables or table in {
+        _bare(m.group(1)) for m in _CREATED.finditer(text, 0, start)
+    }
 
 
 def _offset(text: str, line: int, column: int) -> int:

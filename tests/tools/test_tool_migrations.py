@@ -109,3 +109,17 @@ def test_a_migration_the_base_branch_already_has_is_not_read() -> None:
 
     assert findings(analysis, "migration-") == []
     assert notes(analysis) == []
+
+
+def test_a_table_an_earlier_migration_of_the_change_creates_has_no_rows_either() -> None:
+    first = "db/migrations/20260101_folders.sql"
+    second = "db/migrations/20260102_folder_type.sql"
+
+    analysis = run(
+        {
+            second: 'ALTER TABLE "Folder" ADD COLUMN "type" text NOT NULL;\n',
+            first: 'CREATE TABLE "Folder" (id text PRIMARY KEY);\n',
+        }
+    )
+
+    assert findings(analysis, "migration-") == []
