@@ -1,7 +1,8 @@
 """What the App writes for a head besides its check run and comment: the review requests and
-label changes the posting carries (bot/review/requests.py, labels.py decide them), and the
-setup warning when the base branch does not require the check. Each outcome is recorded in the
-pull request's state and said in the check run's summary.
+label changes the posting carries (bot/review/requests.py, labels.py decide them), each recorded
+in the pull request's state, and what GitHub refused of them said in the check run's details.
+Also whether the base branch requires the check (asked for the review room, bot/review/room.py,
+whose composition words the setup warning), cached a while.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from bot.github.client import GitHubClient
 from bot.github.context import PullRequestContext, RepoRef
 from bot.github.fetch import run as run_steps
 from bot.github.meaning import CheckRequirement
-from bot.render.checkrun import with_notes
+from bot.render.checkrun import with_details
 from bot.render.posting import LabelChanges, Posting
 from bot.review import labels, requests, setup
 
@@ -69,34 +70,29 @@ class Followups:
         posting: Posting,
         state: PullState,
     ) -> tuple[Posting, PullState]:
-        """Make the posting's review requests and label changes; the posting with what became
-        of them (and the setup warning) in its summary, and the state that records them."""
+        """Make the posting's review requests and label changes; the posting with what GitHub
+        refused of them in its details, and the state that records them."""
         repo, head_sha = context.repo, context.snapshot.head_sha
-        before: list[str] = []
         after: list[str] = []
-        if context.snapshot.base_branch:
-            warning = await self.setup_note(client, context, posting.check_name)
-            before += [warning] if warning else []
         asked = posting.review_requests
-        # A draft asks nobody yet: its requests are made once it is ready for review.
-        if asked and not await run_steps(client, questions.is_draft(repo, context.number)):
-            done, not_asked = await writer.request_reviews(
+        if asked:
+            done, refused = await writer.request_reviews(
                 client, repo, context.number, asked.users, asked.teams
             )
-            state = requests.requested(state, head_sha)
-            note = setup.requests_note(done, not_asked)
+            state = requests.requested(state, head_sha, done)
+            note = setup.refused_note(refused)
             after += [note] if note else []
-            if not_asked:
+            if refused:
                 log.warning(
                     "GitHub refused review requests",
-                    extra={"repo": repo.full_name, "pr": context.number, "refused": not_asked},
+                    extra={"repo": repo.full_name, "pr": context.number, "refused": refused},
                 )
         if posting.labels is not None:
             added, removed, not_set = await self._labels(client, context, posting.labels)
             state = labels.recorded(state, posting.labels, head_sha, added, removed)
             note = setup.labels_note(not_set)
             after += [note] if note else []
-        output = with_notes(posting.output, before=before, after=after)
+        output = with_details(posting.output, after)
         return replace(posting, output=output), state
 
     async def _labels(

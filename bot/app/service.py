@@ -285,6 +285,8 @@ class ReviewService:
                     return {q: await self.people.is_member(client, *q) for q in asked}
                 case room.Permissions(logins):
                     return await self.people.permissions(client, repo, logins)
+                case room.RequiredCheck(branch, name):
+                    return await self.followups.requirement(client, repo, branch, name)
                 case room.StateLine(recorded):
                     head = snapshot.head_sha
                     return state_line(recorded, repo.full_name, context.number, head, self._key)

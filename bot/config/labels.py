@@ -68,7 +68,11 @@ class LabelsConfig(Model):
 
     enabled: bool = Field(strict=True, default=True, description="Keep these labels in sync.")
     ai_assisted: LabelName = Field(
-        default="ai-assisted", description="On a pull request detected or declared AI-assisted."
+        default="ai-review: assisted",
+        description=(
+            "On a pull request detected or declared AI-assisted. It may be one of "
+            "detect.labels: the App's own label is never evidence of AI use."
+        ),
     )
     tool: ToolLabel = "ai-tool: {tool}"
     risk: RiskLabel = "ai-risk: {level}"

@@ -70,8 +70,10 @@ class PullState:
     # label -> the last head the bot saw it on the pull request while wanting it: a wanted
     # label missing at that same head was taken off by a person, and is not added again.
     labels_held: Mapping[str, str] = field(default_factory=lambda: _frozen({}))
-    # The head whose review requests were made (at most once per head).
+    # The head whose review requests were made (at most once per head), and whom GitHub took
+    # (`@org/team` or login).
     reviews_requested_at: str = ""
+    reviews_requested: tuple[str, ...] = ()
 
     def tick(self, item: str, login: str, head_sha: str) -> PullState:
         return replace(
@@ -133,6 +135,7 @@ class PullState:
             "labels_own": list(self.labels_own),
             "labels_held": dict(sorted(self.labels_held.items())),
             "reviews_requested_at": self.reviews_requested_at,
+            "reviews_requested": list(self.reviews_requested),
         }
 
     @classmethod
@@ -148,8 +151,10 @@ class PullState:
         if not isinstance(commands, list) or not all(type(c) is int for c in commands):
             raise TypeError("commands_done is not a list of numbers")
         own = raw.get("labels_own") or []
-        if not isinstance(own, list) or not all(isinstance(label, str) for label in own):
-            raise TypeError("labels_own is not a list of text")
+        asked = raw.get("reviews_requested") or []
+        for name, listed in (("labels_own", own), ("reviews_requested", asked)):
+            if not isinstance(listed, list) or not all(isinstance(text, str) for text in listed):
+                raise TypeError(f"{name} is not a list of text")
         return cls(
             declaration=None
             if declaration is None
@@ -178,6 +183,7 @@ class PullState:
             labels_own=tuple(sorted(set(own))),
             labels_held=_frozen(_strings(raw.get("labels_held"))),
             reviews_requested_at=_text(raw, "reviews_requested_at"),
+            reviews_requested=tuple(asked),
         )
 
 

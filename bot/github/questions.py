@@ -40,12 +40,6 @@ def base_ref(repo: RepoRef, number: int) -> Steps[str]:
     return meaning.base_ref(pull)
 
 
-def is_draft(repo: RepoRef, number: int) -> Steps[bool]:
-    """Whether the pull request is a draft (GitHub asks no reviewer of a draft either)."""
-    pull = yield from item(pull_path(repo, number))
-    return bool((pull or {}).get("draft"))
-
-
 def repository_visible(repo: RepoRef) -> Steps[bool]:
     """Whether the repository can be read at all (GitHub answers 404 for one a token may not
     see, as for one that does not exist)."""

@@ -85,26 +85,20 @@ async def finish_check(
 ) -> None:
     """Complete the check; annotations beyond GitHub's 50 per request go in further updates."""
     url = f"/repos/{repo.full_name}/check-runs/{check_id}"
+    shown: dict[str, Any] = {"title": output.title, "summary": output.summary}
+    if output.text:
+        shown["text"] = output.text
     batches = output.batches()
     for batch in batches[1:]:
         # Each update appends its annotations; the conclusion goes in the last one.
-        await client.patch(
-            url,
-            data={
-                "output": {"title": output.title, "summary": output.summary, "annotations": batch}
-            },
-        )
+        await client.patch(url, data={"output": {**shown, "annotations": batch}})
     await client.patch(
         url,
         data={
             "status": "completed",
             "conclusion": conclusion.value,
             "completed_at": _now(),
-            "output": {
-                "title": output.title,
-                "summary": output.summary,
-                "annotations": batches[0],
-            },
+            "output": {**shown, "annotations": batches[0]},
         },
     )
 

@@ -25,6 +25,9 @@ class CheckOutput:
     title: str
     summary: str
     annotations: tuple[dict[str, Any], ...]
+    # The details below the summary: what the App's own writes met on GitHub (a review request
+    # or a label it refused), which only the App knows; `preview` shows the rest.
+    text: str = ""
 
     def batches(self) -> list[list[dict[str, Any]]]:
         """Annotations in GitHub's 50-per-request batches (at least one, possibly empty)."""
@@ -83,6 +86,14 @@ def check_output(analysis: Analysis, decision: Decision) -> CheckOutput:
 def error_output(title: str, details: str) -> CheckOutput:
     """A failure that is not about the code: an invalid config, an internal error."""
     return CheckOutput(title=title[:MAX_TITLE], summary=truncate(details, 65_000), annotations=())
+
+
+def with_details(output: CheckOutput, lines: Sequence[str]) -> CheckOutput:
+    """The output with markdown lines (already escaped) added to its details."""
+    if not lines:
+        return output
+    text = "\n\n".join([output.text, *lines] if output.text else lines)
+    return replace(output, text=truncate(text, 65_000))
 
 
 def with_notes(

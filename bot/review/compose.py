@@ -29,12 +29,14 @@ from bot.engine.ruleset import Ruleset
 from bot.github.context import PullRequestContext
 from bot.github.gather import unseen_changes
 from bot.github.meaning import WRITE_PERMISSIONS as WRITE
-from bot.render.checkrun import CheckOutput, check_output, error_output
+from bot.github.meaning import CheckRequirement
+from bot.render.checkrun import CheckOutput, check_output, error_output, with_notes
 from bot.render.escape import md_text
 from bot.render.markdown import render_comment
 from bot.render.posting import Posting
+from bot.review import setup
 from bot.review.labels import label_changes
-from bot.review.requests import review_requests
+from bot.review.requests import asked_at, review_requests
 
 # A team membership the gate needs to know: (`@org/slug`, login).
 Membership = tuple[str, str]
@@ -206,6 +208,8 @@ class GitHubFacts:
     write_access: frozenset[str] = frozenset()
     # merge commits proven to bring only the base branch's changes
     clean_merges: frozenset[str] = frozenset()
+    # whether the base branch requires the check (None: the asker cannot tell)
+    requirement: CheckRequirement | None = None
 
 
 def writers(permissions: Mapping[str, str]) -> frozenset[str]:
@@ -311,17 +315,27 @@ def compose(
             approvals_note=_approvals_note(decision),
             state_marker=state_marker,
         )
-    head_sha = context.snapshot.head_sha
+    head_sha, base = context.snapshot.head_sha, context.snapshot.base_branch
+    asking = review_requests(config.approvals, decision, facts, state, context.repo.owner)
+    warning = (
+        None
+        if found.requirement is None
+        else setup.requirement_note(found.requirement, config.check.name, base)
+    )
+    asked = setup.requests_note(asked_at(state, head_sha, asking))
+    output = with_notes(
+        check_output(analysis, decision),
+        before=[warning] if warning else [],
+        after=[asked] if asked else [],
+    )
     return Posting(
         check_name=config.check.name,
         conclusion=decision.conclusion,
         title=decision.title,
-        output=check_output(analysis, decision),
+        output=output,
         comment=comment,
         decision=decision,
-        review_requests=review_requests(
-            config.approvals, decision, facts, state, context.repo.owner
-        ),
+        review_requests=asking,
         labels=label_changes(
             config.labels, analysis, decision, state, context.snapshot.labels, head_sha
         ),
@@ -375,5 +389,6 @@ def most_restrictive(own: Posting, others: Mapping[int, Posting]) -> Posting:
         title=title[:255],
         summary=note + chosen.output.summary,
         annotations=chosen.output.annotations,
+        text=own.output.text,  # what this pull request's own writes met
     )
     return replace(own, conclusion=chosen.conclusion, title=title, output=output)

@@ -9,7 +9,7 @@ requested by slug, so only teams of the repository's organization can be asked.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import replace
 
 from bot.config.approvals import ApprovalsConfig
@@ -78,6 +78,13 @@ def review_requests(
     return ReviewRequests(tuple(users[: MAX_REQUESTED - len(teams)]), tuple(teams))
 
 
-def requested(state: PullState, head_sha: str) -> PullState:
-    """The record that this head's review requests were made."""
-    return replace(state, reviews_requested_at=head_sha)
+def requested(state: PullState, head_sha: str, asked: Sequence[str] = ()) -> PullState:
+    """The record that this head's review requests were made, and whom GitHub took."""
+    return replace(state, reviews_requested_at=head_sha, reviews_requested=tuple(asked))
+
+
+def asked_at(state: PullState, head_sha: str, planned: ReviewRequests) -> tuple[str, ...]:
+    """Whom the head's review requests go to: those planned now, or those recorded for it."""
+    if planned:
+        return (*planned.teams, *planned.users)
+    return state.reviews_requested if state.reviews_requested_at == head_sha else ()

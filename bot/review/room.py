@@ -2,7 +2,8 @@
 
 `review_head` is a generator in the manner of the gather steps (bot/github/steps.py): it yields
 each question it needs answered (merges proven clean, the analysis, the files changed since
-older heads, team memberships, permissions, the comment's state line) and is sent the answer.
+older heads, team memberships, permissions, whether the base branch requires the check, the
+comment's state line) and is sent the answer.
 It returns the posting and the state the head leaves behind. The App answers from GitHub and its
 store (bot/app/service.py), `preview` from a token's view of GitHub (bot/preview.py), so the
 order of a review is written, and tested, once.
@@ -76,7 +77,18 @@ class StateLine:
     state: PullState
 
 
-Question = CleanMerges | Analyze | ChangedSince | Memberships | Permissions | StateLine
+@dataclass(frozen=True, slots=True)
+class RequiredCheck:
+    """Whether the base branch requires the check `name` from this App (branch protection or
+    a ruleset). Answer: meaning.CheckRequirement, or None when the asker cannot tell."""
+
+    branch: str
+    name: str
+
+
+Question = (
+    CleanMerges | Analyze | ChangedSince | Memberships | Permissions | RequiredCheck | StateLine
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,10 +167,13 @@ def review_head(
     permissions: Mapping[str, str] | None = (
         (yield Permissions(tuple(sorted(logins)))) if logins else {}
     )
+    base = context.snapshot.base_branch
+    requirement = (yield RequiredCheck(base, config.check.name)) if base else None
     found = compose.GitHubFacts(
         member_of=compose.memberships(logins, refs, {q: bool(a) for q, a in answers.items()}),
         write_access=compose.writers(permissions or {}),
         clean_merges=clean_merges,
+        requirement=requirement,
     )
     line: str = yield StateLine(state)
     posting = compose.compose(context, config, ruleset, analysis, state, found, line)

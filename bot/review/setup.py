@@ -30,13 +30,19 @@ def requirement_note(requirement: CheckRequirement, check_name: str, branch: str
     )
 
 
-def requests_note(asked: Sequence[str], refused: Sequence[tuple[str, str]]) -> str | None:
-    """What became of the head's review requests."""
-    lines = []
-    if asked:
-        lines.append("Review requested from " + ", ".join(mention(ref) for ref in asked) + ".")
-    for ref, why in refused:
-        lines.append(f"GitHub refused the review request for {mention(ref)}: {md_text(why)}")
+def requests_note(asked: Sequence[str]) -> str | None:
+    """Whom the head's review requests go to."""
+    if not asked:
+        return None
+    return "Review requested from " + ", ".join(mention(ref) for ref in asked) + "."
+
+
+def refused_note(refused: Sequence[tuple[str, str]]) -> str | None:
+    """The review requests GitHub would not take, and why."""
+    lines = [
+        f"GitHub refused the review request for {mention(ref)}: {md_text(why)}"
+        for ref, why in refused
+    ]
     return " ".join(lines) or None
 
 

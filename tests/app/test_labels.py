@@ -20,11 +20,11 @@ from tests.fakegithub.fixtures import (  # noqa: F401  (registers the fixtures)
     github_repo_fixture,
 )
 
-WAITING = ["ai-assisted", "ai-tool: claude-code", "ai-risk: high", "ai-review: waiting"]
+WAITING = ["ai-review: assisted", "ai-tool: claude-code", "ai-risk: high", "ai-review: waiting"]
 
 
-async def open_gated(bot: Bot, repo: Repo) -> tuple[int, str]:
-    configure(repo, SENIORS)
+async def open_gated(bot: Bot, repo: Repo, config: str = SENIORS) -> tuple[int, str]:
+    configure(repo, config)
     bot.github.add_team_member("@acme/architects", "alice")
     number, head = open_pull(
         bot.github, repo, {"auth/login.py": LOGIN_WITH_SQL}, trailers=(CLAUDE,)
@@ -57,7 +57,9 @@ async def test_labels_follow_the_risk_and_the_gate(bot: Bot, repo: Repo) -> None
 async def test_the_apps_own_label_events_reuse_the_analysis_and_are_no_evidence(
     bot: Bot, repo: Repo
 ) -> None:
-    number, _ = await open_gated(bot, repo)
+    # The App's AI label named like the label people use to declare AI use (detect.labels).
+    number, _ = await open_gated(bot, repo, SENIORS + "labels:\n  ai_assisted: ai-assisted\n")
+    assert "ai-assisted" in bot.github.pull(REPO, number).labels
     bot.github.clear_log()
 
     await label_event(bot, number, "labeled", "ai-assisted", bot.github.bot_login)

@@ -23,6 +23,11 @@ from tests.fakegithub.fixtures import (  # noqa: F401  (registers the fixtures)
 NOT_REQUIRED = "**Setup:** `ai-review` is not a required check on `main`"
 
 
+def not_required(bot: Bot) -> None:
+    """The repository as installed, before an admin made the check required."""
+    bot.github.repo(REPO).protections.clear()
+
+
 async def summary_of_a_review(bot: Bot, repo: Repo) -> str:
     number, head = open_pull(
         bot.github, repo, {"auth/login.py": LOGIN_WITH_SQL}, trailers=(CLAUDE,)
@@ -35,6 +40,7 @@ async def summary_of_a_review(bot: Bot, repo: Repo) -> str:
 async def test_a_check_no_rule_requires_says_so_at_the_top_of_its_summary(
     bot: Bot, repo: Repo
 ) -> None:
+    not_required(bot)
     summary = await summary_of_a_review(bot, repo)
 
     assert summary.startswith(f"> {NOT_REQUIRED}")
@@ -43,6 +49,7 @@ async def test_a_check_no_rule_requires_says_so_at_the_top_of_its_summary(
 
 @pytest.mark.parametrize("ruleset", [False, True], ids=["branch protection", "ruleset"])
 async def test_a_required_check_needs_no_word(bot: Bot, repo: Repo, ruleset: bool) -> None:
+    not_required(bot)
     bot.github.require_check(REPO, "ai-review", ruleset=ruleset)
 
     summary = await summary_of_a_review(bot, repo)
@@ -51,6 +58,7 @@ async def test_a_required_check_needs_no_word(bot: Bot, repo: Repo, ruleset: boo
 
 
 async def test_a_check_required_from_another_app_is_named(bot: Bot, repo: Repo) -> None:
+    not_required(bot)
     bot.github.require_check(REPO, "ai-review", app_id=bot.github.app_id + 1)
 
     summary = await summary_of_a_review(bot, repo)
@@ -59,7 +67,8 @@ async def test_a_check_required_from_another_app_is_named(bot: Bot, repo: Repo) 
 
 
 async def test_the_branchs_requirement_is_asked_once_for_many_reviews(bot: Bot, repo: Repo) -> None:
-    await summary_of_a_review(bot, repo)
+    not_required(bot)
+    assert (await summary_of_a_review(bot, repo)).startswith("> **Setup:**")
     number, _ = open_pull(bot.github, repo, {"app/x.py": "X = 1\n"}, branch="feature/other")
     await bot.send(webhooks.pull_request(bot.github, REPO, number, "opened"))
     await bot.settle()

@@ -40,6 +40,9 @@ async def fake_github_fixture() -> AsyncIterator[FakeGitHub]:
 
 @pytest.fixture(name="github_repo")
 def github_repo_fixture(fake_github: FakeGitHub, repo: Repo) -> RepoState:
-    """The `repo` fixture's git repository served as acme/widgets, with the App installed."""
+    """The `repo` fixture's git repository served as acme/widgets, with the App installed and,
+    as the README's setup has it, `ai-review` a required check on main (branch protection)."""
     fake_github.install(OWNER)
-    return fake_github.add_repo(f"{OWNER}/{REPO_NAME}", repo)
+    served = fake_github.add_repo(f"{OWNER}/{REPO_NAME}", repo)
+    fake_github.require_check(served.full_name, "ai-review")
+    return served

@@ -128,6 +128,7 @@ async def test_labels_are_made_once_added_and_removed_as_github_does(
 async def test_what_a_branch_requires_is_shown_by_get_a_branch_and_its_rules_pages(
     fake_github: FakeGitHub, github_repo: RepoState, repo: Repo, http: aiohttp.ClientSession
 ) -> None:
+    fake_github.repo(REPO).protections.clear()
     fake_github.require_check(REPO, "ai-review", app_id=fake_github.app_id)
     fake_github.require_check(REPO, "ci", ruleset=True)
     fake_github.use_merge_queue(REPO, "ai-review")

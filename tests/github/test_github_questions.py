@@ -188,6 +188,7 @@ async def test_a_reply_and_a_reaction_answer_a_command(
 async def test_both_drivers_read_what_the_base_branch_requires_alike(
     fake_github: FakeGitHub, repo: Repo, client: GitHubClient, adapter: PyGithubAdapter
 ) -> None:
+    fake_github.repo(REPO).protections.clear()  # as installed, before an admin requires it
     app = fake_github.app_id
     asked = {
         "nothing": lambda: questions.check_requirement(REF, "main", "ai-review", app),
@@ -213,6 +214,7 @@ async def test_both_drivers_read_what_the_base_branch_requires_alike(
 async def test_both_drivers_read_a_merge_groups_pull_requests_from_the_merge_queue(
     fake_github: FakeGitHub, repo: Repo, client: GitHubClient, adapter: PyGithubAdapter
 ) -> None:
+    fake_github.repo(REPO).protections.clear()  # the queue needs no check here
     first = feature(repo, fake_github, {"app.py": "x = 1\n"})
     repo.branch("second")
     second = repo.commit("Second", {"lib.py": "y = 2\n"})

@@ -46,7 +46,7 @@ def test_a_gated_ai_pull_request_gets_ai_tool_risk_and_gate_labels() -> None:
 
     assert changes is not None
     assert names(changes.add) == [
-        "ai-assisted",
+        "ai-review: assisted",
         "ai-tool: claude-code",
         "ai-risk: high",
         "ai-review: waiting",
@@ -56,7 +56,7 @@ def test_a_gated_ai_pull_request_gets_ai_tool_risk_and_gate_labels() -> None:
 
 
 def test_the_risk_and_gate_labels_move_and_the_old_ones_the_app_set_come_off() -> None:
-    own = ("ai-assisted", "ai-risk: high", "ai-review: waiting")
+    own = ("ai-review: assisted", "ai-risk: high", "ai-review: waiting")
     before = state(own, dict.fromkeys(own, HEAD))
 
     changes = label_changes(
@@ -77,7 +77,7 @@ def test_a_label_a_person_put_on_is_never_removed() -> None:
 
 
 def test_a_label_a_person_took_off_is_not_put_back_for_that_head_but_is_for_the_next() -> None:
-    own = ("ai-assisted", "ai-review: waiting", "ai-risk: high", "ai-tool: claude-code")
+    own = ("ai-review: assisted", "ai-review: waiting", "ai-risk: high", "ai-tool: claude-code")
     before = state(own, dict.fromkeys(own, HEAD))
     present = own[:1] + own[2:]  # someone took the gate label off
 
@@ -99,7 +99,7 @@ def test_a_label_a_person_took_off_is_not_put_back_for_that_head_but_is_for_the_
 
 
 def test_a_change_no_longer_gated_loses_the_apps_labels_only() -> None:
-    own = ("ai-assisted", "ai-review: waiting")
+    own = ("ai-review: assisted", "ai-review: waiting")
     before = state(own, dict.fromkeys(own, HEAD))
 
     for decision in (NOT_GATED, DECLARED):
@@ -107,16 +107,16 @@ def test_a_change_no_longer_gated_loses_the_apps_labels_only() -> None:
             CONFIG, analysis(assisted=False), decision, before, (*own, "bug"), NEXT
         )
         assert changes is not None
-        assert (changes.add, changes.remove) == ((), ("ai-assisted", "ai-review: waiting"))
+        assert (changes.add, changes.remove) == ((), ("ai-review: assisted", "ai-review: waiting"))
 
 
 def test_labels_turned_off_take_the_apps_own_off_and_then_cost_nothing() -> None:
     off = LabelsConfig(enabled=False)
-    before = state(("ai-assisted",), {"ai-assisted": HEAD})
+    before = state(("ai-review: assisted",), {"ai-review: assisted": HEAD})
 
-    changes = label_changes(off, analysis(), WAITING, before, ("ai-assisted",), HEAD)
+    changes = label_changes(off, analysis(), WAITING, before, ("ai-review: assisted",), HEAD)
     assert changes is not None
-    assert changes.remove == ("ai-assisted",)
+    assert changes.remove == ("ai-review: assisted",)
     after = recorded(before, changes, HEAD, (), changes.remove)
     assert after.labels_own == ()
     assert label_changes(off, analysis(), WAITING, after, (), HEAD) is None
@@ -134,11 +134,11 @@ def test_names_come_from_the_config_and_an_empty_name_turns_a_label_off() -> Non
 
 
 def test_label_names_are_compared_as_github_does_without_case() -> None:
-    own = ("AI-Assisted",)
-    before = state(own, {"AI-Assisted": HEAD})
+    own = ("AI-Review: Assisted",)
+    before = state(own, {"AI-Review: Assisted": HEAD})
 
-    changes = label_changes(CONFIG, analysis(), WAITING, before, ("ai-ASSISTED",), HEAD)
+    changes = label_changes(CONFIG, analysis(), WAITING, before, ("ai-review: ASSISTED",), HEAD)
 
     assert changes is not None
-    assert "ai-assisted" not in [n.lower() for n in names(changes.add)]
+    assert "ai-review: assisted" not in [n.lower() for n in names(changes.add)]
     assert changes.remove == ()

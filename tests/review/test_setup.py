@@ -3,11 +3,15 @@ blocks nothing), in the check run's summary and at the top of the config command
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+from bot.engine.pull_state import PullState
 from bot.engine.snapshot import Snapshot
 from bot.github.context import PullRequestContext, RepoRef
 from bot.github.meaning import CheckRequirement
-from bot.review import setup
+from bot.review import room, setup
 from bot.review.commands import describe_config
+from tests.review import test_room as room_test
 
 
 def test_the_setup_warning_says_what_to_require_and_nothing_when_it_is_required() -> None:
@@ -29,3 +33,18 @@ def test_the_config_command_leads_with_the_setup_warning() -> None:
 
     assert describe_config(context, note).startswith(f"> {note}\n\nEffective review config")
     assert describe_config(context).startswith("Effective review config")
+
+
+def test_the_room_asks_whether_the_base_requires_the_check_and_the_summary_says_it() -> None:
+    ctx = room_test.context()
+    ctx = replace(ctx, snapshot=replace(ctx.snapshot, base_branch="main"))
+
+    def summary(answer: CheckRequirement | None) -> str:
+        answers = {**room_test.answers(), room.RequiredCheck: lambda _: answer}
+        reviewed, asked = room_test.drive(ctx, PullState(), answers)
+        assert room.RequiredCheck("main", "ai-review") in asked
+        return reviewed.posting.output.summary
+
+    assert summary(CheckRequirement()).startswith("> **Setup:** `ai-review` is not a required")
+    assert "**Setup:**" not in summary(CheckRequirement(by_protection=True))
+    assert "**Setup:**" not in summary(None)  # the asker cannot tell (preview without a way)
