@@ -48,9 +48,11 @@ class Followups:
                 client, questions.check_requirement(repo, branch, check_name, self._app_id)
             )
         except BadRequest as exc:
-            if not writer.refused_by_github(exc):
+            # Not readable (no permission; a GitHub Enterprise Server without rulesets answers
+            # 404): say nothing rather than guess.
+            if not (writer.refused_by_github(exc) or exc.status_code == meaning.ABSENT):
                 raise
-            found = CheckRequirement(known=False)  # not readable: say nothing rather than guess
+            found = CheckRequirement(known=False)
         self._requirements[key] = (found, time.monotonic() + REQUIREMENT_TTL_SECONDS)
         return found
 

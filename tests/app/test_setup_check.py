@@ -74,3 +74,15 @@ async def test_the_branchs_requirement_is_asked_once_for_many_reviews(bot: Bot, 
     await bot.settle()
 
     assert bot.github.count("GET", f"/repos/{REPO}/branches/main") == 1
+
+
+async def test_a_github_that_cannot_say_gets_no_warning_and_the_review_goes_on(
+    bot: Bot, repo: Repo
+) -> None:
+    not_required(bot)
+    bot.github.fail("GET", r"/rules/branches/", 404, times=None)  # no rulesets on this server
+
+    summary = await summary_of_a_review(bot, repo)
+
+    assert "**Setup:**" not in summary
+    assert summary.startswith("**Needs")
