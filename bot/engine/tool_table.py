@@ -28,6 +28,9 @@ class ToolRule(Model):
     detail: Regex | None = Field(
         default=None, description="Only when the tool's detail for the finding matches this."
     )
+    context: Regex | None = Field(
+        default=None, description="Only when the adapter's context (a workflow's triggers) does."
+    )
     id: Identifier
     severity: Severity
     cwe: int | None = Field(default=None, ge=1, le=10_000)
@@ -55,15 +58,25 @@ class ToolSpec(Model):
         )
 
     @cached_property
-    def _details(self) -> tuple[tuple[ToolRule, Matcher | None], ...]:
+    def _matchers(self) -> tuple[tuple[ToolRule, Matcher | None, Matcher | None], ...]:
         return tuple(
-            (rule, compile_pattern(rule.detail) if rule.detail else None) for rule in self.rules
+            (
+                rule,
+                compile_pattern(rule.detail) if rule.detail else None,
+                compile_pattern(rule.context) if rule.context else None,
+            )
+            for rule in self.rules
         )
 
-    def rule_for(self, tool_rule: str, detail: str) -> ToolRule | None:
-        """Our rule for one of the tool's findings: the first whose id and detail match."""
-        for rule, matcher in self._details:
-            if rule.tool_rule == tool_rule and (matcher is None or matcher.search(detail)):
+    def rule_for(self, tool_rule: str, detail: str, context: str = "") -> ToolRule | None:
+        """Our rule for one of the tool's findings: the first whose id, detail and context
+        match."""
+        for rule, on_detail, on_context in self._matchers:
+            if (
+                rule.tool_rule == tool_rule
+                and (on_detail is None or on_detail.search(detail))
+                and (on_context is None or on_context.search(context))
+            ):
                 return rule
         return None
 

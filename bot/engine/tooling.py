@@ -33,6 +33,8 @@ class ToolFinding:
     line: int
     tool_rule: str
     detail: str = ""
+    # What the file says around it that decides what it means (a workflow's triggers).
+    context: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,7 +112,7 @@ def _location(
     if job is None or finding.line not in job.added_lines:
         return None
     detail = " ".join(finding.detail.split())[:MAX_DETAIL]
-    rule = spec.rule_for(finding.tool_rule, detail)
+    rule = spec.rule_for(finding.tool_rule, detail, finding.context)
     if rule is None:
         return None
     if {rule.id.casefold(), finding.tool_rule.casefold(), spec.name} & disabled:

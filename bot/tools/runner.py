@@ -124,7 +124,8 @@ class CommandTool:
         return ToolReport(report.findings, unsafe + report.skipped)
 
     def not_checked(self, path: str, reason: str) -> Skipped:
-        return Skipped(path, f"not checked by {self.name} ({self.spec.what}): {reason}")
+        said = " ".join(reason.split())  # a tool's message may span lines
+        return Skipped(path, f"not checked by {self.name} ({self.spec.what}): {said}")
 
     def _run(self, jobs: Sequence[FileJob]) -> ToolReport:
         executable = self.executable or find_binary(self.binary)

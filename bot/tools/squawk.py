@@ -3,10 +3,10 @@
 squawk reads each file as one migration. A table the same file creates, or a migration of the
 change that runs before it (migrations run in the order of their names), is new and empty: what
 locks or fails on a table with rows (an index built without CONCURRENTLY, a NOT NULL column
-without a default, a constraint validated at once) cannot hurt it, so those findings are
-dropped. Template placeholders (`{{ .Namespace }}`, `${schema}`) are read as names; a file
-squawk still cannot parse as Postgres SQL (another database's dialect) is noted as not checked
-past the error.
+without a default, a constraint validated at once) cannot hurt it, and no running code reads
+its columns yet (a helper column dropped again), so those findings are dropped. Template
+placeholders (`{{ .Namespace }}`, `${schema}`) are read as names; a file squawk still cannot
+parse as Postgres SQL (another database's dialect) is noted as not checked past the error.
 """
 
 from __future__ import annotations
@@ -26,9 +26,11 @@ from bot.tools.runner import CommandTool, Run
 # No `.squawk.toml` of the repository (or of a parent folder) may change what is reported.
 CONFIG = "# pinned by ai-review-bot: squawk's defaults\n"
 _SYNTAX_ERROR = "syntax-error"
-# Findings that only matter for a table that already has rows.
+# Findings that only matter for a table that already has rows (or code that reads it).
 _ON_EXISTING_ROWS = frozenset(
     {
+        "ban-drop-column",
+        "renaming-column",
         "require-concurrent-index-creation",
         "adding-required-field",
         "adding-not-nullable-field",

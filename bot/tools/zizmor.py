@@ -11,9 +11,12 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, ClassVar
+
+import yaml
 
 from bot.engine.files import FileJob
 from bot.engine.result import Skipped
@@ -82,8 +85,10 @@ class Zizmor(CommandTool):
         }
         audited |= {finding.path for finding in findings}
         findings += head_checkouts(findings, jobs)
+        contexts = {job.path: triggers(job.head_text or "") for job in jobs}
+        in_context = tuple(replace(f, context=contexts.get(f.path, "")) for f in findings)
         unread = tuple(self._unread(job.path) for job in jobs if job.path not in audited)
-        return ToolReport(tuple(findings), unread)
+        return ToolReport(in_context, unread)
 
 
 def _findings(report: Any, run: Run) -> Iterator[ToolFinding]:
@@ -132,3 +137,26 @@ def head_checkouts(findings: Sequence[ToolFinding], jobs: Sequence[FileJob]) -> 
                 detail = f"checks out the pull request's code: {text.strip()}"
                 out.append(ToolFinding(job.path, number, "dangerous-triggers", detail))
     return out
+
+
+def triggers(text: str) -> str:
+    """The events a workflow runs on, as `on: a, b` (who can start it decides what text an
+    attacker controls and which token it gets); `action` for a composite action; empty when
+    the file cannot be read."""
+    try:
+        document = yaml.safe_load(text)
+    except yaml.YAMLError:
+        return ""
+    if not isinstance(document, dict):
+        return ""
+    if "runs" in document and "jobs" not in document:
+        return "action"
+    # YAML 1.1 reads a bare `on` key as true.
+    events = document.get("on", document.get(True))
+    if isinstance(events, str):
+        names = [events]
+    elif isinstance(events, (list, dict)):
+        names = [str(name) for name in events]
+    else:
+        return ""
+    return "on: " + ", ".join(sorted(names))

@@ -60,6 +60,19 @@ def test_event_text_pasted_into_a_script_is_a_high_finding() -> None:
     assert analysis.risk.level.value == "high"
 
 
+def test_event_text_in_a_pull_request_workflow_is_shown_low_and_not_counted() -> None:
+    # Who writes a pull request's title already runs code in its workflow: not an escalation.
+    after = workflow('- run: echo "${{ github.event.pull_request.title }}"\n')
+
+    [location] = run({PATH: after}).risk.signal("patterns").locations
+
+    assert (location.rule, location.severity, location.counted) == (
+        "actions-template-injection",
+        Severity.LOW,
+        False,
+    )
+
+
 def test_event_text_passed_through_env_or_trusted_expressions_are_not_flagged() -> None:
     after = workflow(
         """
@@ -111,7 +124,7 @@ def test_a_new_job_without_permissions_is_a_low_finding_not_counted_toward_the_l
 
     assert findings(analysis, "actions-") == [(PATH, 4, "actions-missing-permissions")]
     [location] = analysis.risk.signal("patterns").locations
-    assert location.severity == Severity.LOW
+    assert (location.severity, location.counted) == (Severity.LOW, False)
 
 
 def test_declared_permissions_or_a_step_added_to_an_old_job_are_not_flagged() -> None:

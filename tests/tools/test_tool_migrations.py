@@ -123,3 +123,13 @@ def test_a_table_an_earlier_migration_of_the_change_creates_has_no_rows_either()
     )
 
     assert findings(analysis, "migration-") == []
+
+
+def test_a_helper_column_of_a_new_table_may_be_dropped_again() -> None:
+    sql = (
+        "CREATE TABLE groups (id bigint PRIMARY KEY);\n"
+        "ALTER TABLE groups ADD COLUMN temp_team_id bigint;\n"
+        "ALTER TABLE groups DROP COLUMN temp_team_id;\n"
+    )
+
+    assert findings(run({PATH: sql}), "migration-") == []
