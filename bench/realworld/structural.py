@@ -334,6 +334,33 @@ def report(results: list[dict[str, Any]], sample: str) -> None:
     print(_table(rows, ("rule", "t/f/d", "n", "precision", "no longer reported")))
 
 
+def summary(changes_run: list[dict[str, Any]], trees_run: list[dict[str, Any]]) -> None:
+    """Precision per rule over every sample: held-out changes and trees as the rules report them
+    now, and the `index` rows (public code found by search, judged once: not re-run here)."""
+    reported = {
+        "change": {_key(finding) for finding in flat(changes_run)},
+        "tree": {_key(finding) for finding in flat(trees_run)},
+    }
+    counts: dict[str, dict[str, Counter[str]]] = defaultdict(lambda: defaultdict(Counter))
+    for row in read_judged():
+        sample = row["sample"]
+        if not row["verdict"] or (sample in reported and _key(row) not in reported[sample]):
+            continue
+        counts[row["rule"]][sample][row["verdict"]] += 1
+        counts[row["rule"]]["all"][row["verdict"]] += 1
+    rows = []
+    for rule in sorted(counts):
+        cells = []
+        for sample in ("change", "tree", "index", "all"):
+            c = counts[rule][sample]
+            n = c["true"] + c["false"] + c["debatable"]
+            share = f" {c['true'] / n:.2f}" if n else ""
+            cells.append(f"{c['true']}/{c['false']}/{c['debatable']}{share}" if n else "-")
+        rows.append((rule, *cells))
+    print("\nprecision, t/f/d and true share, of the judged findings the rules report now:")
+    print(_table(rows, ("rule", "changes (held out)", "trees", "index", "all")))
+
+
 def pick(results: list[dict[str, Any]], per_rule: int, sample: str, seed: int = 18) -> None:
     """Add up to `per_rule` unjudged findings of each rule, at random, at most 2 per change
     (per file, in the tree sample)."""
@@ -432,7 +459,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--check", type=int, metavar="N")
     parser.add_argument("--list", metavar="RULE", help="every finding of a rule, in context")
     parser.add_argument("--tree", action="store_true", help="every file at the pins, not changes")
+    parser.add_argument(
+        "--summary",
+        action="store_true",
+        help="precision per rule over every sample (changes "
+        "from --skip/--changes, trees, index rows)",
+    )
     args = parser.parse_args(argv)
+    if args.summary:
+        summary(
+            collect(args.mirrors, args.changes, args.skip, args.jobs), collect_trees(args.mirrors)
+        )
+        return 0
     if args.tree:
         results = collect_trees(args.mirrors)
     else:

@@ -20,6 +20,7 @@ from bot.config.levels import Level
 from bot.config.load import load_model, load_repo_config
 from bot.engine.checklist import ChangeFacts, select
 from bot.engine.patterns.bandit_scan import RULE_BY_TEST
+from bot.engine.patterns.structural import builtin_rules
 from bot.engine.tool_table import tool_table
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -43,6 +44,8 @@ OUR_PATTERN_RULES = (
         }
     )
     | tool_table().rule_ids
+    | {rule.id for rule in builtin_rules()}
+    | {"xss-sink"}
 )
 BANDIT_ID = re.compile(r"B\d{3}\Z")
 MAX_UNIVERSAL = 3

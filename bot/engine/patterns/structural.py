@@ -169,9 +169,9 @@ def scan_structure(
     if not active:
         return StructuralScan()
     added = sorted(job.added_lines or job.added_text)
-    found = _matches(SgRoot(job.head_text, grammar).root(), active, added, job.head_text)
+    found, head_keys = _matches(SgRoot(job.head_text, grammar).root(), active, added, job.head_text)
     if found and job.base_text is not None:
-        found = _new_in_head(found, SgRoot(job.base_text, grammar).root())
+        found = _new_in_head(found, head_keys, SgRoot(job.base_text, grammar).root())
     return StructuralScan(findings=tuple(_location(job, match) for match in found))
 
 
@@ -196,13 +196,17 @@ def _in_scope(rule: StructuralRule, path: str, text: str | None) -> bool:
 
 def _matches(
     root: SgNode, rules: Iterable[StructuralRule], added: list[int], text: str
-) -> list[_Match]:
-    """Each rule's matches whose range touches an added line, at the first such line; one per
-    rule and line (a chained call matches at each link)."""
+) -> tuple[list[_Match], Counter[tuple[str, str]]]:
+    """Each rule's matches whose range touches an added line, at the first such line, one per
+    rule and line (a chained call matches at each link); and how many matches of each rule and
+    key the whole file holds, to compare with the base."""
     found: dict[tuple[str, int], _Match] = {}
+    keys: Counter[tuple[str, str]] = Counter()
     lines: list[str] = []
     for rule in rules:
         for node in root.find_all(rule.config()):
+            node_text = node.text()
+            keys[(rule.id, _key(rule, node_text))] += 1
             span = node.range()
             first, last = span.start.line + 1, span.end.line + 1
             index = bisect_left(added, first)
@@ -217,11 +221,10 @@ def _matches(
                     continue
             if rule.unless_constant is not None and _constant(root, node, rule.unless_constant):
                 continue
-            node_text = node.text()
             found[(rule.id, added[index])] = _Match(
                 rule, added[index], _key(rule, node_text), node_text
             )
-    return list(found.values())
+    return list(found.values()), keys
 
 
 def _constant(root: SgNode, node: SgNode, metavariable: str) -> bool:
@@ -245,7 +248,9 @@ def _constant(root: SgNode, node: SgNode, metavariable: str) -> bool:
     return root.find(cast(Config, {"rule": declared})) is not None
 
 
-def _new_in_head(found: list[_Match], base: SgNode) -> list[_Match]:
+def _new_in_head(
+    found: list[_Match], head_keys: Counter[tuple[str, str]], base: SgNode
+) -> list[_Match]:
     """The matches the base did not have: per rule and key, as many as the head has more.
 
     Of several head matches with one key, those whose whole text the base lacks go first (an
@@ -260,10 +265,9 @@ def _new_in_head(found: list[_Match], base: SgNode) -> list[_Match]:
             base_texts.add((rule.id, _squeezed(text)))
     if not base_keys:
         return found
-    head_keys = Counter((match.rule.id, match.key) for match in found)
     kept: list[_Match] = []
-    for (rule_id, key), count in head_keys.items():
-        new = count - base_keys[(rule_id, key)]
+    for rule_id, key in dict.fromkeys((match.rule.id, match.key) for match in found):
+        new = head_keys[(rule_id, key)] - base_keys[(rule_id, key)]
         if new <= 0:
             continue
         same = [m for m in found if m.rule.id == rule_id and m.key == key]
