@@ -13,16 +13,13 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import requests
-import urllib3
-from github import BadCredentialsException, GithubException, RateLimitExceededException
+from github import GithubException
 
 from bot.config import CONFIG_PATH
 from bot.config.issues import ConfigError
@@ -35,7 +32,6 @@ from bot.engine.snapshot import Snapshot
 from bot.github import gather, meaning, questions
 from bot.github import pygithub_adapter as adapter_module
 from bot.github.context import PullRequestContext, RepoRef
-from bot.github.meaning import GraphQLFailed, GraphQLRateLimited
 from bot.github.pygithub_adapter import PyGithubAdapter
 from bot.render import preview_output as render
 from bot.render.markdown import MARKER
@@ -51,7 +47,6 @@ _PULL_URL = re.compile(
     r"/pull/(?P<number>\d+)(?:[/?#]\S*)?$"
 )
 _PULL_SHORT = re.compile(r"^(?P<owner>[\w.-]+)/(?P<name>[\w.-]+)#(?P<number>\d+)$")
-_ERRNO = re.compile(r"\[Errno -?\d+\] ([^'\")\]]+)")
 
 
 class PreviewError(Exception):
@@ -209,9 +204,12 @@ def _own_texts(snapshot: Snapshot, ruleset: Ruleset) -> Snapshot:
 class _Session:
     """One preview run: answers asked once even when two configs need them."""
 
-    def __init__(self, adapter: PyGithubAdapter, context: PullRequestContext) -> None:
+    def __init__(
+        self, adapter: PyGithubAdapter, context: PullRequestContext, app_id: int | None = None
+    ) -> None:
         self.adapter = adapter
         self.context = context
+        self.app_id = app_id
         self._changed: dict[str, list[str] | None] = {}
         self._members: dict[compose.Membership, bool | None] = {}
 
@@ -237,6 +235,19 @@ class _Session:
             return self.adapter.run(questions.permissions(self.context.repo, logins))
         except GithubException as exc:
             if exc.status == 403:
+                return None
+            raise
+
+    def requirement(self, branch: str, name: str) -> meaning.CheckRequirement | None:
+        """Whether the base branch requires the check from the App; None (nothing said) when
+        the App's id is not known here (GITHUB_APP_ID) or the token may not read the branch."""
+        if self.app_id is None:
+            return None
+        steps = questions.check_requirement(self.context.repo, branch, name, self.app_id)
+        try:
+            return self.adapter.run(steps)
+        except GithubException as exc:
+            if exc.status in (403, 404):
                 return None
             raise
 
@@ -271,6 +282,8 @@ def _compose(
                 return {q: session.is_member(q) for q in questions}
             case room.Permissions(logins):
                 return session.permissions(logins)
+            case room.RequiredCheck(branch, name):
+                return session.requirement(branch, name)
             case room.StateLine(state):
                 line, notes = _state_line(context, state, shown, key)
                 line_notes.extend(notes)
@@ -327,9 +340,11 @@ def preview(
     pull: PullRequestRef,
     choices: Sequence[ConfigChoice],
     key: bytes | None = None,
+    app_id: int | None = None,
 ) -> list[Preview]:
     """What the App would post under each config: one gather, one analysis per config. `key`
-    (from the App's private key) checks the state line of the App's comment."""
+    (from the App's private key) checks the state line of the App's comment; `app_id` lets the
+    preview say, as the App does, when the base branch does not require its check."""
     context = _context(adapter, pull)
     resolved: list[tuple[ConfigChoice, tuple[RepoConfig, Ruleset] | ConfigError]] = []
     for choice in choices:
@@ -340,7 +355,7 @@ def preview(
         else:
             resolved.append((choice, rules))
     rulesets = [outcome[1] for _, outcome in resolved if not isinstance(outcome, ConfigError)]
-    session = _Session(adapter, context)
+    session = _Session(adapter, context, app_id)
     snapshot = context.snapshot
     if rulesets:
         snapshot = adapter.run(
@@ -363,77 +378,6 @@ def preview(
     return previews
 
 
-# -- what went wrong, in one line -------------------------------------------------------------
-
-
-def _message(exc: GithubException) -> str:
-    """GitHub's message, fit for a terminal (it goes to one)."""
-    data = exc.data if isinstance(exc.data, dict) else {}
-    return meaning.message_line(str(data.get("message") or exc.message or ""))
-
-
-def _rate_limited(exc: GithubException) -> str:
-    if meaning.is_secondary_limit(exc.status, _message(exc), exc.headers):
-        retry_after = meaning.header(exc.headers, "retry-after")
-        wait = f"wait {retry_after} s" if retry_after else "wait a few minutes"
-        return f"GitHub's secondary rate limit stopped the preview: {wait} and run it again"
-    reset = meaning.rate_limit_reset(exc.headers)
-    return (
-        "GitHub's API rate limit for this token is used up; it "
-        f"{meaning.reset_wording(reset, time.time())}"
-    )
-
-
-def explain(exc: Exception, api_url: str) -> str:
-    """One line a person understands for what PyGithub or the network raised."""
-    if isinstance(exc, BadCredentialsException) or (
-        isinstance(exc, GithubException) and exc.status == meaning.TOKEN_REFUSED
-    ):
-        return (
-            f"GitHub at {api_url} refused the token ({_message(exc)}): set GITHUB_TOKEN to a "
-            "valid token, or run `gh auth login`"
-        )
-    if isinstance(exc, RateLimitExceededException):
-        return _rate_limited(exc)
-    if isinstance(exc, GraphQLRateLimited):
-        resets = meaning.reset_wording(exc.reset, time.time())
-        return f"GitHub's GraphQL rate limit for this token is used up; it {resets}"
-    if isinstance(exc, GraphQLFailed):
-        return f"GitHub's GraphQL API refused the query: {exc}"
-    if isinstance(exc, GithubException):
-        if exc.status == 403:
-            return (
-                f"your token may not read this pull request (GitHub: {_message(exc)}); it needs "
-                "read access to the repository's contents and pull requests"
-            )
-        if exc.status >= 500:
-            return f"GitHub at {api_url} answered {exc.status} ({_message(exc)}); try again later"
-        return f"GitHub at {api_url} answered {exc.status}: {_message(exc)}"
-    if _timed_out(exc):
-        return (
-            f"GitHub at {api_url} did not answer within {adapter_module.TIMEOUT_SECONDS} s; "
-            "check your network and try again"
-        )
-    reason = _ERRNO.search(str(exc))
-    why = reason.group(1).strip() if reason else type(exc).__name__
-    return (
-        f"cannot reach GitHub at {api_url} ({why}); check your network, or GITHUB_API_URL for "
-        "GitHub Enterprise Server"
-    )
-
-
-def _timed_out(exc: Exception) -> bool:
-    """A timeout, also a read timeout that used up the retries (requests then raises
-    ConnectionError, the reason inside)."""
-    if isinstance(exc, requests.Timeout):
-        return True
-    cause = exc.args[0] if exc.args else None
-    return isinstance(getattr(cause, "reason", None), urllib3.exceptions.ReadTimeoutError)
-
-
-_FAILURES = (GithubException, GraphQLFailed, GraphQLRateLimited, requests.RequestException)
-
-
 def run_preview(
     pull_text: str,
     *,
@@ -453,15 +397,21 @@ def run_preview(
     api_url = api_url_for(pull, env)
     adapter = PyGithubAdapter(adapter_module.connect(api_url, find_token(env, api_url)))
     try:
-        previews = preview(adapter, pull, choices, _state_key(env))
-    except _FAILURES as exc:
-        raise PreviewError(explain(exc, api_url)) from None
+        previews = preview(adapter, pull, choices, _state_key(env), _app_id(env))
+    except adapter_module.FAILURES as exc:
+        raise PreviewError(adapter_module.explain(exc, api_url)) from None
     except LookupError:
         raise PreviewError(f"{pull} was not found") from None
     finally:
         adapter.close()
     write(_render(previews, output_format))
     return 1 if any(p.analysis is None for p in previews) else 0
+
+
+def _app_id(env: Mapping[str, str]) -> int | None:
+    """The App's id, when the environment names it (as `serve` reads it)."""
+    found = (env.get("GITHUB_APP_ID") or env.get("APP_ID") or "").strip()
+    return int(found) if found.isdigit() else None
 
 
 def _state_key(env: Mapping[str, str]) -> bytes | None:

@@ -332,8 +332,13 @@ class CommandRunner:
         roles: frozenset[Role],
         state: PullState,
     ) -> None:
+        try:
+            check_name = self._service.rules(context)[0].check.name
+        except ConfigError:
+            check_name = "ai-review"
+        note = await self._service.followups.setup_note(client, context, check_name)
         await self._accept(client, repo, job)
-        await self._reply(client, repo, job, describe_config(context))
+        await self._reply(client, repo, job, describe_config(context, note))
 
     @runs("ai-assisted")
     async def _ai_assisted(

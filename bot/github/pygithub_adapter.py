@@ -13,17 +13,27 @@ left to the caller, which turns them into one line for a person.
 from __future__ import annotations
 
 import json
+import re
+import time
 from itertools import islice
 from typing import Any, TypeVar
 
-from github import Auth, Github, GithubException
+import requests
+import urllib3
+from github import (
+    Auth,
+    BadCredentialsException,
+    Github,
+    GithubException,
+    RateLimitExceededException,
+)
 from github.GithubObject import NonCompletableGithubObject
 from github.PaginatedList import PaginatedList
 from urllib3.util.retry import Retry
 
 from bot.github import meaning, questions
 from bot.github.context import RepoRef
-from bot.github.meaning import Membership
+from bot.github.meaning import GraphQLFailed, GraphQLRateLimited, Membership
 from bot.github.steps import (
     DIFF_MEDIA_TYPE,
     Answer,
@@ -41,6 +51,7 @@ PER_PAGE = 100
 # An interactive command: a flaky network or a 5xx is retried twice, quickly (backoff with
 # jitter); a rate limit is never waited out (the caller says when it resets instead).
 TIMEOUT_SECONDS = 15
+_ERRNO = re.compile(r"\[Errno -?\d+\] ([^'\")\]]+)")
 RETRIES = 2
 BACKOFF_SECONDS = 0.25
 
@@ -177,3 +188,75 @@ class _Item(NonCompletableGithubObject):
 
     def _useAttributes(self, attributes: dict[str, Any]) -> None:
         pass
+
+
+# -- what went wrong, in one line (preview says it) ---------------------------------------
+
+
+def _message(exc: GithubException) -> str:
+    """GitHub's message, fit for a terminal (it goes to one)."""
+    data = exc.data if isinstance(exc.data, dict) else {}
+    return meaning.message_line(str(data.get("message") or exc.message or ""))
+
+
+def _rate_limited(exc: GithubException) -> str:
+    if meaning.is_secondary_limit(exc.status, _message(exc), exc.headers):
+        retry_after = meaning.header(exc.headers, "retry-after")
+        wait = f"wait {retry_after} s" if retry_after else "wait a few minutes"
+        return f"GitHub's secondary rate limit stopped the preview: {wait} and run it again"
+    reset = meaning.rate_limit_reset(exc.headers)
+    return (
+        "GitHub's API rate limit for this token is used up; it "
+        f"{meaning.reset_wording(reset, time.time())}"
+    )
+
+
+def explain(exc: Exception, api_url: str) -> str:
+    """One line a person understands for what PyGithub or the network raised."""
+    if isinstance(exc, BadCredentialsException) or (
+        isinstance(exc, GithubException) and exc.status == meaning.TOKEN_REFUSED
+    ):
+        return (
+            f"GitHub at {api_url} refused the token ({_message(exc)}): set GITHUB_TOKEN to a "
+            "valid token, or run `gh auth login`"
+        )
+    if isinstance(exc, RateLimitExceededException):
+        return _rate_limited(exc)
+    if isinstance(exc, GraphQLRateLimited):
+        resets = meaning.reset_wording(exc.reset, time.time())
+        return f"GitHub's GraphQL rate limit for this token is used up; it {resets}"
+    if isinstance(exc, GraphQLFailed):
+        return f"GitHub's GraphQL API refused the query: {exc}"
+    if isinstance(exc, GithubException):
+        if exc.status == 403:
+            return (
+                f"your token may not read this pull request (GitHub: {_message(exc)}); it needs "
+                "read access to the repository's contents and pull requests"
+            )
+        if exc.status >= 500:
+            return f"GitHub at {api_url} answered {exc.status} ({_message(exc)}); try again later"
+        return f"GitHub at {api_url} answered {exc.status}: {_message(exc)}"
+    if _timed_out(exc):
+        return (
+            f"GitHub at {api_url} did not answer within {TIMEOUT_SECONDS} s; "
+            "check your network and try again"
+        )
+    reason = _ERRNO.search(str(exc))
+    why = reason.group(1).strip() if reason else type(exc).__name__
+    return (
+        f"cannot reach GitHub at {api_url} ({why}); check your network, or GITHUB_API_URL for "
+        "GitHub Enterprise Server"
+    )
+
+
+def _timed_out(exc: Exception) -> bool:
+    """A timeout, also a read timeout that used up the retries (requests then raises
+    ConnectionError, the reason inside)."""
+    if isinstance(exc, requests.Timeout):
+        return True
+    cause = exc.args[0] if exc.args else None
+    return isinstance(getattr(cause, "reason", None), urllib3.exceptions.ReadTimeoutError)
+
+
+# What the sync driver may raise that `explain` puts in one line.
+FAILURES = (GithubException, GraphQLFailed, GraphQLRateLimited, requests.RequestException)

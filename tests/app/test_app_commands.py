@@ -109,6 +109,19 @@ async def test_explain_breaks_the_score_down_with_weights(bot: Bot, repo: Repo) 
 
 
 @pytest.mark.usefixtures("people")
+async def test_config_leads_with_the_setup_warning_when_the_check_is_not_required(
+    bot: Bot, repo: Repo
+) -> None:
+    bot.github.repo(REPO).protections.clear()
+    number, _ = await ai_pull(bot, repo)
+
+    await command(bot, number, "rita", "/ai-review config")
+
+    (reply,) = replies(bot, number)
+    assert reply.startswith("> **Setup:** `ai-review` is not a required check on `main`")
+
+
+@pytest.mark.usefixtures("people")
 async def test_config_says_where_each_part_came_from(bot: Bot, repo: Repo) -> None:
     number, _ = await ai_pull(bot, repo)
 

@@ -615,3 +615,23 @@ def test_readme_shows_the_config_the_demo_runs() -> None:
     tuning = readme[readme.index("## Tuning the checklists") :]
 
     assert f"```yaml\n{STRICT}```" in tuning
+
+
+@pytest.mark.usefixtures("env")
+async def test_with_the_apps_id_preview_warns_as_the_app_does_when_the_check_is_not_required(
+    fake_github: FakeGitHub,
+    github_repo: RepoState,
+    repo: Repo,
+    cli: Cli,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    github_repo.protections.clear()
+    number, _ = ai_pull(fake_github, repo)
+
+    unknown = (await run_preview(cli, f"{REPO}#{number}", "--format", "json")).json()
+    monkeypatch.setenv("GITHUB_APP_ID", str(fake_github.app_id))
+    known = (await run_preview(cli, f"{REPO}#{number}", "--format", "json")).json()
+
+    warning = "`ai-review` is not a required check on `main`"
+    assert warning not in unknown["check_run"]["summary"]
+    assert warning in known["check_run"]["summary"]
