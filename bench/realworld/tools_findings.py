@@ -12,6 +12,7 @@ such changes up to the pinned commit are read.
     .venv/bin/python bench/realworld/tools_findings.py --pick 10   # unjudged findings per rule
     .venv/bin/python bench/realworld/tools_findings.py --show REPO SHA PATH LINE   # in context
     .venv/bin/python bench/realworld/tools_findings.py --cost 10   # seconds per change
+    .venv/bin/python bench/realworld/tools_findings.py --probe PERF   # ruff rules not mapped
 
 Judgments: bench/realworld/tools_judged.csv (repo, sha, path, line, rule, source, severity,
 verdict, reason). Clones: `--mirrors DIR` (default /work/.mirror) holds OWNER+NAME/repo, bare
@@ -33,7 +34,7 @@ import subprocess
 import sys
 import time
 from collections import Counter, defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,7 +46,7 @@ sys.path.insert(0, str(ROOT))
 WORK = ROOT / "bench" / ".work" / "tools"
 JUDGED = Path(__file__).resolve().parent / "tools_judged.csv"
 JUDGED_FIELDS = ("repo", "sha", "path", "line", "rule", "source", "severity", "verdict", "reason")
-PER_REPO = 400
+PER_REPO = 400  # the newest changes per repository that touch a file a tool reads
 
 
 @dataclass(frozen=True)
@@ -106,9 +107,13 @@ def tools_version() -> str:
     them, the planning of files and the tests of moved code, and the tools' own versions."""
     digest = hashlib.sha256()
     engine = ROOT / "bot" / "engine"
+    from bot.engine.tool_table import tool_table
+
+    # The table as it is read (its comments can change without changing a result).
+    table = tool_table()
+    digest.update(repr((table.limits, table.tools)).encode())
     paths = [
         *sorted((ROOT / "bot" / "tools").glob("*.py")),
-        ROOT / "bot" / "data" / "tools.yml",
         *(engine / name for name in ("tooling.py", "tool_table.py", "files.py", "carried.py")),
         engine / "pipeline.py",
     ]
@@ -249,7 +254,8 @@ def report(results: list[dict[str, Any]]) -> None:
     by_rule: dict[str, Counter[str]] = defaultdict(Counter)
     for finding in found:
         verdict = judged.get(_key(finding), {}).get("verdict", "unjudged")
-        by_rule[finding["rule"]][verdict] += 1
+        weight = "" if finding.get("counted", True) else ", not counted"
+        by_rule[f"`{finding['rule']}` ({finding['severity']}{weight})"][verdict] += 1
     skipped = Counter(
         s["reason"].split(": ", 1)[-1][:60]
         for r in results
@@ -263,7 +269,7 @@ def report(results: list[dict[str, Any]]) -> None:
         t, f, d = counts["true"], counts["false"], counts["debatable"]
         n = t + f + d
         precision = f"{t / n:.2f} (n={n})" if n else "-"
-        print(f"| `{rule}` | {sum(counts.values())} | {t}/{f}/{d} | {precision} |")
+        print(f"| {rule} | {sum(counts.values())} | {t}/{f}/{d} | {precision} |")
     missing = [k for k in judged if k not in {_key(f) for f in found}]
     if missing:
         print(f"\n{len(missing)} judged findings are no longer reported")
@@ -360,6 +366,59 @@ def cost(mirrors: Path, changes: int) -> None:
         )
 
 
+def probe(mirrors: Path, select: str, changes: int) -> None:
+    """ruff rules the table does not select (`--probe PERF`), run as the adapter runs ruff on
+    the production Python files of the newest `changes` Python changes per Python repository:
+    their raw findings on added lines, to judge before mapping any of them."""
+    from bot.engine.files import needs_text, plan_jobs
+    from bot.local.git import GitError, GitRepo
+    from bot.tools.ruff import Ruff
+
+    class Probe(Ruff):
+        def argv(self, paths: Sequence[str], config_dir: Path) -> list[str]:
+            selected = ["check", "--isolated", "--no-cache", "--exit-zero"]
+            return [*selected, "--output-format", "json", "--select", select, *paths]
+
+    ruleset = _ruleset()
+    found: Counter[str] = Counter()
+    for corpus in CORPORA:
+        clone = corpus.clone(mirrors)
+        if corpus.tools or not clone.exists():
+            continue
+        python = Corpus(corpus.name, corpus.pin, ("ruff",))
+        for base, head in tool_changes(python, clone, changes):
+            try:
+                snapshot = GitRepo(str(clone)).snapshot(
+                    base, head, needs_text=lambda changed: needs_text(changed, ruleset)
+                )
+            except GitError:
+                continue  # an object the snapshot lacks
+            jobs = [
+                job
+                for job in plan_jobs(snapshot, ruleset).jobs
+                if job.production and job.language == "python" and job.head_text is not None
+            ]
+            if not jobs:
+                continue
+            added = {job.path: job.added_lines for job in jobs}
+            for finding in Probe().scan(jobs).findings:
+                if finding.line in added.get(finding.path, ()):
+                    found[finding.tool_rule] += 1
+                    print(
+                        json.dumps(
+                            [
+                                corpus.name,
+                                head,
+                                finding.path,
+                                finding.line,
+                                finding.tool_rule,
+                                finding.detail,
+                            ]
+                        )
+                    )
+    print(dict(found))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--mirrors", type=Path, default=Path("/work/.mirror"))
@@ -368,7 +427,11 @@ def main() -> None:
     parser.add_argument("--pick", type=int, metavar="N")
     parser.add_argument("--show", nargs=4, metavar=("REPO", "SHA", "PATH", "LINE"))
     parser.add_argument("--cost", type=int, metavar="N", help="N changes per repository")
+    parser.add_argument("--probe", metavar="RULES", help="ruff rules to try, e.g. PERF")
     args = parser.parse_args()
+    if args.probe:
+        probe(args.mirrors, args.probe, 150)
+        return
     if args.show:
         repo, sha, path, line = args.show
         show(args.mirrors, repo, sha, path, int(line))
