@@ -78,6 +78,8 @@ def run_tools(
     folded = frozenset(rule_id.casefold() for rule_id in disabled)
     results = ToolResults()
     for tool in tools:
+        if tool.name in folded:
+            continue  # the repo config turned the whole tool off
         spec = table.spec(tool.name)
         wanted = [
             job
@@ -115,7 +117,7 @@ def _location(
     rule = spec.rule_for(finding.tool_rule, detail, finding.context)
     if rule is None:
         return None
-    if {rule.id.casefold(), finding.tool_rule.casefold(), spec.name} & disabled:
+    if {rule.id.casefold(), finding.tool_rule.casefold()} & disabled:
         return None
     return Location(
         path=finding.path,

@@ -173,3 +173,13 @@ def test_without_tools_the_engine_reports_no_tool_finding() -> None:
 
     assert findings(analysis, "actions-") == []
     assert notes(analysis) == []
+
+
+def test_a_tool_the_repo_config_turns_off_is_not_run() -> None:
+    tool = ScriptedZizmor([ToolFinding(PATH, 6, "unpinned-uses", "some-org/deploy@v1")])
+    config = "risk:\n  patterns:\n    disable: [zizmor]\n"
+
+    analysis = run({PATH: WORKFLOW}, tools=[tool], ruleset=ruleset_from(config))
+
+    assert tool.given == []
+    assert findings(analysis) == []
