@@ -21,7 +21,7 @@ from bot.engine.patterns.secrets_scan import MAX_CONFIRMED_LINE
 from bot.engine.result import Location
 from bot.engine.ruleset import Language, LanguageTable
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 RULES_FILE = ROOT / "bot" / "data" / "patterns.yml"
 LANGUAGES_FILE = ROOT / "bot" / "data" / "languages.yml"
 
