@@ -459,3 +459,17 @@ def test_a_critical_change_to_payments_migrations_and_kubernetes_asks_about_each
     assert selected & {"health-probes", "resource-limits", "rollback-plan", "staged-rollout"}
     assert len(selected) == DEFAULT_MAX_ITEMS
     assert len(selection.omitted) > 0
+
+
+def test_no_item_waits_for_a_bandit_test_the_scanner_never_runs() -> None:
+    from bot.engine.patterns.bandit_scan import EXCLUDED_TESTS
+
+    named = {
+        rule
+        for checklist in checklists()
+        for clause in [checklist.when, *(item.when for item in checklist.items)]
+        for when in (clause if isinstance(clause, list) else [clause] if clause else [])
+        for rule in when.patterns
+    }
+
+    assert named.isdisjoint(EXCLUDED_TESTS)
