@@ -45,7 +45,12 @@ def _annotation(location: Location) -> dict[str, Any]:
         "path": location.path,
         "start_line": line,
         "end_line": line,
-        "annotation_level": _LEVELS.get(location.severity or Severity.LOW, "notice"),
+        # A finding that weighs nothing toward the level is a notice, whatever its rule's severity.
+        "annotation_level": (
+            _LEVELS.get(location.severity or Severity.LOW, "notice")
+            if location.counted
+            else "notice"
+        ),
         "title": title[:255],
         "message": (location.message or title)[: 64 * 1024 - 1],
     }
@@ -60,7 +65,13 @@ def flagged_lines(analysis: Analysis) -> tuple[list[dict[str, Any]], int]:
         for loc in signal.locations
         if loc.line is not None
     ]
-    located.sort(key=lambda loc: (-(loc.severity.rank if loc.severity else -1), loc.path))
+    located.sort(
+        key=lambda loc: (
+            not loc.counted,
+            -(loc.severity.rank if loc.severity else -1),
+            loc.path,
+        )
+    )
     kept = located[:MAX_ANNOTATIONS]
     return [_annotation(loc) for loc in kept], len(located) - len(kept)
 

@@ -3,6 +3,7 @@ location with a rule id and a line, with the level it is reported at."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -48,6 +49,16 @@ def located_findings(analysis: Analysis) -> list[Located]:
     order = list(Level)
     found.sort(key=lambda f: (order.index(f.level), f.location.path, f.line, f.rule))
     return found
+
+
+def counted_first(locations: Iterable[Location]) -> list[Location]:
+    """Counted findings before the ones shown only, each group in its own order: a report's cap
+    on locations never hides a finding that moved the score behind notes that did not."""
+    ordered = list(locations)
+    return [loc for loc in ordered if loc.counted] + [loc for loc in ordered if not loc.counted]
+
+
+NOT_COUNTED = "not counted"
 
 
 def _level(signal: str, location: Location) -> Level:

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable
 from bot.config import signals as signal_declarations
 from bot.engine.result import Analysis, Evidence, Location, Signal
 from bot.render.escape import md_code, md_text, mention
+from bot.render.located import NOT_COUNTED, counted_first
 
 MARKER = "<!-- ai-review -->"
 # GitHub refuses comment bodies over 65,536 characters; keep a margin for the truncation note.
@@ -66,9 +67,10 @@ def _findings(signals: Iterable[Signal]) -> list[str]:
         if not signal.score or not signal.locations:
             continue
         lines.append(f"**{SIGNAL_TITLES.get(signal.id, signal.id)}**")
-        for location in signal.locations[:MAX_LOCATIONS_PER_SIGNAL]:
+        for location in counted_first(signal.locations)[:MAX_LOCATIONS_PER_SIGNAL]:
             rule = f" {md_code(location.rule)}" if location.rule else ""
-            lines.append(f"- {_where(location)}{rule} {md_text(location.message, 200)}")
+            aside = "" if location.counted else f" *({NOT_COUNTED})*"
+            lines.append(f"- {_where(location)}{rule}{aside} {md_text(location.message, 200)}")
         if len(signal.locations) > MAX_LOCATIONS_PER_SIGNAL:
             lines.append(f"- … and {len(signal.locations) - MAX_LOCATIONS_PER_SIGNAL} more")
     return lines

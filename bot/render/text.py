@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from bot.config.levels import Level
 from bot.engine.result import Analysis, Signal
+from bot.render.located import NOT_COUNTED, counted_first
 from bot.render.markdown import SIGNAL_TITLES
 
 _LEVEL_COLOUR = {Level.LOW: "32", Level.MEDIUM: "33", Level.HIGH: "31", Level.CRITICAL: "1;31"}
@@ -36,10 +37,11 @@ def _signal_lines(signal: Signal, width: int, bold: Callable[[str], str]) -> lis
     line = f"  {title:<{width}}  {signal.score:>3}/{signal.weight:<3}  {_clean(signal.detail)}"
     out = [bold(line) if signal.score else line]
     if signal.score:
-        for location in signal.locations[:MAX_LOCATIONS]:
+        for location in counted_first(signal.locations)[:MAX_LOCATIONS]:
             place = location.path + (f":{location.line}" if location.line else "")
             rule = f"[{location.rule}] " if location.rule else ""
-            out.append(f"      {_clean(place)}  {rule}{_clean(location.message)}")
+            aside = "" if location.counted else f"({NOT_COUNTED}) "
+            out.append(f"      {_clean(place)}  {rule}{aside}{_clean(location.message)}")
         if len(signal.locations) > MAX_LOCATIONS:
             out.append(f"      … and {len(signal.locations) - MAX_LOCATIONS} more")
     for skipped in signal.skipped[:MAX_LOCATIONS]:

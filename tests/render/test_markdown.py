@@ -148,3 +148,19 @@ def test_items_the_cap_left_out_are_counted_and_named_never_dropped_silently() -
     assert "- <code>data/migration-locks</code>" in body
     assert "- <code>business/refunds</code>" in body
     assert "left out" not in render_comment(analysis())
+
+
+def test_counted_findings_come_first_and_notes_say_they_are_not_counted() -> None:
+    notes = tuple(
+        Location("app/svc.py", line, "print() in application code", "print-debug", counted=False)
+        for line in range(1, 9)
+    )
+    counted = Location("app/svc.py", 20, "query inside a loop", "query-in-loop")
+
+    body = render_comment(analysis(locations=(*notes, counted)))
+    found = [line for line in body.splitlines() if line.startswith("- <code>app/svc.py")]
+
+    assert "query-in-loop" in found[0]
+    assert "not counted" not in found[0]
+    assert all("*(not counted)*" in line for line in found[1:])
+    assert "- … and 4 more" in body
