@@ -1,0 +1,387 @@
+"""Weakened tests (`bot/data/weakened.yml`): what a change does to a test file that makes its
+tests check less.
+
+Four rules, read in test files only (a look-alike in production code, a doc or a string is never
+read): a skip or an expected failure with no condition (`test-skipped`), a focused test that
+drops the rest of the suite (`test-focused`), an assertion that cannot fail (`test-tautology`),
+and a test the base and the head both have that holds fewer assertions in the head
+(`assertions-removed`). ast-grep parses the head once (and the base, to compare); a match counts
+when its range touches an added line and the base did not already have it.
+
+Besides its findings, a scan returns the added lines the change left testing nothing (`hollow`):
+a skipped test, a test whose only assertions cannot fail, a test left with no assertion. The
+`missing_tests` signal does not count them as test lines.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any, Literal, cast
+
+from ast_grep_py import Config, SgNode, SgRoot
+from pydantic import Field
+
+from bot.config.fields import Identifier, Model, Regex, Text
+from bot.config.levels import Severity
+from bot.config.load import load_model
+from bot.config.regex import compile_pattern
+from bot.engine.carried import MIN_FINGERPRINT, normalize
+from bot.engine.files import FileJob
+from bot.engine.patterns.structural import StructuralLanguage, grammar_of
+from bot.engine.result import Location, Skipped
+
+_MAX_FINGERPRINT = 2000
+_WHITESPACE = re.compile(r"\s+")
+
+
+class TestShape(Model):
+    """What a test and an assertion are in some languages (ast-grep rules)."""
+
+    languages: list[StructuralLanguage] = Field(min_length=1)
+    test: dict[str, Any]
+    assertion: dict[str, Any]
+    utils: dict[str, Any] | None = None
+
+    def tests(self) -> Config:
+        return _config(self.test, None, self.utils)
+
+    def assertions(self) -> Config:
+        return _config(self.assertion, None, self.utils)
+
+
+class WeakeningRule(Model):
+    """One construct that weakens a test, with our id, severity and message."""
+
+    id: Identifier
+    message: Text
+    severity: Severity = Severity.LOW
+    counted: bool = Field(strict=True, default=True)
+    languages: list[StructuralLanguage] = Field(min_length=1)
+    # Tried only when one added line of the file matches (RE2, case-insensitive).
+    needle: Regex
+    # What the match leaves testing nothing (bot/data/weakened.yml says each).
+    hollow: Literal["test", "assertion", "none"]
+    rule: dict[str, Any]
+    constraints: dict[str, Any] | None = None
+    utils: dict[str, Any] | None = None
+
+    def config(self) -> Config:
+        return _config(self.rule, self.constraints, self.utils)
+
+
+class RemovalRule(Model):
+    """Assertions removed from a test: found by comparing base and head, not by a pattern."""
+
+    id: Identifier
+    message: Text
+    severity: Severity = Severity.LOW
+    counted: bool = Field(strict=True, default=True)
+
+
+class WeakenedFile(Model):
+    tests: list[TestShape]
+    rules: list[WeakeningRule]
+    assertions_removed: RemovalRule
+
+
+@dataclass(frozen=True, slots=True)
+class WeakenedScan:
+    findings: tuple[Location, ...] = ()
+    # Added lines of tests the change left testing nothing.
+    hollow: frozenset[int] = frozenset()
+    skipped: tuple[Skipped, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class _Test:
+    """One test (or group of tests) in a version of the file: its qualified name and lines."""
+
+    name: str
+    first: int
+    last: int
+    leaf: bool
+
+    def holds(self, first: int, last: int) -> bool:
+        return self.first <= first and last <= self.last
+
+
+@dataclass(frozen=True, slots=True)
+class _Match:
+    rule: WeakeningRule
+    first: int
+    last: int
+    line: int  # the first added line the match touches
+    key: str
+    text: str
+
+
+def _config(
+    rule: dict[str, Any], constraints: dict[str, Any] | None, utils: dict[str, Any] | None
+) -> Config:
+    found: dict[str, Any] = {"rule": rule}
+    if constraints:
+        found["constraints"] = constraints
+    if utils:
+        found["utils"] = utils
+    return cast(Config, found)
+
+
+@cache
+def weakened_table() -> WeakenedFile:
+    """The shipped rules; a broken file is a packaging bug and raises ConfigError."""
+    text = (resources.files("bot") / "data" / "weakened.yml").read_text(encoding="utf-8")
+    return load_model(text, "weakened.yml", WeakenedFile)
+
+
+def rule_ids() -> frozenset[str]:
+    table = weakened_table()
+    return frozenset({rule.id for rule in table.rules} | {table.assertions_removed.id})
+
+
+def _shape(language: str) -> TestShape | None:
+    return next((s for s in weakened_table().tests if language in s.languages), None)
+
+
+def scan_weakened(job: FileJob, disabled: frozenset[str]) -> WeakenedScan:
+    """Weakened tests in one test file (`disabled`: case-folded rule ids); nothing elsewhere."""
+    grammar = grammar_of(job.path, job.language)
+    if not job.test or grammar is None or job.language is None:
+        return WeakenedScan()
+    shape = _shape(job.language)
+    if shape is None:
+        return WeakenedScan()
+    table = weakened_table()
+    added_text = "\n".join(job.added_text.values())
+    active = [
+        rule
+        for rule in table.rules
+        if job.language in rule.languages
+        and rule.id.casefold() not in disabled
+        and compile_pattern(rule.needle).search(added_text) is not None
+    ]
+    removal = table.assertions_removed
+    compare = (
+        removal.id.casefold() not in disabled
+        and job.base_text is not None
+        and job.head_text is not None
+        and job.base_text != job.head_text
+    )
+    if not active and not compare:
+        return WeakenedScan()
+    if job.head_text is None:
+        reason = f"{job.no_text_reason}: weakened-test rules did not run"
+        return WeakenedScan(skipped=(Skipped(job.path, reason),))
+    head = SgRoot(job.head_text, grammar).root()
+    base = SgRoot(job.base_text, grammar).root() if job.base_text is not None else None
+    added = sorted(job.added_lines or job.added_text)
+    tests = _tests(head, shape)
+    matches = _new_matches(head, base, active, added)
+    hollow = {line for match in matches for line in _hollow(match, tests, added)}
+    hollow.update(_asserting_nothing(head, shape, matches, tests, hollow, added))
+    findings = [_location(job, match) for match in matches]
+    if compare and base is not None:
+        for test, before, after in _fewer_assertions(base, head, shape, tests):
+            findings.append(
+                Location(
+                    path=job.path,
+                    line=test.first,
+                    message=f"{removal.message} ({before} assertions before, {after} now)",
+                    rule=removal.id,
+                    severity=removal.severity,
+                    counted=removal.counted,
+                )
+            )
+            if after == 0:
+                hollow.update(_within(added, test.first, test.last))
+    findings.sort(key=lambda f: (f.line or 0, f.rule or ""))
+    return WeakenedScan(findings=tuple(findings), hollow=frozenset(hollow))
+
+
+def _new_matches(
+    head: SgNode, base: SgNode | None, rules: Iterable[WeakeningRule], added: list[int]
+) -> list[_Match]:
+    """Each rule's matches that touch an added line and that the base did not have: per rule and
+    key (the match's first line), as many as the head has more, those the base lacks whole
+    first."""
+    kept: list[_Match] = []
+    for rule in rules:
+        found: list[_Match] = []
+        head_keys: Counter[str] = Counter()
+        for node in head.find_all(rule.config()):
+            text = node.text()
+            key = _key(text)
+            head_keys[key] += 1
+            span = node.range()
+            first, last = span.start.line + 1, span.end.line + 1
+            index = bisect_left(added, first)
+            if index < len(added) and added[index] <= last:
+                found.append(_Match(rule, first, last, added[index], key, text))
+        if not found or base is None:
+            kept.extend(found)
+            continue
+        base_keys: Counter[str] = Counter()
+        base_texts: set[str] = set()
+        for node in base.find_all(rule.config()):
+            base_keys[_key(node.text())] += 1
+            base_texts.add(_squeezed(node.text()))
+        for key in dict.fromkeys(match.key for match in found):
+            new = head_keys[key] - base_keys[key]
+            same = [m for m in found if m.key == key]
+            same.sort(key=lambda m: (_squeezed(m.text) in base_texts, m.line))
+            kept.extend(same[: max(0, new)])
+    # One finding per rule and line (a chain can match at each link).
+    once = {(m.rule.id, m.line): m for m in sorted(kept, key=lambda m: -m.first)}
+    return sorted(once.values(), key=lambda m: (m.line, m.rule.id))
+
+
+def _tests(root: SgNode, shape: TestShape) -> list[_Test]:
+    """The tests of a version, outermost first, each named by the tests holding it."""
+    spans = sorted(
+        {
+            (node.range().start.line + 1, node.range().end.line + 1, _name(node))
+            for node in root.find_all(shape.tests())
+        },
+        key=lambda span: (span[0], -span[1]),
+    )
+    tests: list[_Test] = []
+    for first, last, name in spans:
+        outer = [
+            t.name for t in tests if t.holds(first, last) and (t.first, t.last) != (first, last)
+        ]
+        tests.append(_Test(" > ".join([*outer, name]), first, last, leaf=True))
+    return [
+        _Test(
+            test.name,
+            test.first,
+            test.last,
+            leaf=not any(_strictly(test, other) for other in tests),
+        )
+        for test in tests
+    ]
+
+
+def _strictly(outer: _Test, inner: _Test) -> bool:
+    """Whether `inner` is a test inside `outer` (not `outer` itself)."""
+    return outer.holds(inner.first, inner.last) and (outer.first, outer.last) != (
+        inner.first,
+        inner.last,
+    )
+
+
+def _name(node: SgNode) -> str:
+    """A test's own name: its `name` field, or its first argument (`it("...", ...)`)."""
+    target = node.field("definition") or node
+    named = target.field("name")
+    if named is not None:
+        return named.text()
+    arguments = target.field("arguments")
+    if arguments is not None:
+        first = next(iter(arguments.named_children()), None)
+        if first is not None:
+            return _squeezed(first.text())[:200]
+    return f"line {node.range().start.line + 1}"
+
+
+def _asserting_nothing(
+    head: SgNode,
+    shape: TestShape,
+    matches: list[_Match],
+    tests: list[_Test],
+    hollow: set[int],
+    added: list[int],
+) -> list[int]:
+    """The added lines of each test that holds an assertion that cannot fail and no other."""
+    lines: list[int] = []
+    assertions: list[int] | None = None
+    for match in matches:
+        test = _innermost(tests, match.first, match.last)
+        if match.rule.hollow != "assertion" or test is None:
+            continue
+        if assertions is None:
+            assertions = [n.range().start.line + 1 for n in head.find_all(shape.assertions())]
+        if all(line in hollow for line in assertions if test.first <= line <= test.last):
+            lines.extend(_within(added, test.first, test.last))
+    return lines
+
+
+def _innermost(tests: list[_Test], first: int, last: int) -> _Test | None:
+    holding = [t for t in tests if t.holds(first, last)]
+    return min(holding, key=lambda t: t.last - t.first, default=None)
+
+
+def _within(added: list[int], first: int, last: int) -> list[int]:
+    return added[bisect_left(added, first) : bisect_left(added, last + 1)]
+
+
+def _hollow(match: _Match, tests: list[_Test], added: list[int]) -> list[int]:
+    if match.rule.hollow == "none":
+        return []
+    if match.rule.hollow == "assertion":
+        return _within(added, match.first, match.last)
+    test = _innermost(tests, match.first, match.last)
+    if test is None:
+        return added  # a skip of the whole file (`pytestmark`)
+    return _within(added, test.first, test.last)
+
+
+def _assertion_counts(
+    root: SgNode, shape: TestShape, tests: list[_Test]
+) -> Mapping[str, tuple[_Test, int]]:
+    """Leaf tests by qualified name, with how many assertions each holds; a name two tests
+    share is left out (which one is which cannot be told)."""
+    leaves = [t for t in tests if t.leaf]
+    names = Counter(t.name for t in leaves)
+    lines = [node.range().start.line + 1 for node in root.find_all(shape.assertions())]
+    return {
+        t.name: (t, sum(1 for line in lines if t.first <= line <= t.last))
+        for t in leaves
+        if names[t.name] == 1
+    }
+
+
+def _fewer_assertions(
+    base: SgNode, head: SgNode, shape: TestShape, head_tests: list[_Test]
+) -> list[tuple[_Test, int, int]]:
+    """(head test, assertions before, after) of each test that holds fewer than at the base."""
+    before = _assertion_counts(base, shape, _tests(base, shape))
+    if not before:
+        return []
+    after = _assertion_counts(head, shape, head_tests)
+    fewer = []
+    for name, (test, count) in after.items():
+        old = before.get(name)
+        if old is not None and count < old[1]:
+            fewer.append((test, old[1], count))
+    return fewer
+
+
+def _location(job: FileJob, match: _Match) -> Location:
+    rule = match.rule
+    text = match.text
+    if len(text) > _MAX_FINGERPRINT:
+        text = text.split("\n", 1)[0]
+    return Location(
+        path=job.path,
+        line=match.line,
+        message=rule.message,
+        rule=rule.id,
+        severity=rule.severity,
+        counted=rule.counted,
+        fingerprint=text
+        if len(normalize(text)) >= MIN_FINGERPRINT
+        else job.added_text.get(match.line, text),
+    )
+
+
+def _key(text: str) -> str:
+    return _squeezed(text.split("\n", 1)[0])
+
+
+def _squeezed(text: str) -> str:
+    return _WHITESPACE.sub("", text)
