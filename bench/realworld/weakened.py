@@ -24,11 +24,14 @@ from __future__ import annotations
 
 import argparse
 import csv
+import hashlib
 import json
 import os
+import pickle
 import random
 import subprocess
 import sys
+import zlib
 from collections import Counter, defaultdict
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -91,12 +94,24 @@ def test_changes(clone: Path, pin: str, count: int) -> list[tuple[str, str]]:
     return found
 
 
-def weakened_findings(clone: str, base: str, head: str) -> dict[str, Any]:
-    """The weakened-test findings `analyze` reports for base..head, and the test files whose
-    changes count as no test changed."""
-    from bot.engine.carried import ChangeText
+def inputs_version() -> str:
+    """A digest of what decides a change's files and test jobs (not the rules)."""
+    digest = hashlib.sha256()
+    paths = [*(ROOT / "bot" / "local").glob("*.py"), *(ROOT / "bot" / "config").glob("*.py")]
+    paths += [ROOT / "bot" / "engine" / name for name in ("files.py", "diff.py", "snapshot.py")]
+    paths += [ROOT / "bot" / "data" / name for name in ("languages.yml", "defaults.yml")]
+    for path in sorted(paths):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def change_inputs(clone: str, base: str, head: str, cache: Path) -> tuple[Any, Any]:
+    """The change's analysed files and its test files' jobs, as `analyze` builds them (cached:
+    reading a change from git costs far more than scanning it)."""
+    if cache.exists():
+        files, jobs = pickle.loads(zlib.decompress(cache.read_bytes()))
+        return files, jobs
     from bot.engine.files import needs_text, plan_jobs
-    from bot.engine.patterns.weakened import scan_weakened
     from bot.local.git import GitRepo
 
     ruleset = _ruleset()
@@ -108,14 +123,27 @@ def weakened_findings(clone: str, base: str, head: str) -> dict[str, Any]:
     plan = plan_jobs(snapshot, ruleset)
     left_out = {s.path for s in plan.skipped}
     files = tuple(f for f in snapshot.files if f.path not in left_out)
+    jobs = [job for job in plan.jobs if job.test]
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    cache.write_bytes(zlib.compress(pickle.dumps((files, jobs))))
+    return files, jobs
+
+
+def weakened_findings(files: Any, jobs: Any) -> dict[str, Any]:
+    """The weakened-test findings `analyze` reports for a change, and the test files whose
+    changes count as no test changed."""
+    from bot.engine.carried import ChangeText
+    from bot.engine.change import Change
+    from bot.engine.patterns.weakened import scan_weakened
+
+    ruleset = _ruleset()
     text = ChangeText.of(files, ruleset.languages.id_of, ruleset.is_production)
+    change = Change(files=files, skipped=(), text=text)
     disabled = frozenset(rule.casefold() for rule in ruleset.disabled_patterns)
     found = []
     weakened_only = []
     by_path = {f.path: f for f in files}
-    for job in plan.jobs:
-        if not job.test:
-            continue
+    for job in jobs:
         scan = scan_weakened(job, disabled)
         for finding in scan.findings:
             if finding.fingerprint is not None and text.carried(finding.fingerprint, job.path):
@@ -129,16 +157,14 @@ def weakened_findings(clone: str, base: str, head: str) -> dict[str, Any]:
                 }
             )
         changed = by_path.get(job.path)
-        if scan.hollow and changed is not None and changed.additions:
-            counted = sum(1 for n in text.new_lines(changed) if n not in scan.hollow)
-            if counted == 0:
-                weakened_only.append(job.path)
+        if changed is not None and scan.hollow and not change.test_lines(changed, scan.hollow):
+            weakened_only.append(job.path)
     return {"findings": found, "weakened_only": weakened_only}
 
 
-def _analyze(job: tuple[str, str, str, str, str]) -> dict[str, Any]:
+def _analyze(job: tuple[str, str, str, str, str, str]) -> dict[str, Any]:
     os.nice(5)
-    repo_name, clone, base, head, cache = job
+    repo_name, clone, base, head, cache, inputs = job
     cached = Path(cache)
     if cached.exists():
         loaded: dict[str, Any] = json.loads(cached.read_text())
@@ -147,7 +173,7 @@ def _analyze(job: tuple[str, str, str, str, str]) -> dict[str, Any]:
 
     out: dict[str, Any] = {"repo": repo_name, "base": base, "sha": head}
     try:
-        out.update(weakened_findings(clone, base, head))
+        out.update(weakened_findings(*change_inputs(clone, base, head, Path(inputs))))
     except GitError as exc:
         out["error"] = str(exc)
     cached.parent.mkdir(parents=True, exist_ok=True)
@@ -156,7 +182,7 @@ def _analyze(job: tuple[str, str, str, str, str]) -> dict[str, Any]:
 
 
 def collect(mirrors: Path, count: int, jobs: int) -> list[dict[str, Any]]:
-    version = engine_version()
+    version, read = engine_version(), inputs_version()
     work = []
     for corpus in CORPORA:
         clone = corpus.clone(mirrors)
@@ -164,8 +190,10 @@ def collect(mirrors: Path, count: int, jobs: int) -> list[dict[str, Any]]:
             print(f"skipped {corpus.name}: no clone at {clone}")
             continue
         for base, head in test_changes(clone, corpus.pin, count):
-            cache = WORK / version / corpus.name.replace("/", "+") / f"{head}.json"
-            work.append((corpus.name, str(clone), base, head, str(cache)))
+            folder = corpus.name.replace("/", "+")
+            cache = WORK / version / folder / f"{head}.json"
+            inputs = WORK / "inputs" / read / folder / f"{head}.pickle.z"
+            work.append((corpus.name, str(clone), base, head, str(cache), str(inputs)))
     print(f"engine {version}: {len(work)} changes touching tests")
     with ProcessPoolExecutor(max_workers=jobs) as pool:
         return list(pool.map(_analyze, work, chunksize=4))

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -46,6 +46,9 @@ class TestShape(Model):
     languages: list[StructuralLanguage] = Field(min_length=1)
     test: dict[str, Any]
     assertion: dict[str, Any]
+    # RE2 over a test's text: it is table-driven (parametrized), so its assertions run once per
+    # row and their count says little.
+    table: Regex | None = None
     utils: dict[str, Any] | None = None
 
     def tests(self) -> Config:
@@ -106,6 +109,7 @@ class _Test:
     first: int
     last: int
     leaf: bool
+    table: bool = False  # parametrized: its assertions run once per row
 
     def holds(self, first: int, last: int) -> bool:
         return self.first <= first and last <= self.last
@@ -186,19 +190,10 @@ def scan_weakened(job: FileJob, disabled: frozenset[str]) -> WeakenedScan:
     hollow.update(_asserting_nothing(head, shape, matches, tests, hollow, added))
     findings = [_location(job, match) for match in matches]
     if compare and base is not None:
-        for test, before, after in _fewer_assertions(base, head, shape, tests):
-            findings.append(
-                Location(
-                    path=job.path,
-                    line=test.first,
-                    message=f"{removal.message} ({before} assertions before, {after} now)",
-                    rule=removal.id,
-                    severity=removal.severity,
-                    counted=removal.counted,
-                )
-            )
-            if after == 0:
-                hollow.update(_within(added, test.first, test.last))
+        for removed in _removals(base, head, shape, tests, added):
+            findings.append(_removal_location(job, removed))
+            if removed.left == 0:
+                hollow.update(_within(added, removed.test.first, removed.test.last))
     findings.sort(key=lambda f: (f.line or 0, f.rule or ""))
     return WeakenedScan(findings=tuple(findings), hollow=frozenset(hollow))
 
@@ -242,27 +237,26 @@ def _new_matches(
 
 def _tests(root: SgNode, shape: TestShape) -> list[_Test]:
     """The tests of a version, outermost first, each named by the tests holding it."""
+    table = compile_pattern(shape.table) if shape.table else None
     spans = sorted(
         {
-            (node.range().start.line + 1, node.range().end.line + 1, _name(node))
+            (
+                node.range().start.line + 1,
+                node.range().end.line + 1,
+                _name(node),
+                table is not None and table.search(node.text()) is not None,
+            )
             for node in root.find_all(shape.tests())
         },
         key=lambda span: (span[0], -span[1]),
     )
-    tests: list[_Test] = []
-    for first, last, name in spans:
-        outer = [
-            t.name for t in tests if t.holds(first, last) and (t.first, t.last) != (first, last)
-        ]
-        tests.append(_Test(" > ".join([*outer, name]), first, last, leaf=True))
+    named: list[_Test] = []
+    for first, last, name, tabled in spans:
+        outer = [t.name for t in named if _strictly(t, _Test("", first, last, True))]
+        named.append(_Test(" > ".join([*outer, name]), first, last, True, tabled))
     return [
-        _Test(
-            test.name,
-            test.first,
-            test.last,
-            leaf=not any(_strictly(test, other) for other in tests),
-        )
-        for test in tests
+        _Test(t.name, t.first, t.last, not any(_strictly(t, o) for o in named), t.table)
+        for t in named
     ]
 
 
@@ -330,35 +324,68 @@ def _hollow(match: _Match, tests: list[_Test], added: list[int]) -> list[int]:
     return _within(added, test.first, test.last)
 
 
-def _assertion_counts(
-    root: SgNode, shape: TestShape, tests: list[_Test]
-) -> Mapping[str, tuple[_Test, int]]:
-    """Leaf tests by qualified name, with how many assertions each holds; a name two tests
-    share is left out (which one is which cannot be told)."""
-    leaves = [t for t in tests if t.leaf]
-    names = Counter(t.name for t in leaves)
-    lines = [node.range().start.line + 1 for node in root.find_all(shape.assertions())]
-    return {
-        t.name: (t, sum(1 for line in lines if t.first <= line <= t.last))
-        for t in leaves
-        if names[t.name] == 1
-    }
+@dataclass(frozen=True, slots=True)
+class _Removal:
+    test: _Test  # in the head
+    removed: int  # assertions of the base's test gone from it, and not moved elsewhere
+    added: int  # assertions the change wrote in it
+    left: int  # assertions it holds now
 
 
-def _fewer_assertions(
-    base: SgNode, head: SgNode, shape: TestShape, head_tests: list[_Test]
-) -> list[tuple[_Test, int, int]]:
-    """(head test, assertions before, after) of each test that holds fewer than at the base."""
-    before = _assertion_counts(base, shape, _tests(base, shape))
+def _assertions(root: SgNode, shape: TestShape) -> list[tuple[int, str]]:
+    """(line, squeezed text) of each assertion of a version."""
+    return [
+        (node.range().start.line + 1, _squeezed(node.text()))
+        for node in root.find_all(shape.assertions())
+    ]
+
+
+def _leaves(tests: list[_Test]) -> dict[str, _Test]:
+    """Leaf tests by qualified name; a name two tests share is left out (which one is which
+    cannot be told)."""
+    names = Counter(t.name for t in tests if t.leaf)
+    return {t.name: t for t in tests if t.leaf and names[t.name] == 1}
+
+
+def _removals(
+    base: SgNode, head: SgNode, shape: TestShape, head_tests: list[_Test], added: list[int]
+) -> list[_Removal]:
+    """Each test of both versions from which the change removed more assertions than it added
+    back. An assertion the change moved to another place in the file is not removed, and a
+    table-driven test (parametrized) is left out: its assertions run once per row."""
+    before = _leaves(_tests(base, shape))
     if not before:
         return []
-    after = _assertion_counts(head, shape, head_tests)
-    fewer = []
-    for name, (test, count) in after.items():
+    base_assertions = _assertions(base, shape)
+    head_assertions = _assertions(head, shape)
+    written = set(added)
+    moved_in = Counter(text for line, text in head_assertions if line in written)
+    found = []
+    for name, test in _leaves(head_tests).items():
         old = before.get(name)
-        if old is not None and count < old[1]:
-            fewer.append((test, old[1], count))
-    return fewer
+        if old is None or test.table:
+            continue
+        inside = [(line, text) for line, text in head_assertions if test.holds(line, line)]
+        elsewhere = moved_in - Counter(text for line, text in inside if line in written)
+        kept = Counter(text for _, text in inside) + elsewhere
+        gone = Counter(text for line, text in base_assertions if old.holds(line, line)) - kept
+        back = sum(1 for line, _ in inside if line in written)
+        if gone.total() > back:
+            found.append(_Removal(test, gone.total(), back, len(inside)))
+    return found
+
+
+def _removal_location(job: FileJob, removal: _Removal) -> Location:
+    rule = weakened_table().assertions_removed
+    counts = f"{removal.removed} removed, {removal.added} added, {removal.left} left"
+    return Location(
+        path=job.path,
+        line=removal.test.first,
+        message=f"{rule.message} (assertions: {counts})",
+        rule=rule.id,
+        severity=rule.severity,
+        counted=rule.counted,
+    )
 
 
 def _location(job: FileJob, match: _Match) -> Location:
