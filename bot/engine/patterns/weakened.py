@@ -332,12 +332,21 @@ class _Removal:
     left: int  # assertions it holds now
 
 
-def _assertions(root: SgNode, shape: TestShape) -> list[tuple[int, str]]:
-    """(line, squeezed text) of each assertion of a version."""
-    return [
-        (node.range().start.line + 1, _squeezed(node.text()))
-        for node in root.find_all(shape.assertions())
-    ]
+@dataclass(frozen=True, slots=True)
+class _Assertion:
+    line: int  # where it starts
+    text: str  # squeezed
+    written: bool  # it touches a line the change added (a chain's new `.expect(...)` link)
+
+
+def _assertions(root: SgNode, shape: TestShape, added: list[int]) -> list[_Assertion]:
+    found = []
+    for node in root.find_all(shape.assertions()):
+        span = node.range()
+        first, last = span.start.line + 1, span.end.line + 1
+        written = bool(_within(added, first, last))
+        found.append(_Assertion(first, _squeezed(node.text()), written))
+    return found
 
 
 def _leaves(tests: list[_Test]) -> dict[str, _Test]:
@@ -356,20 +365,19 @@ def _removals(
     before = _leaves(_tests(base, shape))
     if not before:
         return []
-    base_assertions = _assertions(base, shape)
-    head_assertions = _assertions(head, shape)
-    written = set(added)
-    moved_in = Counter(text for line, text in head_assertions if line in written)
+    base_assertions = _assertions(base, shape, [])
+    head_assertions = _assertions(head, shape, added)
+    moved_in = Counter(a.text for a in head_assertions if a.written)
     found = []
     for name, test in _leaves(head_tests).items():
         old = before.get(name)
         if old is None or test.table:
             continue
-        inside = [(line, text) for line, text in head_assertions if test.holds(line, line)]
-        elsewhere = moved_in - Counter(text for line, text in inside if line in written)
-        kept = Counter(text for _, text in inside) + elsewhere
-        gone = Counter(text for line, text in base_assertions if old.holds(line, line)) - kept
-        back = sum(1 for line, _ in inside if line in written)
+        inside = [a for a in head_assertions if test.holds(a.line, a.line)]
+        elsewhere = moved_in - Counter(a.text for a in inside if a.written)
+        kept = Counter(a.text for a in inside) + elsewhere
+        gone = Counter(a.text for a in base_assertions if old.holds(a.line, a.line)) - kept
+        back = sum(1 for a in inside if a.written)
         if gone.total() > back:
             found.append(_Removal(test, gone.total(), back, len(inside)))
     return found
