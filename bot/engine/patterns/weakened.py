@@ -190,10 +190,10 @@ def scan_weakened(job: FileJob, disabled: frozenset[str]) -> WeakenedScan:
     hollow.update(_asserting_nothing(head, shape, matches, tests, hollow, added))
     findings = [_location(job, match) for match in matches]
     if compare and base is not None:
-        for removed in _removals(base, head, shape, tests, added):
-            findings.append(_removal_location(job, removed))
-            if removed.left == 0:
-                hollow.update(_within(added, removed.test.first, removed.test.last))
+        # Not hollow: an assertion inside a helper the test calls cannot be seen here.
+        findings.extend(
+            _removal_location(job, r) for r in _removals(base, head, shape, tests, added)
+        )
     findings.sort(key=lambda f: (f.line or 0, f.rule or ""))
     return WeakenedScan(findings=tuple(findings), hollow=frozenset(hollow))
 
@@ -378,11 +378,13 @@ def _removals(
         head_here = Counter(a.text for a in inside)
         # Moved: the rest of the file holds more of it than it did.
         moved = (head_all - head_here) - (base_all - base_here)
-        gone = base_here - head_here - moved
-        # A test the change rewrote (it wrote assertions in it) is judged by a reader: on real
-        # history those were rewrites far more often than weakened tests (docs/rules.md).
-        if gone.total() and not any(a.written for a in inside):
-            found.append(_Removal(test, gone.total(), len(inside)))
+        # An assertion the change only shortened (a key taken out of an expected dict) is
+        # edited, not removed: each new text in the test stands for one gone.
+        removed = (base_here - head_here - moved).total() - (head_here - base_here).total()
+        # A test the change wrote assertions in is a rewrite a reader judges: on real history
+        # those were equivalent far more often than weaker (docs/rules.md).
+        if removed > 0 and not any(a.written for a in inside):
+            found.append(_Removal(test, removed, len(inside)))
     return found
 
 
