@@ -11,6 +11,7 @@ whether the `missing_tests` detail now says a test file only weakens tests.
     .venv/bin/python bench/realworld/weakened.py                  # findings per rule, precision
     .venv/bin/python bench/realworld/weakened.py --list test-skipped
     .venv/bin/python bench/realworld/weakened.py --pick 40        # add findings to judge
+    .venv/bin/python bench/realworld/weakened.py --tree           # every test file at the pins
 
 Judged findings: bench/realworld/weakened_judged.csv (sample, repository, SHA, path, line, rule,
 verdict true/false/doubtful, a one-line reason). A finding is true when a reviewer should ask
@@ -199,16 +200,77 @@ def collect(mirrors: Path, count: int, jobs: int) -> list[dict[str, Any]]:
         return list(pool.map(_analyze, work, chunksize=4))
 
 
-def flat(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def tree_findings(clone: str, pin: str) -> dict[str, Any]:
+    """Findings on every test file at `pin`, each read as if the change wrote it whole: how
+    the rules tell a weakened test from its look-alikes, apart from how often changes write
+    one (no base, so no assertions-removed)."""
+    from types import MappingProxyType
+
+    from bot.engine.files import FileJob, whole_file_skip_reason
+    from bot.engine.patterns.weakened import scan_weakened, weakened_table
+    from bot.local.git import GitRepo
+
+    ruleset = _ruleset()
+    read = {language for shape in weakened_table().tests for language in shape.languages}
+    listing = _git(Path(clone), "ls-tree", "-r", "-z", "--name-only", pin)
+    paths = [
+        p
+        for p in listing.split("\0")
+        if p and ruleset.is_test(p) and ruleset.languages.id_of(p) in read
+    ]
+    texts = GitRepo(clone).read_texts(pin, paths)
+    found = []
+    for path in paths:
+        text = texts.get(path)
+        if text is None or whole_file_skip_reason(text, ruleset) is not None:
+            continue
+        lines = text.split("\n")
+        job = FileJob(
+            path=path,
+            language=ruleset.languages.id_of(path),
+            meter=None,
+            base_text=None,
+            head_text=text,
+            added_lines=frozenset(range(1, len(lines) + 1)),
+            added_text=MappingProxyType(dict(enumerate(lines, start=1))),
+            production=False,
+            test=True,
+        )
+        for finding in scan_weakened(job, frozenset()).findings:
+            found.append({"path": path, "line": finding.line, "rule": finding.rule})
+    return {"findings": found}
+
+
+def collect_trees(mirrors: Path) -> list[dict[str, Any]]:
+    version = engine_version()
+    results = []
+    for corpus in CORPORA:
+        clone = corpus.clone(mirrors)
+        if not clone.exists():
+            print(f"skipped {corpus.name}: no clone at {clone}")
+            continue
+        cache = WORK / version / "trees" / f"{corpus.name.replace('/', '+')}.json"
+        if not cache.exists():
+            cache.parent.mkdir(parents=True, exist_ok=True)
+            found = tree_findings(str(clone), corpus.pin)
+            cache.write_text(
+                json.dumps({"repo": corpus.name, "base": "", "sha": corpus.pin, **found})
+            )
+        results.append(json.loads(cache.read_text()))
+    print(f"engine {version}: every test file of {len(results)} repositories at their pins")
+    return results
+
+
+def flat(results: list[dict[str, Any]], sample: str) -> list[dict[str, Any]]:
     return [
-        {"repo": result["repo"], "sha": result["sha"], **finding}
+        {"sample": sample, "repo": result["repo"], "sha": result["sha"], **finding}
         for result in results
         for finding in result.get("findings", ())
     ]
 
 
-def _key(row: dict[str, Any]) -> tuple[str, str, str, str, str]:
-    return (row["repo"], row["sha"], row["path"], str(row["line"]), row["rule"])
+def _key(row: dict[str, Any]) -> tuple[str, str, str, str, str, str]:
+    return (row["sample"], row["repo"], row["sha"], row["path"], str(row["line"]), row["rule"])
 
 
 def read_judged() -> list[dict[str, str]]:
@@ -225,9 +287,9 @@ def write_judged(rows: list[dict[str, str]]) -> None:
         writer.writerows({field: row.get(field, "") for field in FIELDS} for row in rows)
 
 
-def report(results: list[dict[str, Any]]) -> None:
+def report(results: list[dict[str, Any]], sample: str) -> None:
     """Findings per rule and repository, the judged precision, and the missing_tests effect."""
-    found = flat(results)
+    found = flat(results, sample)
     per_rule: dict[str, Counter[str]] = defaultdict(Counter)
     for finding in found:
         per_rule[finding["rule"]][finding["repo"].split("/")[1]] += 1
@@ -236,7 +298,8 @@ def report(results: list[dict[str, Any]]) -> None:
         for rule, repos in sorted(per_rule.items())
     ]
     errors = [r for r in results if "error" in r]
-    print(f"\n{len(results) - len(errors)} changes touching tests analysed; findings per rule:")
+    what = "repositories' test files" if sample == "tree" else "changes touching tests"
+    print(f"\n{len(results) - len(errors)} {what} analysed; findings per rule:")
     print(_table(rows, ("rule", "findings", "by repository")))
     for result in errors:
         print(f"not analysed: {result['repo']} {result['sha'][:10]}: {result['error']}")
@@ -256,18 +319,20 @@ def report(results: list[dict[str, Any]]) -> None:
         share = f"{counts['true'] / judged:.2f}" if judged else "-"
         cells = "/".join(str(counts[v]) for v in VERDICTS)
         rows.append((rule, cells, str(judged), share))
-    print(f"\nprecision of the judged findings still reported ({JUDGED.name}):")
+    print(f"\nprecision of the judged findings still reported ({JUDGED.name}, {sample}):")
     print(_table(rows, ("rule", "t/f/d", "n", "precision")))
 
 
-def pick(results: list[dict[str, Any]], per_rule: int, seed: int = 18) -> None:
-    """Add up to `per_rule` unjudged findings of each rule, at random, at most 2 per change."""
+def pick(results: list[dict[str, Any]], per_rule: int, sample: str, seed: int = 18) -> None:
+    """Add up to `per_rule` unjudged findings of each rule, at random, at most 2 per change
+    (per file, in the tree sample)."""
     rows = read_judged()
     have = {_key(row) for row in rows}
-    judged = Counter(row["rule"] for row in rows)
-    per_change = Counter((row["rule"], row["sha"]) for row in rows)
+    judged = Counter(row["rule"] for row in rows if row["sample"] == sample)
+    where = "path" if sample == "tree" else "sha"
+    per_change = Counter((row["rule"], row[where]) for row in rows if row["sample"] == sample)
     by_rule: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for finding in flat(results):
+    for finding in flat(results, sample):
         by_rule[finding["rule"]].append(finding)
     chance = random.Random(seed)
     added = 0
@@ -277,12 +342,12 @@ def pick(results: list[dict[str, Any]], per_rule: int, seed: int = 18) -> None:
         for finding in pool:
             if judged[rule] >= per_rule:
                 break
-            if _key(finding) in have or per_change[(rule, finding["sha"])] >= 2:
+            if _key(finding) in have or per_change[(rule, finding[where])] >= 2:
                 continue
-            rows.append({**{f: str(finding.get(f, "")) for f in FIELDS}, "sample": "change"})
+            rows.append({f: str(finding.get(f, "")) for f in FIELDS})
             have.add(_key(finding))
             judged[rule] += 1
-            per_change[(rule, finding["sha"])] += 1
+            per_change[(rule, finding[where])] += 1
             added += 1
     write_judged(rows)
     print(f"{added} findings added to {JUDGED.relative_to(ROOT)} to judge")
@@ -293,10 +358,10 @@ def show_row(
 ) -> None:
     corpus = next(c for c in CORPORA if c.name == row["repo"])
     clone = corpus.clone(mirrors)
-    base = next((r["base"] for r in results if r["sha"] == row["sha"]), f"{row['sha']}^")
+    base = next((r["base"] for r in results if r["sha"] == row["sha"]), "")
     print(f"{row['repo']} {row['sha'][:10]} {row['path']}:{row['line']} {row['rule']}")
     line = int(row["line"])
-    added = _added_lines(clone, base, row["sha"], row["path"])
+    added = _added_lines(clone, base, row["sha"], row["path"]) if base else set()
     text = _git(clone, "show", f"{row['sha']}:{row['path']}").split("\n")
     for number in range(max(1, line - context), min(len(text), line + context) + 1):
         mark = "+" if number in added else " "
@@ -313,18 +378,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--list", metavar="RULE", help="every finding of a rule, in context")
     parser.add_argument("--unjudged", action="store_true", help="with --list: only unjudged")
     parser.add_argument("--context", type=int, default=8)
+    parser.add_argument("--tree", action="store_true", help="every test file at the pins")
     args = parser.parse_args(argv)
-    results = collect(args.mirrors, args.changes, args.jobs)
+    sample = "tree" if args.tree else "change"
+    if args.tree:
+        results = collect_trees(args.mirrors)
+    else:
+        results = collect(args.mirrors, args.changes, args.jobs)
     if args.pick is not None:
-        pick(results, args.pick)
+        pick(results, args.pick, sample)
         return 0
     if args.list is not None:
         judged = {_key(row) for row in read_judged() if row["verdict"]}
-        for finding in flat(results):
+        for finding in flat(results, sample):
             if finding["rule"] == args.list and not (args.unjudged and _key(finding) in judged):
                 show_row(args.mirrors, results, finding, args.context)
         return 0
-    report(results)
+    report(results, sample)
     return 0
 
 
