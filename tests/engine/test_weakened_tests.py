@@ -239,6 +239,27 @@ FIRES = [
         3,
     ),
     (
+        "test-tautology",
+        "tests/test_upload.py",
+        None,
+        """
+        def test_too_large():
+            try:
+                upload(b"x" * 2**21)
+                AssertionError("expected a RequestTooLarge")
+            except RequestTooLarge:
+                pass
+        """,
+        4,
+    ),
+    (
+        "test-tautology",
+        "src/test/java/shop/ClientTest.java",
+        None,
+        "class ClientTest {\n  @Test\n  void hello() {\n    assert true;\n  }\n}\n",
+        4,
+    ),
+    (
         "assertions-removed",
         "tests/test_cart.py",
         """
@@ -407,6 +428,12 @@ LOOK_ALIKES = [
             return "expect(true).toBe(true)"
         ''',
     ),
+    # an AssertionError that is raised
+    (
+        "tests/test_upload.py",
+        None,
+        'def test_too_large():\n    if upload(b"x"):\n        raise AssertionError("no error")\n',
+    ),
     # assertions that can fail
     (
         "tests/test_money.py",
@@ -469,6 +496,24 @@ def test_a_disabled_rule_is_not_reported(repo: Repo, cli: Cli) -> None:
     report = analyze(repo, cli, {}, {"web/cart.test.js": "it.only('adds', () => {})\n"})
 
     assert weakened(report) == []
+
+
+def test_removed_assertions_are_shown_low_and_not_counted(repo: Repo, cli: Cli) -> None:
+    report = analyze(
+        repo,
+        cli,
+        {"tests/test_cart.py": TWO_ASSERTIONS},
+        {"tests/test_cart.py": TWO_ASSERTIONS.replace("    assert r.cur == 'EUR'\n", "")},
+    )
+
+    location = next(
+        loc
+        for loc in signal(report, "patterns")["locations"]
+        if loc["rule"] == "assertions-removed"
+    )
+    assert (location["severity"], location["counted"]) == ("low", False)
+    assert location["message"].endswith("(assertions: 1 removed, 1 left)")
+    assert signal(report, "patterns")["score"] == 0
 
 
 # --- missing_tests -------------------------------------------------------------------------------
