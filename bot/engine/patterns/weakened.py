@@ -85,6 +85,8 @@ class RemovalRule(Model):
     message: Text
     severity: Severity = Severity.LOW
     counted: bool = Field(strict=True, default=True)
+    # Tried only when a line of the base the head lacks matches (RE2, case-insensitive).
+    needle: Regex
 
 
 class WeakenedFile(Model):
@@ -174,7 +176,7 @@ def scan_weakened(job: FileJob, disabled: frozenset[str]) -> WeakenedScan:
         removal.id.casefold() not in disabled
         and job.base_text is not None
         and job.head_text is not None
-        and job.base_text != job.head_text
+        and _lost_line_matches(job.base_text, job.head_text, removal.needle)
     )
     if not active and not compare:
         return WeakenedScan()
@@ -196,6 +198,14 @@ def scan_weakened(job: FileJob, disabled: frozenset[str]) -> WeakenedScan:
         )
     findings.sort(key=lambda f: (f.line or 0, f.rule or ""))
     return WeakenedScan(findings=tuple(findings), hollow=frozenset(hollow))
+
+
+def _lost_line_matches(base_text: str, head_text: str, needle: str) -> bool:
+    """Whether a line the base has more often than the head matches `needle`."""
+    lost = Counter(base_text.split("\n"))
+    lost.subtract(head_text.split("\n"))
+    matcher = compile_pattern(needle)
+    return any(count > 0 and matcher.search(line) is not None for line, count in lost.items())
 
 
 def _new_matches(
@@ -250,13 +260,23 @@ def _tests(root: SgNode, shape: TestShape) -> list[_Test]:
         },
         key=lambda span: (span[0], -span[1]),
     )
-    named: list[_Test] = []
+    # Outermost first: a stack of the tests still open holds each one's outer tests.
+    tests: list[_Test] = []
+    leaf: list[bool] = []
+    open_tests: list[int] = []
     for first, last, name, tabled in spans:
-        outer = [t.name for t in named if _strictly(t, _Test("", first, last, True))]
-        named.append(_Test(" > ".join([*outer, name]), first, last, True, tabled))
+        while open_tests and tests[open_tests[-1]].last < first:
+            open_tests.pop()
+        outer = [i for i in open_tests if _strictly(tests[i], _Test("", first, last, True))]
+        for i in outer:
+            leaf[i] = False
+        qualified = " > ".join([*(tests[i].name for i in outer), name])
+        tests.append(_Test(qualified, first, last, True, tabled))
+        leaf.append(True)
+        open_tests.append(len(tests) - 1)
     return [
-        _Test(t.name, t.first, t.last, not any(_strictly(t, o) for o in named), t.table)
-        for t in named
+        _Test(t.name, t.first, t.last, is_leaf, t.table)
+        for t, is_leaf in zip(tests, leaf, strict=True)
     ]
 
 
