@@ -516,6 +516,19 @@ def test_removed_assertions_are_shown_low_and_not_counted(repo: Repo, cli: Cli) 
     assert signal(report, "patterns")["score"] == 0
 
 
+def test_a_test_file_too_large_to_read_says_the_rules_did_not_run(repo: Repo, cli: Cli) -> None:
+    repo.commit("Config", {".github/ai-review.yml": "risk:\n  limits:\n    max_file_bytes: 1024\n"})
+    big = "it('adds', () => { expect(add(1, 2)).toBe(3) })\n" * 40
+
+    report = analyze(repo, cli, {}, {"web/cart.test.js": big + "it.only('x', () => {})\n"})
+
+    skipped = signal(report, "patterns").get("skipped", [])
+    assert {
+        "path": "web/cart.test.js",
+        "reason": "larger than 1 KiB: weakened-test rules did not run",
+    } in skipped
+
+
 # --- missing_tests -------------------------------------------------------------------------------
 
 PRODUCTION = """
