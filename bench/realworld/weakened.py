@@ -30,8 +30,10 @@ import json
 import os
 import pickle
 import random
+import statistics
 import subprocess
 import sys
+import time
 import zlib
 from collections import Counter, defaultdict
 from concurrent.futures import ProcessPoolExecutor
@@ -144,8 +146,11 @@ def weakened_findings(files: Any, jobs: Any) -> dict[str, Any]:
     found = []
     weakened_only = []
     by_path = {f.path: f for f in files}
+    seconds = 0.0
     for job in jobs:
+        started = time.perf_counter()
         scan = scan_weakened(job, disabled)
+        seconds += time.perf_counter() - started
         for finding in scan.findings:
             if finding.fingerprint is not None and text.carried(finding.fingerprint, job.path):
                 continue
@@ -160,7 +165,7 @@ def weakened_findings(files: Any, jobs: Any) -> dict[str, Any]:
         changed = by_path.get(job.path)
         if changed is not None and scan.hollow and not change.test_lines(changed, scan.hollow):
             weakened_only.append(job.path)
-    return {"findings": found, "weakened_only": weakened_only}
+    return {"findings": found, "weakened_only": weakened_only, "seconds": round(seconds, 5)}
 
 
 def _analyze(job: tuple[str, str, str, str, str, str]) -> dict[str, Any]:
@@ -303,6 +308,13 @@ def report(results: list[dict[str, Any]], sample: str) -> None:
     print(_table(rows, ("rule", "findings", "by repository")))
     for result in errors:
         print(f"not analysed: {result['repo']} {result['sha'][:10]}: {result['error']}")
+    spent = sorted(r["seconds"] for r in results if "seconds" in r)
+    if spent:
+        p95 = spent[int(len(spent) * 0.95)]
+        print(
+            f"\nscanning a change's test files: median {statistics.median(spent) * 1000:.1f} ms, "
+            f"p95 {p95 * 1000:.1f} ms, max {spent[-1] * 1000:.0f} ms ({len(spent)} changes)"
+        )
     only = [(r["repo"], r["sha"], p) for r in results for p in r.get("weakened_only", ())]
     print(f"\n{len(only)} test files whose changes only weaken tests (count as no test):")
     for repo, sha, path in only:
