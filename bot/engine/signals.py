@@ -216,7 +216,7 @@ def missing_tests(inputs: SignalInputs) -> SignalFinding:
     assertions: `FileReport.hollow_lines`) are not test lines, and a test file with no other
     line written counts as no test changed."""
     change, ruleset = inputs.change, inputs.ruleset
-    hollow = {report.path: report.hollow_lines for report in inputs.reports if report.hollow_lines}
+    hollow = {report.path: report.hollow_lines for report in _weakened(inputs)}
     code_added = 0
     test_added = 0
     weakened_only: list[str] = []
@@ -256,6 +256,22 @@ def missing_tests(inputs: SignalInputs) -> SignalFinding:
     return SignalFinding(
         "missing_tests", shortfall * magnitude, detail + weakened, tuple(untested[:MAX_LOCATIONS])
     )
+
+
+def _weakened(inputs: SignalInputs) -> list[FileReport]:
+    """The test files where the change weakened tests (not where it only moved a skipped one)."""
+    hollow = [report for report in inputs.reports if report.hollow_lines]
+    if not hollow:
+        return []
+    # Imported here: the rules' table is read only for a change that has such lines.
+    from bot.engine.patterns.weakened import rule_ids
+
+    weakening = rule_ids()
+    return [
+        report
+        for report in hollow
+        if any(f.rule in weakening and not _carried(inputs.change, f) for f in report.findings)
+    ]
 
 
 @signal("complexity")

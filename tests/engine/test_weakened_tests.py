@@ -620,6 +620,24 @@ def test_skipped_lines_beside_a_real_test_count_only_the_real_test(repo: Repo, c
     assert "not counted" not in missing["detail"]
 
 
+def test_a_skipped_test_moved_to_another_file_is_not_a_weakened_test(repo: Repo, cli: Cli) -> None:
+    skipped = '@pytest.mark.skip(reason="needs the payment sandbox")\ndef test_refund():\n'
+    skipped += "    assert refund(order()) == 10\n"
+    report = analyze(
+        repo,
+        cli,
+        {"tests/test_cart.py": "import pytest\n\n\n" + skipped},
+        {
+            "tests/test_cart.py": "import pytest\n",
+            "tests/test_refund.py": "import pytest\n\n\n" + skipped,
+            "app/cart.py": PRODUCTION,
+        },
+    )
+
+    assert weakened(report) == []
+    assert "not counted" not in signal(report, "missing_tests")["detail"]
+
+
 def test_weakened_test_selects_the_checklist_item(repo: Repo, cli: Cli) -> None:
     report = analyze(repo, cli, {}, {"web/cart.test.js": "it.only('adds', () => {})\n"})
 
