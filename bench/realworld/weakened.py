@@ -137,8 +137,9 @@ def weakened_findings(files: Any, jobs: Any) -> dict[str, Any]:
     changes count as no test changed."""
     from bot.engine.carried import ChangeText
     from bot.engine.change import Change
-    from bot.engine.patterns.weakened import scan_weakened
+    from bot.engine.patterns.weakened import hollow_rule_ids, scan_weakened
 
+    hollow_rules = hollow_rule_ids()
     ruleset = _ruleset()
     text = ChangeText.of(files, ruleset.languages.id_of, ruleset.is_production)
     change = Change(files=files, skipped=(), text=text)
@@ -162,8 +163,10 @@ def weakened_findings(files: Any, jobs: Any) -> dict[str, Any]:
                     "message": finding.message,
                 }
             )
+        # As the missing_tests signal: only where the change weakened a test (not moved one).
+        new_here = any(f["path"] == job.path and f["rule"] in hollow_rules for f in found)
         changed = by_path.get(job.path)
-        if changed is not None and scan.hollow and not change.test_lines(changed, scan.hollow):
+        if changed and new_here and scan.hollow and not change.test_lines(changed, scan.hollow):
             weakened_only.append(job.path)
     return {"findings": found, "weakened_only": weakened_only, "seconds": round(seconds, 5)}
 

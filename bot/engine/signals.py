@@ -264,9 +264,9 @@ def _weakened(inputs: SignalInputs) -> list[FileReport]:
     if not hollow:
         return []
     # Imported here: the rules' table is read only for a change that has such lines.
-    from bot.engine.patterns.weakened import rule_ids
+    from bot.engine.patterns.weakened import hollow_rule_ids
 
-    weakening = rule_ids()
+    weakening = hollow_rule_ids()
     return [
         report
         for report in hollow

@@ -150,6 +150,11 @@ def rule_ids() -> frozenset[str]:
     return frozenset({rule.id for rule in table.rules} | {table.assertions_removed.id})
 
 
+def hollow_rule_ids() -> frozenset[str]:
+    """The rules whose matches leave tests testing nothing (`hollow` not `none`)."""
+    return frozenset(rule.id for rule in weakened_table().rules if rule.hollow != "none")
+
+
 def _shape(language: str) -> TestShape | None:
     return next((s for s in weakened_table().tests if language in s.languages), None)
 
