@@ -146,6 +146,7 @@ def weakened_table() -> WeakenedFile:
 
 
 def rule_ids() -> frozenset[str]:
+    """Every weakened-test rule id (checklists and `risk.patterns.disable` may name them)."""
     table = weakened_table()
     return frozenset({rule.id for rule in table.rules} | {table.assertions_removed.id})
 
