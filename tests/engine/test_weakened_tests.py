@@ -116,6 +116,27 @@ FIRES = [
     ),
     (
         "test-skipped",
+        "tests/test_cart.py",
+        PY_TEST,
+        """
+        import unittest
+
+
+        def test_total():
+            raise unittest.SkipTest("until the new pricing lands")
+            assert total([1, 2]) == 3
+        """,
+        5,
+    ),
+    (
+        "test-skipped",
+        "tests/test_cart.py",
+        PY_TEST,
+        'import pytest\n\npytest.skip("broken", allow_module_level=True)\n' + PY_TEST,
+        3,
+    ),
+    (
+        "test-skipped",
         "web/cart.test.js",
         "it('adds', () => { expect(add(1, 2)).toBe(3) })\n",
         "it.skip('adds', () => { expect(add(1, 2)).toBe(3) })\n",
@@ -358,6 +379,12 @@ LOOK_ALIKES = [
         def test_total():
             assert total([1, 2]) == 3
         """,
+    ),
+    (
+        "tests/test_cart.py",
+        PY_TEST,
+        "import sys\n\nimport pytest\n\nif sys.platform == 'win32':\n"
+        "    pytest.skip('needs fork()', allow_module_level=True)\n" + PY_TEST,
     ),
     # a skip the base already had, in a test the change edits
     (
