@@ -3,11 +3,15 @@ and which lines the change really wrote."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from bot.engine.carried import ChangeText
 from bot.engine.result import Skipped
 from bot.engine.snapshot import ChangedFile
+
+# Lines that test nothing by themselves: the import a skip needs, a package clause.
+_IMPORT = re.compile(r"^\s*(import\b|from\s+\S+\s+import\b|package\b|using\b|#\s*include\b)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,3 +41,15 @@ class Change:
 
     def file(self, path: str) -> ChangedFile | None:
         return self._by_path.get(path)
+
+    def test_lines(self, changed: ChangedFile, hollow: frozenset[int]) -> int:
+        """The lines a test file's change counts for: every line it added, or, where it left
+        tests testing nothing (`hollow`), the lines it wrote (not moved, blank or comment) that
+        are neither in those tests nor imports."""
+        if not hollow:
+            return changed.additions
+        return sum(
+            1
+            for number in self.text.new_lines(changed)
+            if number not in hollow and _IMPORT.match(changed.added_text.get(number, "")) is None
+        )

@@ -46,6 +46,8 @@ class FileJob:
     past_scan_limit: str = ""
     # False for tests, docs and examples: no complexity, no bandit, findings demoted.
     production: bool = True
+    # A test file: the weakened-test rules read it (bot/engine/patterns/weakened.py).
+    test: bool = False
     # The change creates the file (a new migration, not an edit of one the base has run).
     created: bool = False
 
@@ -75,6 +77,9 @@ class FileReport:
     # Python only: base and head are one program (only annotations, docstrings, casts or
     # formatting changed), so the change wrote no code here.
     same_code: bool = False
+    # Tests only: added lines of tests the change left testing nothing (skipped, asserting only
+    # what cannot fail, left with no assertion); the missing_tests signal does not count them.
+    hollow_lines: frozenset[int] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -268,6 +273,7 @@ def plan_jobs(snapshot: Snapshot, ruleset: Ruleset) -> Plan:
                 scan_limit=scan_limit,
                 past_scan_limit=past_scan_limit,
                 production=production,
+                test=ruleset.is_test(changed.path),
                 created=changed.status is FileStatus.ADDED,
             )
         )

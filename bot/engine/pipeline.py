@@ -61,6 +61,7 @@ class FileAnalyzer:
             unmeasured=measured.skipped,
             unscanned=scanned.skipped,
             same_code=same_code,
+            hollow_lines=scanned.hollow,
         )
 
 

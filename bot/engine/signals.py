@@ -211,16 +211,24 @@ def _is_code(path: str, ruleset: Ruleset) -> bool:
 def missing_tests(inputs: SignalInputs) -> SignalFinding:
     """Test lines per code line the change wrote. Lines it only moved, reformatted, commented or
     version-bumped are not code it wrote (a release's version bump needs no test), and a file
-    where it wrote fewer than MIN_UNTESTED_LINES code lines is left out."""
+    where it wrote fewer than MIN_UNTESTED_LINES code lines is left out. Lines of tests the
+    change left testing nothing (skipped, asserting only what cannot fail, stripped of their
+    assertions: `FileReport.hollow_lines`) are not test lines, and a test file with no other
+    line written counts as no test changed."""
     change, ruleset = inputs.change, inputs.ruleset
+    hollow = {report.path: report.hollow_lines for report in _weakened(inputs)}
     code_added = 0
     test_added = 0
+    weakened_only: list[str] = []
     untested: list[Location] = []
     for changed in change.files:
         if changed.status is FileStatus.REMOVED or not changed.additions:
             continue
         if is_test(changed.path, ruleset):
-            test_added += changed.additions
+            lines = change.test_lines(changed, hollow.get(changed.path, frozenset()))
+            if not lines and changed.path in hollow:
+                weakened_only.append(changed.path)
+            test_added += lines
         elif _is_code(changed.path, ruleset) and changed.path not in change.same_code:
             written = len(change.text.new_lines(changed))
             if written >= MIN_UNTESTED_LINES:
@@ -231,16 +239,39 @@ def missing_tests(inputs: SignalInputs) -> SignalFinding:
     ratio = test_added / code_added
     wanted = ruleset.config.risk.tests.min_ratio
     detail = f"{test_added} test lines per {code_added} code lines added (ratio {ratio:.2f})"
+    weakened = ""
+    if weakened_only:
+        names = ", ".join(weakened_only[:3]) + (" and more" if len(weakened_only) > 3 else "")
+        weakened = (
+            f"; {names}: not counted as a test changed, its changes only weaken tests "
+            "(skipped, asserting nothing that can fail, fewer assertions)"
+        )
     if ratio >= wanted:
-        return SignalFinding("missing_tests", 0.0, detail)
+        return SignalFinding("missing_tests", 0.0, detail + weakened)
     shortfall = 1.0 - (ratio / wanted if wanted else 1.0)
     # A one-line fix without a test matters less than a new module without one.
     magnitude = min(1.0, 0.4 + code_added / 50)
     if test_added == 0:
         detail = f"{code_added} code lines added and no test changed"
     return SignalFinding(
-        "missing_tests", shortfall * magnitude, detail, tuple(untested[:MAX_LOCATIONS])
+        "missing_tests", shortfall * magnitude, detail + weakened, tuple(untested[:MAX_LOCATIONS])
     )
+
+
+def _weakened(inputs: SignalInputs) -> list[FileReport]:
+    """The test files where the change weakened tests (not where it only moved a skipped one)."""
+    hollow = [report for report in inputs.reports if report.hollow_lines]
+    if not hollow:
+        return []
+    # Imported here: the rules' table is read only for a change that has such lines.
+    from bot.engine.patterns.weakened import hollow_rule_ids
+
+    weakening = hollow_rule_ids()
+    return [
+        report
+        for report in hollow
+        if any(f.rule in weakening and not _carried(inputs.change, f) for f in report.findings)
+    ]
 
 
 @signal("complexity")

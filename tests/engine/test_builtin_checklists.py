@@ -21,6 +21,7 @@ from bot.config.load import load_model, load_repo_config
 from bot.engine.checklist import ChangeFacts, select
 from bot.engine.patterns.bandit_scan import RULE_BY_TEST
 from bot.engine.patterns.structural import builtin_rules
+from bot.engine.patterns.weakened import rule_ids as weakened_rule_ids
 from bot.engine.tool_table import tool_table
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -45,6 +46,7 @@ OUR_PATTERN_RULES = (
     )
     | tool_table().rule_ids
     | {rule.id for rule in builtin_rules()}
+    | weakened_rule_ids()
     | {"xss-sink"}
 )
 BANDIT_ID = re.compile(r"B\d{3}\Z")

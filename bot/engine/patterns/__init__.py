@@ -9,7 +9,10 @@ Four sources look at each file, and only added lines are reported:
 - our structural rules (`bot/data/structural.yml`, ast-grep) read the syntax tree of Python,
   JavaScript/TypeScript, Go and Java files, where a line cannot tell (a query inside a loop,
   a blocking call inside an async function, a literal from a value); a match is kept when its
-  range touches an added line.
+  range touches an added line;
+- the weakened-test rules (`bot/data/weakened.yml`, ast-grep) read test files only: a skip with
+  no condition, a focused test, an assertion that cannot fail, assertions removed from a test;
+  they also say which added lines test nothing (`PatternScan.hollow`, for `missing_tests`).
 Where two sources name the same rule on the same line, it is reported once, at its most severe.
 Outside production code (tests, docs, examples: `FileJob.production` False) bandit does not
 run, a secret is low and not counted, and a line rule does what its `outside_production` says.
@@ -37,6 +40,7 @@ from bot.engine.patterns.bandit_scan import scan_python
 from bot.engine.patterns.rules import CWE_BY_RULE, PatternRulesError, load_rules, scan_lines
 from bot.engine.patterns.secrets_scan import MAX_CONFIRMED_LINE, scan_secrets
 from bot.engine.patterns.structural import scan_structure
+from bot.engine.patterns.weakened import scan_weakened
 from bot.engine.result import Location, Skipped
 
 WINDOW = MAX_CONFIRMED_LINE
@@ -60,6 +64,8 @@ class PatternScan:
 
     findings: tuple[Location, ...] = ()
     skipped: tuple[Skipped, ...] = ()
+    # Test files: added lines of tests the change left testing nothing.
+    hollow: frozenset[int] = frozenset()
 
 
 def scan_file(
@@ -74,10 +80,16 @@ def scan_file(
     """
     folded = frozenset(rule_id.casefold() for rule_id in disabled)
     findings = _name_findings(job.path, folded)
+    weakened = scan_weakened(job, folded)
+    findings.extend(weakened.findings)
+    skipped: list[Skipped] = list(weakened.skipped)
     lines = _added_lines(job)
     if not lines:
-        return PatternScan(findings=tuple(findings))
-    skipped: list[Skipped] = []
+        return PatternScan(
+            findings=_once_per_rule_and_line(findings),
+            skipped=tuple(skipped),
+            hollow=weakened.hollow,
+        )
     if job.scan_limit is not None:
         lines = _within(lines, job.scan_limit)
         skipped.append(Skipped(job.path, job.past_scan_limit))
@@ -106,7 +118,9 @@ def scan_file(
     structure = scan_structure(job, folded)
     findings.extend(structure.findings)
     skipped.extend(structure.skipped)
-    return PatternScan(findings=_once_per_rule_and_line(findings), skipped=tuple(skipped))
+    return PatternScan(
+        findings=_once_per_rule_and_line(findings), skipped=tuple(skipped), hollow=weakened.hollow
+    )
 
 
 def _added_lines(job: FileJob) -> list[tuple[int, str]]:
