@@ -38,6 +38,7 @@ from bot.engine.patterns.rules import CWE_BY_RULE, PatternRulesError, load_rules
 from bot.engine.patterns.secrets_scan import MAX_CONFIRMED_LINE, scan_secrets
 from bot.engine.patterns.structural import scan_structure
 from bot.engine.result import Location, Skipped
+from bot.engine.workloads import scan_manifest
 
 WINDOW = MAX_CONFIRMED_LINE
 WINDOW_OVERLAP = 1024
@@ -103,9 +104,9 @@ def scan_file(
     findings.extend(
         scan_lines(job.path, job.language, windows, rules, folded, production=job.production)
     )
-    structure = scan_structure(job, folded)
-    findings.extend(structure.findings)
-    skipped.extend(structure.skipped)
+    for scan in (scan_structure(job, folded), scan_manifest(job, folded)):
+        findings.extend(scan.findings)
+        skipped.extend(scan.skipped)
     return PatternScan(findings=_once_per_rule_and_line(findings), skipped=tuple(skipped))
 
 
