@@ -1,6 +1,6 @@
 """The `patterns` signal's per-file scanner: risky constructs in the lines a change adds.
 
-Four sources look at each file, and only added lines are reported:
+Six sources look at each file, and only added lines are reported:
 - bandit (PyCQA) reads Python files whole, so it sees imports and call context; a finding is
   kept when its line range touches an added line;
 - detect-secrets' regex plugins look for credentials in every file;
@@ -9,7 +9,10 @@ Four sources look at each file, and only added lines are reported:
 - our structural rules (`bot/data/structural.yml`, ast-grep) read the syntax tree of Python,
   JavaScript/TypeScript, Go and Java files, where a line cannot tell (a query inside a loop,
   a blocking call inside an async function, a literal from a value); a match is kept when its
-  range touches an added line.
+  range touches an added line;
+- Kubernetes workloads a change writes without probes or a memory limit, read as YAML
+  (bot/engine/workloads.py), and foreign keys without an index in the Postgres migrations it
+  creates, read as SQL (bot/engine/patterns/foreign_keys.py).
 Where two sources name the same rule on the same line, it is reported once, at its most severe.
 Outside production code (tests, docs, examples: `FileJob.production` False) bandit does not
 run, a secret is low and not counted, and a line rule does what its `outside_production` says.
@@ -34,6 +37,7 @@ from bot.config.levels import Severity
 from bot.config.risk import PatternRule
 from bot.engine.files import FileJob
 from bot.engine.patterns.bandit_scan import scan_python
+from bot.engine.patterns.foreign_keys import scan_foreign_keys
 from bot.engine.patterns.rules import CWE_BY_RULE, PatternRulesError, load_rules, scan_lines
 from bot.engine.patterns.secrets_scan import MAX_CONFIRMED_LINE, scan_secrets
 from bot.engine.patterns.structural import scan_structure
@@ -107,6 +111,7 @@ def scan_file(
     for scan in (scan_structure(job, folded), scan_manifest(job, folded)):
         findings.extend(scan.findings)
         skipped.extend(scan.skipped)
+    findings.extend(scan_foreign_keys(job, folded))
     return PatternScan(findings=_once_per_rule_and_line(findings), skipped=tuple(skipped))
 
 
