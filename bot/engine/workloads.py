@@ -17,7 +17,9 @@ never matched line by line. What is reported, and what is not:
   base (no `spec.selector`, a container without `image`, a file named `*patch*`), so it is not
   judged on what it leaves out;
 - not Helm or other templates (`{{ ... }}`): they are not YAML before rendering, and the values
-  decide the probes and limits; a template that writes a workload is noted as not checked.
+  decide the probes and limits. A file of a chart's `templates/` folder, or one with `{{` that
+  is not YAML, is noted as not checked; in a file that is YAML (a ConfigMap's alert text may
+  hold `{{`), a container with a placeholder in it is not judged.
 Production files only; `risk.patterns.disable` takes the two ids.
 """
 
@@ -30,6 +32,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
+from bot.config import globs
 from bot.config.issues import ConfigError, KeyPath
 from bot.config.levels import Severity
 from bot.config.reader import Document, parse_documents
@@ -70,7 +73,15 @@ _NEEDLE = (
     r"|kind)\s*:"
 )
 _KIND = r"\bkind:\s*[\"']?(Deployment|StatefulSet|DaemonSet|ReplicaSet|Job|CronJob|Pod)\b"
+_CONTAINER = r"\b(containers|image)\s*:|" + _KIND
 _TEMPLATE = "{{"
+# A Helm chart's templates; elsewhere `{{` may sit in a string (an alert's or a dashboard's
+# text in a ConfigMap), and the file is a template only when it is not YAML.
+_HELM_TEMPLATES = ("**/templates/**",)
+_TEMPLATE_NOTE = (
+    "a template (Helm or Go), not YAML until rendered: Kubernetes probe and limit checks did "
+    "not run"
+)
 # A Kubernetes name (RFC 1123): anything else is not echoed into the message.
 _NAME = re.compile(r"[a-z0-9]([a-z0-9.-]{0,61}[a-z0-9])?")
 
@@ -133,19 +144,20 @@ def scan_manifest(job: FileJob, disabled: frozenset[str]) -> ManifestScan:
     if not wants_text(job.language, job.added_text):
         return ManifestScan()
     if job.head_text is None:
+        if compile_pattern(_CONTAINER).search("\n".join(job.added_text.values())) is None:
+            return ManifestScan()
         reason = f"{job.no_text_reason}: Kubernetes probe and limit checks did not run"
         return ManifestScan(skipped=(Skipped(job.path, reason),))
     if compile_pattern(_KIND).search(job.head_text) is None or _is_patch(job.path):
         return ManifestScan()
-    if _TEMPLATE in job.head_text:
-        reason = (
-            "a template (Helm or Go), not YAML until rendered: Kubernetes probe and limit "
-            "checks did not run"
-        )
-        return ManifestScan(skipped=(Skipped(job.path, reason),))
+    template = _TEMPLATE in job.head_text
+    if template and globs.match_any(job.path, _HELM_TEMPLATES):
+        return ManifestScan(skipped=(Skipped(job.path, _TEMPLATE_NOTE),))
     try:
         head = _missing(_read(job.head_text, job.path), rules)
     except ConfigError as exc:
+        if template:
+            return ManifestScan(skipped=(Skipped(job.path, _TEMPLATE_NOTE),))
         issue = exc.issues[0] if exc.issues else None
         where = f" (line {issue.line}: {issue.message})" if issue and issue.line else ""
         reason = f"not YAML the reader accepts{where}: Kubernetes checks did not run"
@@ -159,7 +171,8 @@ def scan_manifest(job: FileJob, disabled: frozenset[str]) -> ManifestScan:
             continue
         first, last = missing.lines
         line = next((n for n in added if first <= n <= last), None)
-        if line is not None:
+        # A container that is partly a template's placeholder may get anything from its values.
+        if line is not None and not any(_TEMPLATE in text for text in lines[first - 1 : last]):
             found.append(_location(job.path, missing, line, lines))
     found.sort(key=lambda f: (f.line or 0, f.rule or ""))
     return ManifestScan(findings=tuple(found))

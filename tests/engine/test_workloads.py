@@ -233,6 +233,32 @@ def test_helm_template_is_noted_as_not_checked() -> None:
     ]
 
 
+def test_template_outside_a_chart_that_is_not_yaml_is_noted_too() -> None:
+    template = "{{- if .Values.enabled }}\n" + DEPLOYMENT + "{{- end }}\n"
+
+    scanned = scan_manifest(make_job("deploy/shop.yaml", template), frozenset())
+
+    assert [s.reason[:12] for s in scanned.skipped] == ["a template ("]
+
+
+def test_braces_in_a_configmaps_text_leave_the_manifest_readable() -> None:
+    alerts = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: alerts}\ndata:\n"
+    alerts += "  rule: 'summary: {{ $labels.instance }} is down'\n---\n"
+
+    assert found("deploy/all.yaml", alerts + DEPLOYMENT) == [
+        ("k8s-no-limits", 20),
+        ("k8s-no-probes", 20),
+    ]
+
+
+def test_container_with_a_placeholder_is_not_judged() -> None:
+    templated = DEPLOYMENT.replace("shop:1.4", '"{{ .Values.image }}"')
+
+    scanned = scan_manifest(make_job("deploy/shop.yaml", templated), frozenset())
+
+    assert scanned == type(scanned)()
+
+
 def test_yaml_that_is_not_a_workload_is_not_read() -> None:
     values = "image:\n  repository: shop\nresources:\n  limits: {memory: 1Gi}\n"
 
