@@ -1,10 +1,13 @@
 """Kubernetes workloads a change writes without health probes or a memory limit.
 
 `k8s-no-probes`: a container of a long-running workload (Deployment, StatefulSet, DaemonSet,
-ReplicaSet, a Pod that restarts) with no readiness, liveness or startup probe: it gets traffic
-before it can serve, and stays in rotation when it hangs. Jobs and CronJobs run to completion
-and are left out. `k8s-no-limits`: a container of any workload with no `resources.limits.memory`:
-one leak takes the node's memory from every pod on it.
+ReplicaSet) that declares a port it serves on and has no readiness, liveness or startup probe:
+it gets traffic before it can serve, and stays in rotation when it hangs. Jobs and CronJobs run
+to completion, and a container with no port (a worker, an agent, a load generator) takes no
+Service's traffic: both are left out. `k8s-no-limits`: a container of any of those workloads
+or a Job or CronJob with no `resources.limits.memory`: one leak takes the node's memory from
+every pod on it. A bare Pod is not judged: nothing restarts or reschedules it, so it is a
+one-off (a debug or demo pod, a volume test), never how a service runs.
 
 The file is read as YAML, every document of the stream, by the config reader
 (bot/config/reader.py: the core schema only, its limits on size, values, aliases and nesting),
@@ -61,7 +64,6 @@ WORKLOADS: Mapping[str, _PodSpec] = MappingProxyType(
             False,
             ("spec", "schedule"),
         ),
-        "Pod": (("spec",), True, ("spec", "containers")),
     }
 )
 _PROBES = ("readinessProbe", "livenessProbe", "startupProbe")
@@ -72,7 +74,7 @@ _NEEDLE = (
     r"\b(image|containers|resources|limits|memory|readinessProbe|livenessProbe|startupProbe"
     r"|kind)\s*:"
 )
-_KIND = r"\bkind:\s*[\"']?(Deployment|StatefulSet|DaemonSet|ReplicaSet|Job|CronJob|Pod)\b"
+_KIND = r"\bkind:\s*[\"']?(Deployment|StatefulSet|DaemonSet|ReplicaSet|Job|CronJob)\b"
 _CONTAINER = r"\b(containers|image)\s*:|" + _KIND
 _TEMPLATE = "{{"
 # A Helm chart's templates; elsewhere `{{` may sit in a string (an alert's or a dashboard's
@@ -225,7 +227,8 @@ def _missing(documents: tuple[Document, ...], rules: list[str]) -> list[_Missing
                 if lines is None:
                     continue
                 key = (kind, name, str(container.get("name", index)))
-                if NO_PROBES in rules and long_running and not _has_probe(container):
+                serves = bool(container.get("ports"))
+                if NO_PROBES in rules and long_running and serves and not _has_probe(container):
                     found.append(_Missing(NO_PROBES, key, lines))
                 if NO_LIMITS in rules and _at(container, ("resources", "limits", "memory")) in (
                     None,
@@ -253,8 +256,6 @@ def _workloads(document: Document) -> Iterator[tuple[str, str, KeyPath, bool]]:
         spec_path, long_running, required = WORKLOADS[kind]
         if _at(item, required) is None:
             continue
-        if kind == "Pod" and _at(item, ("spec", "restartPolicy")) in ("Never", "OnFailure"):
-            long_running = False
         name = _at(item, ("metadata", "name"))
         yield kind, name if isinstance(name, str) else "", (*prefix, *spec_path), long_running
 

@@ -160,6 +160,15 @@ def test_composite_key_is_served_by_an_index_on_its_columns_in_any_order() -> No
     assert found(migration) == []
 
 
+@pytest.mark.parametrize("column", ["created_by", '"creatorId"', '"lastModifiedByUserId"'])
+def test_audit_columns_are_left_alone(column: str) -> None:
+    migration = (
+        f"CREATE TABLE notes (id bigserial PRIMARY KEY, {column} bigint REFERENCES users);\n"
+    )
+
+    assert found(migration) == []
+
+
 def test_key_on_an_existing_column_is_left_alone() -> None:
     # An earlier migration may have indexed it; one file cannot tell.
     migration = "ALTER TABLE orders ADD CONSTRAINT fk_customer FOREIGN KEY (customer_id)\n"

@@ -139,7 +139,7 @@ def test_a_job_needs_a_memory_limit_but_no_probe() -> None:
 
 
 def test_a_container_added_beside_a_healthy_one_is_reported_alone() -> None:
-    sidecar = "        - name: proxy\n          image: envoy:1.30\n"
+    sidecar = "        - name: proxy\n          image: envoy:1.30\n          ports: [{containerPort: 9901}]\n"
     head = HEALTHY + sidecar
     added = [len(HEALTHY.split("\n")), len(HEALTHY.split("\n")) + 1]
 
@@ -273,22 +273,29 @@ def test_custom_resource_named_like_a_workload_kind_is_not_judged() -> None:
     assert found("deploy/shop.yaml", rollout) == []
 
 
-def test_pod_that_runs_once_needs_no_probe() -> None:
+def test_bare_pod_is_not_judged() -> None:
     pod = code(
         """
         apiVersion: v1
         kind: Pod
-        metadata: {name: migrate}
+        metadata: {name: debug}
         spec:
-          restartPolicy: Never
           containers:
-            - name: migrate
-              image: shop:1.4
-              resources: {limits: {memory: 512Mi}}
+            - name: shell
+              image: busybox:1.36
+              ports: [{containerPort: 8080}]
         """
     )
 
-    assert found("deploy/migrate.yaml", pod) == []
+    assert found("deploy/debug.yaml", pod) == []
+
+
+def test_worker_without_a_port_needs_a_limit_but_no_probe() -> None:
+    worker = DEPLOYMENT.replace(
+        "          ports:\n            - containerPort: 8080\n", "          args: [work]\n"
+    )
+
+    assert found("deploy/worker.yaml", worker) == [("k8s-no-limits", 14)]
 
 
 def test_tests_docs_and_examples_are_not_scanned() -> None:

@@ -14,7 +14,9 @@ leading columns). A foreign key is reported when:
 - it is on columns the same migration creates: an older column may have an index an earlier
   migration made, which one file cannot see;
 - no index of the migration, but a partial or an expression one, leads with its columns (in any
-  order).
+  order);
+- the columns are not an audit trail's (`created_by`, `creatorId`, `lastModifiedByUserId`):
+  written once, rarely queried by, their user rarely deleted.
 The files are those squawk reads (bot/data/tools.yml: Postgres migrations the change creates);
 Django's `ForeignKey` and Rails' `add_reference` make the index themselves and are not SQL.
 """
@@ -55,6 +57,12 @@ _TOKEN = re.compile(
     re.VERBOSE | re.DOTALL,
 )
 _SAFE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_$]{0,62}")
+# Who made or last changed a row: written once, rarely queried by, and their user rarely deleted
+# (a missing index there was never worth a review on the corpus). Matched without underscores.
+_AUDIT_COLUMN = re.compile(
+    r"(created|updated|modified|lastmodified|deleted|changed)by(id|user|userid)?"
+    r"|(creator|modifier|updater)(id|userid)?"
+)
 _CONSTRAINT_KINDS = frozenset({"primary", "unique", "foreign", "check", "exclude"})
 
 
@@ -102,6 +110,8 @@ def scan_foreign_keys(job: FileJob, disabled: frozenset[str]) -> tuple[Location,
         if not set(columns) <= migration.created.get(table, set()):
             continue  # an older column may have an index this file cannot see
         if migration.covered(table, columns):
+            continue
+        if all(_AUDIT_COLUMN.fullmatch(column.lower().replace("_", "")) for column in columns):
             continue
         found.append(
             Location(
