@@ -139,7 +139,8 @@ def test_a_job_needs_a_memory_limit_but_no_probe() -> None:
 
 
 def test_a_container_added_beside_a_healthy_one_is_reported_alone() -> None:
-    sidecar = "        - name: proxy\n          image: envoy:1.30\n          ports: [{containerPort: 9901}]\n"
+    sidecar = "        - name: proxy\n          image: envoy:1.30\n"
+    sidecar += "          ports: [{containerPort: 9901}]\n"
     head = HEALTHY + sidecar
     added = [len(HEALTHY.split("\n")), len(HEALTHY.split("\n")) + 1]
 
