@@ -41,9 +41,9 @@ WORK = ROOT / "bench" / ".work" / "workloads"
 structural.JUDGED = HERE / "workloads_judged.csv"
 RULES = frozenset({"k8s-no-probes", "k8s-no-limits", "migration-fk-no-index"})
 
-# Kubernetes manifests: plain YAML (microservices-demo, kubernetes/examples), Kustomize bases
-# and overlays (argo-cd, podinfo), Helm charts (podinfo, harbor), one generated bundle
-# (opentelemetry-demo). Postgres migrations: Go services (supabase/auth, hatchet, harbor) and
+# Kubernetes manifests: plain YAML (microservices-demo, kubernetes/examples, the production
+# deployment of sourcegraph), Kustomize bases and overlays (argo-cd, podinfo, kubeflow), Helm
+# charts (podinfo, harbor), generated bundles (opentelemetry-demo, kube-prometheus). Postgres migrations: Go services (supabase/auth, hatchet, harbor) and
 # Prisma (documenso, formbricks).
 CORPORA = (
     Corpus(
@@ -53,6 +53,11 @@ CORPORA = (
     Corpus("stefanprodan/podinfo", "yaml", "eec06d1ea459af4cb4e10e806f8be7c7bd58b361"),
     Corpus("kubernetes/examples", "yaml", "279e8e4fe314f6cb7bc55fa3fbc21bbeaa48c0ea"),
     Corpus("open-telemetry/opentelemetry-demo", "yaml", "054282e318317f2be09f67dd9b0d7d1278566cfa"),
+    Corpus("sourcegraph/deploy-sourcegraph", "yaml", "7cc55bb216f3a9b6a40eaaeb8cc6ff147c7c831a"),
+    Corpus("kubeflow/manifests", "yaml", "009c88084074904c7743384ff50d3bd70012ef55"),
+    Corpus(
+        "prometheus-operator/kube-prometheus", "yaml", "4d719f1dea8853540b3823ab1fbe6be74a9953b3"
+    ),
     Corpus("goharbor/harbor", "sql", "c50c7ddd6ea4e335a480b49c618281882ab7eec9"),
     Corpus("supabase/auth", "sql", "bc32168e13fdc928c98b449fc76bc3fdb9a293c5"),
     Corpus("hatchet-dev/hatchet", "sql", "89d130f303c9561442804c9c32b8748e699d5139"),
