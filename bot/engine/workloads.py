@@ -197,7 +197,9 @@ def _base_missing(
     if text is None:
         return set()
     try:
-        return {(m.rule, m.key) for m in _missing(_read(text, path), rules)}
+        # Every object of the base counts, complete or not: an old manifest an edit completes
+        # (apps/v1beta1 had no selector) still had what it lacked.
+        return {(m.rule, m.key) for m in _missing(_read(text, path), rules, complete=False)}
     except ConfigError:
         return set()  # the base did not parse: nothing in it can be told old
 
@@ -212,16 +214,20 @@ def _read(text: str, path: str) -> tuple[Document, ...]:
     return documents
 
 
-def _missing(documents: tuple[Document, ...], rules: list[str]) -> list[_Missing]:
+def _missing(
+    documents: tuple[Document, ...], rules: list[str], *, complete: bool = True
+) -> list[_Missing]:
+    """What the containers of the documents' workloads lack (`complete`: of complete objects
+    only, not patches)."""
     found = []
     for document in documents:
-        for kind, name, spec_path, long_running in _workloads(document):
+        for kind, name, spec_path, long_running in _workloads(document, complete):
             containers = _at(document.value, (*spec_path, "containers"))
             if not isinstance(containers, list):
                 continue
             for index, container in enumerate(containers):
                 # A container without an image is a patch of one (a Kustomize overlay's).
-                if not isinstance(container, dict) or not container.get("image"):
+                if not isinstance(container, dict) or (complete and not container.get("image")):
                     continue
                 lines = document.lines_of_value((*spec_path, "containers", index))
                 if lines is None:
@@ -238,7 +244,7 @@ def _missing(documents: tuple[Document, ...], rules: list[str]) -> list[_Missing
     return found
 
 
-def _workloads(document: Document) -> Iterator[tuple[str, str, KeyPath, bool]]:
+def _workloads(document: Document, complete: bool) -> Iterator[tuple[str, str, KeyPath, bool]]:
     """(kind, name, pod spec's key path, runs until stopped) of each complete workload object
     in a document, and in the `items` of a `kind: List`."""
     value = document.value
@@ -254,7 +260,7 @@ def _workloads(document: Document) -> Iterator[tuple[str, str, KeyPath, bool]]:
         if not isinstance(kind, str) or kind not in WORKLOADS:
             continue
         spec_path, long_running, required = WORKLOADS[kind]
-        if _at(item, required) is None:
+        if complete and _at(item, required) is None:
             continue
         name = _at(item, ("metadata", "name"))
         yield kind, name if isinstance(name, str) else "", (*prefix, *spec_path), long_running

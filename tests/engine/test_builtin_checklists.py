@@ -20,8 +20,8 @@ from bot.config.levels import Level
 from bot.config.load import load_model, load_repo_config
 from bot.engine.checklist import ChangeFacts, select
 from bot.engine.patterns.bandit_scan import RULE_BY_TEST
-from bot.engine.patterns.structural import builtin_rules
 from bot.engine.patterns.foreign_keys import RULE as FOREIGN_KEY_RULE
+from bot.engine.patterns.structural import builtin_rules
 from bot.engine.tool_table import tool_table
 from bot.engine.workloads import RULE_IDS as KUBERNETES_RULES
 

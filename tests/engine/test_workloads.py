@@ -173,6 +173,13 @@ def test_image_bump_of_a_container_that_already_lacked_them_is_not_reported() ->
     assert found("deploy/shop.yaml", head, added=[15], base_text=DEPLOYMENT) == []
 
 
+def test_manifest_completed_by_the_change_keeps_what_its_container_lacked() -> None:
+    # apps/v1beta1 had no selector: the base is read whole, complete or not.
+    base = DEPLOYMENT.replace("  selector:\n    matchLabels: {app: shop}\n", "")
+
+    assert found("deploy/shop.yaml", DEPLOYMENT, added=[7, 8, 15], base_text=base) == []
+
+
 def test_lines_outside_the_container_do_not_report_it() -> None:
     head = DEPLOYMENT.replace("replicas: 2", "replicas: 3")
 
