@@ -1,20 +1,22 @@
 """Kubernetes workloads a change writes without health probes or a memory limit.
 
 `k8s-no-probes`: a container of a long-running workload (Deployment, StatefulSet, DaemonSet,
-ReplicaSet) that declares a port it serves on and has no readiness, liveness or startup probe:
-it gets traffic before it can serve, and stays in rotation when it hangs. Jobs and CronJobs run
-to completion, and a container with no port (a worker, an agent, a load generator) takes no
-Service's traffic: both are left out. `k8s-no-limits`: a container of any of those workloads
-or a Job or CronJob with no `resources.limits.memory`: one leak takes the node's memory from
-every pod on it. A bare Pod is not judged: nothing restarts or reschedules it, so it is a
-one-off (a debug or demo pod, a volume test), never how a service runs.
+ReplicaSet, ReplicationController) that declares a port it serves on and has no readiness,
+liveness or startup probe: it gets traffic before it can serve, and stays in rotation when it
+hangs. Jobs and CronJobs run to completion, and a container with no port (a worker, an agent,
+a load generator) takes no Service's traffic: both are left out. `k8s-no-limits`: a container
+of any of those workloads or a Job or CronJob with no `resources.limits.memory`: one leak takes
+the node's memory from every pod on it. A bare Pod is not judged: nothing restarts or
+reschedules it, so it is a one-off (a debug or demo pod, a volume test), never how a service
+runs.
 
 The file is read as YAML, every document of the stream, by the config reader
 (bot/config/reader.py: the core schema only, its limits on size, values, aliases and nesting),
 never matched line by line. What is reported, and what is not:
 - only a container whose lines the change added to: it is reported at the first of them;
 - only what the change made: a container the base version of the file already had, under the
-  same workload and name, missing the same thing, is old and is left alone (an image bump of
+  same workload name (of any kind: a ReplicationController made a Deployment) and container
+  name, missing the same thing, is old and is left alone (an image bump of
   a legacy Deployment is not the place to ask for its probes);
 - only complete objects: a Kustomize patch sets a few fields and inherits the rest from its
   base (no `spec.selector`, a container without `image`, a file named `*patch*`), so it is not
@@ -58,6 +60,7 @@ WORKLOADS: Mapping[str, _PodSpec] = MappingProxyType(
         "StatefulSet": (("spec", "template", "spec"), True, ("spec", "selector")),
         "DaemonSet": (("spec", "template", "spec"), True, ("spec", "selector")),
         "ReplicaSet": (("spec", "template", "spec"), True, ("spec", "selector")),
+        "ReplicationController": (("spec", "template", "spec"), True, ("spec", "template")),
         "Job": (("spec", "template", "spec"), False, ("spec", "template")),
         "CronJob": (
             ("spec", "jobTemplate", "spec", "template", "spec"),
@@ -74,7 +77,10 @@ _NEEDLE = (
     r"\b(image|containers|resources|limits|memory|readinessProbe|livenessProbe|startupProbe"
     r"|kind)\s*:"
 )
-_KIND = r"\bkind:\s*[\"']?(Deployment|StatefulSet|DaemonSet|ReplicaSet|Job|CronJob)\b"
+_KIND = (
+    r"\bkind:\s*[\"']?(Deployment|StatefulSet|DaemonSet|ReplicaSet|ReplicationController|Job"
+    r"|CronJob)\b"
+)
 _CONTAINER = r"\b(containers|image)\s*:|" + _KIND
 _TEMPLATE = "{{"
 # A Helm chart's templates; elsewhere `{{` may sit in a string (an alert's or a dashboard's
@@ -133,7 +139,8 @@ class _Missing:
     """A container missing what a rule asks for."""
 
     rule: str
-    key: tuple[str, str, str]  # kind, workload name, container name
+    key: tuple[str, str]  # workload name, container name: the same across a change of kind
+    kind: str
     lines: tuple[int, int]
 
 
@@ -193,7 +200,7 @@ def wants_text(language: str | None, added_text: Mapping[int, str]) -> bool:
 
 def _base_missing(
     text: str | None, path: str, rules: list[str]
-) -> set[tuple[str, tuple[str, str, str]]]:
+) -> set[tuple[str, tuple[str, str]]]:
     if text is None:
         return set()
     try:
@@ -232,15 +239,15 @@ def _missing(
                 lines = document.lines_of_value((*spec_path, "containers", index))
                 if lines is None:
                     continue
-                key = (kind, name, str(container.get("name", index)))
+                key = (name, str(container.get("name", index)))
                 serves = bool(container.get("ports"))
                 if NO_PROBES in rules and long_running and serves and not _has_probe(container):
-                    found.append(_Missing(NO_PROBES, key, lines))
+                    found.append(_Missing(NO_PROBES, key, kind, lines))
                 if NO_LIMITS in rules and _at(container, ("resources", "limits", "memory")) in (
                     None,
                     "",
                 ):
-                    found.append(_Missing(NO_LIMITS, key, lines))
+                    found.append(_Missing(NO_LIMITS, key, kind, lines))
     return found
 
 
@@ -283,7 +290,8 @@ def _at(value: object, path: KeyPath) -> object:
 
 def _location(path: str, missing: _Missing, line: int, lines: list[str]) -> Location:
     rule = RULES[missing.rule]
-    kind, workload, container = missing.key
+    workload, container = missing.key
+    kind = missing.kind
     first, last = missing.lines
     return Location(
         path=path,

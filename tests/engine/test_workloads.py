@@ -180,6 +180,12 @@ def test_manifest_completed_by_the_change_keeps_what_its_container_lacked() -> N
     assert found("deploy/shop.yaml", DEPLOYMENT, added=[7, 8, 15], base_text=base) == []
 
 
+def test_replication_controller_made_a_deployment_keeps_what_its_container_lacked() -> None:
+    base = DEPLOYMENT.replace("apps/v1", "v1").replace("Deployment", "ReplicationController")
+
+    assert found("deploy/shop.yaml", DEPLOYMENT, added=[1, 2, 15], base_text=base) == []
+
+
 def test_lines_outside_the_container_do_not_report_it() -> None:
     head = DEPLOYMENT.replace("replicas: 2", "replicas: 3")
 
