@@ -66,10 +66,12 @@ def test_finding_names_the_column_and_parent_and_says_what_to_do() -> None:
         "does not make one: every delete or key change of a `customers` row scans `orders`, "
         "as does every join to it. Create an index on the referencing column in this migration."
     )
-    assert (finding.rule, finding.severity, finding.cwe) == (
+    # Shown, not counted: 0.66 on real migrations (docs/rules.md).
+    assert (finding.rule, finding.severity, finding.cwe, finding.counted) == (
         "migration-fk-no-index",
-        Severity.MEDIUM,
+        Severity.LOW,
         1067,
+        False,
     )
 
 

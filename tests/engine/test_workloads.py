@@ -106,7 +106,9 @@ def test_finding_names_the_container_and_workload_and_says_what_to_do() -> None:
     )
     assert "readinessProbe" in probes.message
     assert "resources.limits.memory" in limits.message
-    assert (probes.severity, limits.severity, limits.cwe) == (Severity.MEDIUM,) * 2 + (770,)
+    # Shown, not counted: under 80% precision on real manifests (docs/rules.md).
+    assert (probes.severity, limits.severity, limits.cwe) == (Severity.LOW,) * 2 + (770,)
+    assert (probes.counted, limits.counted) == (False, False)
 
 
 def test_each_document_of_a_stream_is_read() -> None:

@@ -123,8 +123,11 @@ def scan_foreign_keys(job: FileJob, disabled: frozenset[str]) -> tuple[Location,
                     table=_shown(table),
                 ),
                 rule=RULE,
-                severity=Severity.MEDIUM,
+                # Shown, not counted: 0.66 on real migrations (docs/rules.md); the index matters
+                # on a large child table, and a migration cannot tell a large one.
+                severity=Severity.LOW,
                 cwe=CWE,
+                counted=False,
                 fingerprint=job.added_text.get(line),
             )
         )
