@@ -13,6 +13,7 @@ and Postgres migration at the pin as if newly written.
     .venv/bin/python bench/realworld/workloads.py --tree
     .venv/bin/python bench/realworld/workloads.py --pick 20        # add findings to judge
     .venv/bin/python bench/realworld/workloads.py --list k8s-no-probes   # each in context
+    .venv/bin/python bench/realworld/workloads.py --summary        # precision, both samples
 
 Judged findings: bench/realworld/workloads_judged.csv (sample `change` or `tree`, repository,
 SHA, path, line, rule, verdict true/false/debatable, a one-line reason). Clones as the other
@@ -43,8 +44,8 @@ RULES = frozenset({"k8s-no-probes", "k8s-no-limits", "migration-fk-no-index"})
 
 # Kubernetes manifests: plain YAML (microservices-demo, kubernetes/examples, the production
 # deployment of sourcegraph), Kustomize bases and overlays (argo-cd, podinfo, kubeflow), Helm
-# charts (podinfo, harbor), generated bundles (opentelemetry-demo, kube-prometheus). Postgres migrations: Go services (supabase/auth, hatchet, harbor) and
-# Prisma (documenso, formbricks).
+# charts (podinfo, harbor), generated bundles (opentelemetry-demo, kube-prometheus). Postgres
+# migrations: Go services (supabase/auth, hatchet, harbor) and Prisma (documenso, formbricks).
 CORPORA = (
     Corpus(
         "GoogleCloudPlatform/microservices-demo", "yaml", "34ffea9175946982c3088ed84994fe6019ad6e92"
@@ -245,7 +246,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--list", metavar="RULE", help="every finding of a rule, in context")
     parser.add_argument("--show", type=int, metavar="ROW", nargs="+")
     parser.add_argument("--context", type=int, default=8)
+    parser.add_argument("--summary", action="store_true", help="precision per rule and sample")
     args = parser.parse_args(argv)
+    if args.summary:
+        structural.summary(
+            collect(args.mirrors, args.changes, args.jobs), collect_trees(args.mirrors)
+        )
+        return 0
     if args.tree:
         results = collect_trees(args.mirrors)
     else:
