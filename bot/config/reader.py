@@ -79,6 +79,27 @@ class Document:
             node = child
         return node.position
 
+    def lines_of_value(self, path: KeyPath) -> tuple[int, int] | None:
+        """The first line of the value at `path` and the last line a value inside it starts
+        on, or None when nothing is written there."""
+        node = self.root
+        for step in path:
+            node = node.children.get(step) if node is not None else None
+        if node is None:
+            return None
+        first = last = node.position.line
+        # An alias shares its anchor's nodes: each is visited once.
+        seen: set[int] = set()
+        pending = [node]
+        while pending:
+            current = pending.pop()
+            if id(current) in seen:
+                continue
+            seen.add(id(current))
+            last = max(last, current.position.line)
+            pending.extend(current.children.values())
+        return first, last
+
     def position_of_key(self, path: KeyPath) -> Position | None:
         """Where the last key of `path` is written, else where its mapping is."""
         node = self.root
@@ -177,8 +198,12 @@ def _position_of(event: yaml.Event) -> Position:
 class _Builder:
     """Turns one stream of parser events into plain Python values plus their positions."""
 
-    def __init__(self, source: str) -> None:
+    def __init__(self, source: str, *, stream: bool = False) -> None:
         self.source = source
+        # A stream (`---` between documents, as Kubernetes manifests are written) keeps each
+        # document; a config file holds one. The limits count the whole stream.
+        self.stream = stream
+        self.finished: list[Document] = []
         self.stack: list[_Collection] = []
         self.anchors: dict[str, _Anchor] = {}
         self.open_anchors: set[str] = set()
@@ -205,10 +230,14 @@ class _Builder:
             self._end()
         elif isinstance(event, yaml.DocumentStartEvent):
             self.documents += 1
-            if self.documents > 1:
+            if self.documents > 1 and not self.stream:
                 raise self._error(
                     _position_of(event), "a config file holds one YAML document; remove the '---'"
                 )
+        elif isinstance(event, yaml.DocumentEndEvent) and self.stream:
+            self.finished.append(self.document())
+            # Anchors belong to their document; an alias to another's is an error.
+            self.root, self.root_node, self.issues, self.anchors = None, None, [], {}
 
     # -- events
 
@@ -406,9 +435,13 @@ def _is_depth_limit(exc: yaml.MarkedYAMLError) -> bool:
 
 
 def _events(
-    decoded: str, source: str, loader: type[yaml.SafeLoader | yaml.CSafeLoader]
-) -> Document:
-    builder = _Builder(source)
+    decoded: str,
+    source: str,
+    loader: type[yaml.SafeLoader | yaml.CSafeLoader],
+    *,
+    stream: bool = False,
+) -> _Builder:
+    builder = _Builder(source, stream=stream)
     try:
         for event in yaml.parse(decoded, Loader=loader):
             builder.feed(event)
@@ -422,16 +455,26 @@ def _events(
         raise _depth_error(source, position or Position(1, 1)) from None
     except yaml.YAMLError as exc:
         raise refuse(source, f"cannot be read as YAML: {str(exc).splitlines()[0]}") from None
-    return builder.document()
+    return builder
 
 
 def parse_document(text: str | bytes, source: str) -> Document:
+    return _parse(text, source, stream=False).document()
+
+
+def parse_documents(text: str | bytes, source: str) -> tuple[Document, ...]:
+    """Every document of a YAML stream (`---` between them), under the same limits as one
+    config file: its size, and the values, aliases and nesting of the whole stream."""
+    return tuple(_parse(text, source, stream=True).finished)
+
+
+def _parse(text: str | bytes, source: str, *, stream: bool) -> _Builder:
     decoded = _decode(text, source)
     try:
-        return _events(decoded, source, _LOADER)
+        return _events(decoded, source, _LOADER, stream=stream)
     except _LibraryDepthLimit:
         # libyaml scans ahead and may stop at its own depth limit (PyYAML >= 6.0.4) before the
         # builder has seen level MAX_DEPTH + 1. The pure parser reads lazily, so the builder's
         # own bound, message and position apply whatever the library's version does. Only
         # documents deeper than libyaml's limit (hundreds of levels) take this slower path.
-        return _events(decoded, source, yaml.SafeLoader)
+        return _events(decoded, source, yaml.SafeLoader, stream=stream)

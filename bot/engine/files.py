@@ -16,6 +16,7 @@ from bot.engine.result import Location, Skipped
 from bot.engine.ruleset import Ruleset
 from bot.engine.snapshot import ChangedFile, FileStatus, Snapshot
 from bot.engine.tool_table import tool_table
+from bot.engine.workloads import wants_text as may_write_container
 
 # Minified code: at least this long, few newlines for its size, and no indentation structure.
 _MINIFIED_MIN_CHARS = 2048
@@ -155,9 +156,11 @@ def needs_text(changed: ChangedFile, ruleset: Ruleset) -> bool:
     if language is not None and language.meter is not None:
         return True
     # Workflows, migrations and Dockerfiles of production: the change tools read them
-    # (bot/data/tools.yml).
-    return ruleset.is_production(changed.path) and tool_table().reads(
-        changed.path, language.id if language else None
+    # (bot/data/tools.yml); Kubernetes manifests where the change may write a container.
+    language_id = language.id if language else None
+    return ruleset.is_production(changed.path) and (
+        tool_table().reads(changed.path, language_id)
+        or may_write_container(language_id, changed.added_text)
     )
 
 

@@ -20,9 +20,11 @@ from bot.config.levels import Level
 from bot.config.load import load_model, load_repo_config
 from bot.engine.checklist import ChangeFacts, select
 from bot.engine.patterns.bandit_scan import RULE_BY_TEST
+from bot.engine.patterns.foreign_keys import RULE as FOREIGN_KEY_RULE
 from bot.engine.patterns.structural import builtin_rules
 from bot.engine.patterns.weakened import rule_ids as weakened_rule_ids
 from bot.engine.tool_table import tool_table
+from bot.engine.workloads import RULE_IDS as KUBERNETES_RULES
 
 ROOT = Path(__file__).resolve().parents[2]
 CHECKLIST_DIR = ROOT / "checklists"
@@ -48,6 +50,8 @@ OUR_PATTERN_RULES = (
     | {rule.id for rule in builtin_rules()}
     | weakened_rule_ids()
     | {"xss-sink"}
+    | KUBERNETES_RULES
+    | {FOREIGN_KEY_RULE}
 )
 BANDIT_ID = re.compile(r"B\d{3}\Z")
 MAX_UNIVERSAL = 3

@@ -1,6 +1,6 @@
 """The `patterns` signal's per-file scanner: risky constructs in the lines a change adds.
 
-Four sources look at each file, and only added lines are reported:
+Six sources look at each file, and only added lines are reported:
 - bandit (PyCQA) reads Python files whole, so it sees imports and call context; a finding is
   kept when its line range touches an added line;
 - detect-secrets' regex plugins look for credentials in every file;
@@ -13,6 +13,9 @@ Four sources look at each file, and only added lines are reported:
 - the weakened-test rules (`bot/data/weakened.yml`, ast-grep) read test files only: a skip with
   no condition, a focused test, an assertion that cannot fail, assertions removed from a test;
   they also say which added lines test nothing (`PatternScan.hollow`, for `missing_tests`).
+- Kubernetes workloads a change writes without probes or a memory limit, read as YAML
+  (bot/engine/workloads.py), and foreign keys without an index in the Postgres migrations it
+  creates, read as SQL (bot/engine/patterns/foreign_keys.py).
 Where two sources name the same rule on the same line, it is reported once, at its most severe.
 Outside production code (tests, docs, examples: `FileJob.production` False) bandit does not
 run, a secret is low and not counted, and a line rule does what its `outside_production` says.
@@ -37,11 +40,13 @@ from bot.config.levels import Severity
 from bot.config.risk import PatternRule
 from bot.engine.files import FileJob
 from bot.engine.patterns.bandit_scan import scan_python
+from bot.engine.patterns.foreign_keys import scan_foreign_keys
 from bot.engine.patterns.rules import CWE_BY_RULE, PatternRulesError, load_rules, scan_lines
 from bot.engine.patterns.secrets_scan import MAX_CONFIRMED_LINE, scan_secrets
 from bot.engine.patterns.structural import scan_structure
 from bot.engine.patterns.weakened import scan_weakened
 from bot.engine.result import Location, Skipped
+from bot.engine.workloads import scan_manifest
 
 WINDOW = MAX_CONFIRMED_LINE
 WINDOW_OVERLAP = 1024
@@ -115,9 +120,10 @@ def scan_file(
     findings.extend(
         scan_lines(job.path, job.language, windows, rules, folded, production=job.production)
     )
-    structure = scan_structure(job, folded)
-    findings.extend(structure.findings)
-    skipped.extend(structure.skipped)
+    for scan in (scan_structure(job, folded), scan_manifest(job, folded)):
+        findings.extend(scan.findings)
+        skipped.extend(scan.skipped)
+    findings.extend(scan_foreign_keys(job, folded))
     return PatternScan(
         findings=_once_per_rule_and_line(findings), skipped=tuple(skipped), hollow=weakened.hollow
     )
