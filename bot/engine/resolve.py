@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from typing import Any, TypeVar
 
 from bot.config.checklists import ChecklistDef, ChecklistItemDef
+from bot.config.codeowners import CodeOwnersFile, read_codeowners
 from bot.config.detection import (
     AuthorSignature,
     BranchSignature,
@@ -119,12 +121,26 @@ def build_ruleset(
     )
 
 
-def repo_ruleset(config: RepoConfig, checklist_texts: Iterable[tuple[str, str]]) -> Ruleset:
-    """The ruleset a repository reviews with: the built-ins, its validated config and its own
-    checklist files, given as (path, text) from the base branch; raises ConfigError naming the
-    file of any mistake. The App, `preview` and `analyze` all resolve through here."""
+def uses_codeowners(config: RepoConfig) -> bool:
+    """Whether a critical path takes its owners from CODEOWNERS."""
+    return any(area.from_codeowners for area in config.risk.critical_paths)
+
+
+def repo_ruleset(
+    config: RepoConfig,
+    checklist_texts: Iterable[tuple[str, str]],
+    codeowners: CodeOwnersFile | None = None,
+) -> Ruleset:
+    """The ruleset a repository reviews with: the built-ins, its validated config, its own
+    checklist files, given as (path, text) from the base branch, and the base branch's
+    CODEOWNERS (None: it has none), read only when a critical path takes its owners from it;
+    raises ConfigError naming the file of any mistake. The App, `preview` and `analyze` all
+    resolve through here."""
     checklists = [load_model(text, path, ChecklistDef) for path, text in checklist_texts]
-    return build_ruleset(config, load_builtins(), checklists)
+    ruleset = build_ruleset(config, load_builtins(), checklists)
+    if not uses_codeowners(config):
+        return ruleset
+    return replace(ruleset, codeowners=read_codeowners(codeowners))
 
 
 def _deep_merge(under: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
