@@ -156,9 +156,7 @@ def _read_line(number: int, text: str) -> OwnersLine | ConfigIssue | None:
         elif _EMAIL.fullmatch(owner):
             emails.append(owner)
         else:
-            return skipped(
-                f"{quote(owner)} is not an owner (@user, @org/team or an e-mail address)"
-            )
+            return skipped(f"{quote(owner)} is not an owner: @user, @org/team or an e-mail address")
     try:
         matcher = _matcher(pattern)
     except (ValueError, RegexError) as exc:
