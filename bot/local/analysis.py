@@ -105,14 +105,15 @@ class LocalAnalysis:
         tip, as the App reads it from the pull request's base branch."""
         at_base = self.repo.read_text(self.range.base_sha, CONFIG_PATH)
         if config_text is None:
-            tip = self.range.base_sha[:10]
-            config = load_repo_config(at_base, f"{CONFIG_PATH} (at {tip})")
+            source = f"{CONFIG_PATH} (at {self.range.base_sha[:10]})"
+            config = load_repo_config(at_base, source)
         else:
-            config = load_repo_config(config_text, config_source or CONFIG_PATH)
+            source = config_source or CONFIG_PATH
+            config = load_repo_config(config_text, source)
         used = self._config_used(
             None if config_text is None else config_source or CONFIG_PATH, at_base
         )
-        ruleset = repo_ruleset(config, self._checklist_texts(), self.codeowners())
+        ruleset = repo_ruleset(config, self._checklist_texts(), self.codeowners(), source)
         snapshot = self.repo.snapshot(
             self.base,
             self.head,

@@ -52,7 +52,7 @@ def rules(
         context.config_text,
         config_source,
     )
-    return config, repo_ruleset(config, context.checklist_texts, context.codeowners)
+    return config, repo_ruleset(config, context.checklist_texts, context.codeowners, config_source)
 
 
 def invalid_config(exc: ConfigError) -> Posting:
