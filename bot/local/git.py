@@ -169,6 +169,11 @@ class GitRepo:
         found = self._read_objects([f"{ref}:{p}" for p in wanted])
         return {path: text for path, text in zip(wanted, found, strict=True) if text is not None}
 
+    def tracked_files(self) -> list[str]:
+        """The paths of the checkout's tracked files, from the repository's root."""
+        listing = _decode(self._run("ls-files", "-z", "--full-name"))
+        return [name for name in listing.split("\0") if name]
+
     def first_file(self, ref: str, paths: Iterable[str]) -> tuple[str, int] | None:
         """The first of `paths` that is a file at `ref`, and its size; None when none is."""
         wanted = [p for p in paths if "\n" not in p]
