@@ -128,17 +128,22 @@ def checklist_issues(
     return found
 
 
-def clashing_item_ids(checklists: Sequence[tuple[str, ChecklistDef]]) -> list[str]:
-    """Item ids used in two checklists, or by a checklist and an item: `disable`, `require` and
-    ticks name items by id alone, so each must name one thing. (source, checklist) pairs."""
+def clashing_item_ids(checklists: Sequence[ChecklistDef]) -> list[str]:
+    """Item ids used in two checklists, or by an item and a checklist: `disable`, `require` and
+    ticks name items by id alone, so each id must name one thing."""
+    checklist_ids = {checklist.id for checklist in checklists}
     first: dict[str, str] = {}
     clashes: list[str] = []
-    for source, checklist in checklists:
-        first.setdefault(checklist.id, f"{source} (the checklist {checklist.id!r})")
-    for source, checklist in checklists:
+    for checklist in checklists:
         for item in checklist.items:
-            where = f"{source} (checklist {checklist.id!r})"
-            seen = first.setdefault(item.id, where)
-            if seen != where:
-                clashes.append(f"the id {item.id!r} of an item in {where} is also used in {seen}")
+            if item.id in checklist_ids:
+                clashes.append(
+                    f"the item id {item.id!r} of the checklist {checklist.id!r} is also a "
+                    "checklist's id; disable and require name items and checklists by id alone"
+                )
+            elif first.setdefault(item.id, checklist.id) != checklist.id:
+                clashes.append(
+                    f"the item id {item.id!r} is in the checklists {first[item.id]!r} and "
+                    f"{checklist.id!r}; disable, require and ticks name an item by its id alone"
+                )
     return clashes

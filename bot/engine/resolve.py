@@ -103,8 +103,7 @@ def _checklists(
         ]
     issues += [unplaced.issue() for unplaced in found]
     issues += [
-        ConfigIssue(None, None, "checklists", clash)
-        for clash in clashing_item_ids([("", checklist) for checklist in chosen.values()])
+        ConfigIssue(None, None, "", clash) for clash in clashing_item_ids(list(chosen.values()))
     ]
     if issues:
         raise ConfigError(config_source, tuple(issues))
