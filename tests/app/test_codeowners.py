@@ -106,6 +106,12 @@ async def test_a_file_codeowners_names_nobody_for_holds_the_gate_and_says_why(
         "(`/billing/legacy/`) gives it no owner"
     ) in plain(run.summary)
 
+    # The base branch names an owner: the next review of the same head reads it (the analysis
+    # of that head is not reused across a CODEOWNERS change).
+    repo.commit("Own legacy", {".github/CODEOWNERS": CODEOWNERS + "/billing/legacy/ @pat\n"})
+    await review(bot, number, "alice")
+    assert bot.check(head).conclusion == "success"
+
 
 async def test_without_codeowners_on_the_base_the_gate_holds_and_says_where_it_looked(
     bot: Bot, repo: Repo
