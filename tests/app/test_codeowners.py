@@ -130,3 +130,16 @@ async def test_without_codeowners_on_the_base_the_gate_holds_and_says_where_it_l
         "No owner for billing: billing/charge.py: no CODEOWNERS file on the base branch (GitHub "
         "looks for .github/CODEOWNERS, CODEOWNERS, docs/CODEOWNERS, in that order)"
     ) in plain(run.summary)
+
+
+async def test_the_config_command_names_the_codeowners_file_it_reads(bot: Bot, repo: Repo) -> None:
+    repo.commit("Review config", {".github/ai-review.yml": CONFIG, "docs/CODEOWNERS": CODEOWNERS})
+    people(bot)
+    number, _ = await open_gated(bot, repo, {"billing/charge.py": LOGIN_WITH_SQL})
+
+    comment = bot.github.add_comment(REPO, number, "alice", "/ai-review config")
+    await bot.send(webhooks.issue_comment(bot.github, REPO, comment.id, "created", sender="alice"))
+    await bot.settle()
+
+    (reply,) = [b for b in bot.bot_comments(number) if not b.startswith("<!-- ai-review -->")]
+    assert "- critical path owners from docs/CODEOWNERS\n" in reply
