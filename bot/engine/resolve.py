@@ -153,7 +153,7 @@ def uses_codeowners(config: RepoConfig) -> bool:
     return any(area.from_codeowners for area in config.risk.critical_paths)
 
 
-def load_checklist(text: str, source: str, patterns: frozenset[str]) -> ChecklistDef:
+def load_checklist(text: str | bytes, source: str, patterns: frozenset[str]) -> ChecklistDef:
     """One checklist file, validated, its `when.patterns` naming rules that exist; raises
     ConfigError with each mistake's line."""
     checklist = load_model(text, source, ChecklistDef)

@@ -61,16 +61,15 @@ def _placed_in(text: str, error: ConfigError) -> ConfigError:
     return ConfigError(error.source, issues)
 
 
-def checklist_texts(root: Path) -> list[tuple[str, str]]:
-    """(path, text) of the repo's own checklist files in the working tree, sorted."""
+def checklist_files(root: Path) -> list[tuple[str, bytes]]:
+    """(path, content) of the repo's own checklist files in the working tree, sorted."""
     folder = root / CHECKLISTS_DIR
     if not folder.is_dir():
         return []
-    found = []
-    for file in sorted(folder.glob("*.yml")):
-        text = file.read_bytes().decode("utf-8", "replace")
-        found.append((f"{CHECKLISTS_DIR}/{file.name}", text))
-    return found
+    return [
+        (f"{CHECKLISTS_DIR}/{file.name}", file.read_bytes())
+        for file in sorted(folder.glob("*.yml"))
+    ]
 
 
 def codeowners_in(root: Path) -> CodeOwnersFile | None:
@@ -157,13 +156,15 @@ def check(config_text: bytes, source: str, root: Path) -> CheckReport:
         config: RepoConfig = load_repo_config(config_text, source)
     except ConfigError as exc:
         return CheckReport((*errors, exc))
-    texts = checklist_texts(root)
     patterns = known_pattern_ids(rule.id for rule in config.risk.patterns.rules)
-    for path, text in texts:
+    texts: list[tuple[str, str]] = []
+    for path, content in checklist_files(root):
         try:
-            load_checklist(text, path, patterns)
+            load_checklist(content, path, patterns)
         except ConfigError as exc:
             errors.append(exc)
+        else:
+            texts.append((path, content.decode("utf-8")))
     if errors:
         return CheckReport(tuple(errors))
     try:

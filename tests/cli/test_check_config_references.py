@@ -115,3 +115,18 @@ def test_an_item_id_used_by_two_checklists_is_an_error(tmp_path: Path, cli: Cli)
         f"{file}: the item id 'sql-params' is in the checklists 'security' and 'mine'; disable, "
         "require and ticks name an item by its id alone"
     )
+
+
+def test_a_checklist_file_that_is_not_utf8_is_an_error_not_a_guess(
+    tmp_path: Path, cli: Cli
+) -> None:
+    root = _checkout(tmp_path, "{}\n")
+    (root / ".github/ai-review/checklists/latin1.yml").write_bytes(b"id: caf\xe9\n")
+
+    result = cli("check-config", str(root / ".github/ai-review.yml"), "--repo", str(root))
+
+    assert result.code == 1
+    assert result.out.splitlines()[0] == (
+        ".github/ai-review/checklists/latin1.yml:1:8: is not UTF-8 text (byte 0xe9); save the "
+        "file as UTF-8"
+    )
