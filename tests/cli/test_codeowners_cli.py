@@ -151,3 +151,16 @@ def test_check_config_without_codeowners_warns_that_the_path_cannot_pass(
         "be: no CODEOWNERS file on the base branch (GitHub looks for .github/CODEOWNERS, "
         "CODEOWNERS, docs/CODEOWNERS, in that order)"
     ]
+
+
+def test_a_misspelt_codeowners_is_an_error_with_the_word_it_meant(repo: Repo, cli: Cli) -> None:
+    config = repo.path / "ai-review.yml"
+    config.write_text(CONFIG.replace("owners: codeowners", "owners: codeowner"))
+
+    result = cli("check-config", str(config), "--repo", str(repo.path))
+
+    assert result.code == 1
+    assert result.out.splitlines()[0] == (
+        f"{config}:5:15: risk.critical_paths[0].owners: expected a list of strings or "
+        "'codeowners', got a string; did you mean 'codeowners'?"
+    )
