@@ -164,3 +164,21 @@ def test_a_misspelt_codeowners_is_an_error_with_the_word_it_meant(repo: Repo, cl
         f"{config}:5:15: risk.critical_paths[0].owners: expected a list of strings or "
         "'codeowners', got a string; did you mean 'codeowners'?"
     )
+
+
+def test_files_owned_alike_share_one_approval(repo: Repo, cli: Cli) -> None:
+    repo.commit("Config", {".github/ai-review.yml": CONFIG, ".github/CODEOWNERS": CODEOWNERS})
+    repo.branch("feature/fees")
+    repo.commit(
+        "Fees",
+        {"payments/fee.py": "FEE = 3\n", "payments/tax.py": "TAX = 20\n"},
+        trailers=(CLAUDE,),
+    )
+
+    assert _owners(cli, repo) == [
+        {
+            "area": "payments: payments/fee.py and 1 more",
+            "from": ["@acme/payments", "alice"],
+            "paths": ["payments/fee.py", "payments/tax.py"],
+        }
+    ]
