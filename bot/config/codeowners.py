@@ -18,8 +18,10 @@ the bot can neither request a review from an address nor tell whose approval it 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 
+import re2
 from codeowners import path_to_regex
 
 from bot.config.issues import ConfigIssue, quote
@@ -28,6 +30,7 @@ from bot.config.regex import Matcher, RegexError, compile_pattern
 CODEOWNERS_PATHS = (".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS")
 # "CODEOWNERS files must be under 3 MB in size."
 MAX_BYTES = 3 * 1024 * 1024
+_SET_MEMORY = 256 << 20
 
 _TOKEN = re.compile(r"(?:\\\s|\S)+")
 _USER = re.compile(r"@([A-Za-z0-9][A-Za-z0-9-]{0,38})")
@@ -54,10 +57,13 @@ class OwnersLine:
     pattern: str
     owners: tuple[str, ...]  # logins and `@org/team`, as written
     emails: tuple[str, ...]
-    matcher: Matcher
+    regex: str  # RE2, matched case-sensitively
 
     def __str__(self) -> str:
         return f"line {self.line} (`{self.pattern}`)"
+
+    def matches(self, path: str) -> bool:
+        return _compiled(self.regex).search(path) is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,12 +86,21 @@ class CodeOwners:
     lines: tuple[OwnersLine, ...] = ()
     skipped: tuple[ConfigIssue, ...] = ()
     problem: str = ""
+    # Every line's regex in one RE2 set (entry i + 1 is line i): one pass per path whatever the
+    # file's length, instead of one match per line.
+    index: _LineIndex | None = field(default=None, compare=False, repr=False)
+
+    def _last_match(self, path: str) -> OwnersLine | None:
+        found = self.index.matching(path) if self.index is not None else None
+        if found is None:  # no index, or RE2 gave up on this path: line by line
+            return next((line for line in reversed(self.lines) if line.matches(path)), None)
+        return next((self.lines[i] for i in found if self.lines[i].matches(path)), None)
 
     def owner_of(self, path: str) -> Ownership:
         """The owners of `path`: the last matching line's."""
         if self.problem:
             return Ownership(path, (), None, self.problem)
-        line = next((line for line in reversed(self.lines) if line.matcher.search(path)), None)
+        line = self._last_match(path)
         if line is None:
             return Ownership(path, (), None, f"no line of {self.source} matches it")
         if line.owners:
@@ -111,15 +126,43 @@ NOT_FOUND = (
 NONE_FOUND = CodeOwners(None, problem=NOT_FOUND)
 
 
-def _matcher(pattern: str) -> Matcher:
-    """The pattern as the `codeowners` package translates it, compiled with RE2 (`\\Z`, which
-    it ends with, is RE2's `\\z`)."""
+class _LineIndex:
+    """The lines' regexes in one RE2 set."""
+
+    def __init__(self, regexes: Sequence[str]) -> None:
+        options = re2.Options()
+        options.log_errors = False
+        options.case_sensitive = True
+        options.max_mem = _SET_MEMORY
+        self._set = re2.Set.SearchSet(options)
+        self._set.Add("")  # entry 0 matches every path: its absence means RE2 gave up
+        for regex in regexes:
+            self._set.Add(regex)
+        self._set.Compile()
+
+    def matching(self, path: str) -> list[int] | None:
+        """The indexes of the lines whose regex matches `path`, last first; None when RE2 gave
+        up on it."""
+        entries = self._set.Match(path)
+        if 0 not in entries:
+            return None
+        return sorted((entry - 1 for entry in entries if entry), reverse=True)
+
+
+def _compiled(regex: str) -> Matcher:
+    return compile_pattern(regex, ignore_case=False)
+
+
+def _regex(pattern: str) -> str:
+    """The pattern as the `codeowners` package translates it, in RE2's syntax (`\\Z`, which
+    it ends with, is RE2's `\\z`); raises ValueError or RegexError for one it cannot read."""
     source = path_to_regex(pattern).pattern
     for python_end, re2_end in ((r"(?:\Z|/)", r"(?:\z|/)"), (r"\Z", r"\z")):
         if source.endswith(python_end):
             source = source.removesuffix(python_end) + re2_end
             break
-    return compile_pattern(source, ignore_case=False)
+    _compiled(source)
+    return source
 
 
 def _skip_reason(pattern: str) -> str | None:
@@ -158,10 +201,10 @@ def _read_line(number: int, text: str) -> OwnersLine | ConfigIssue | None:
         else:
             return skipped(f"{quote(owner)} is not an owner: @user, @org/team or an e-mail address")
     try:
-        matcher = _matcher(pattern)
+        regex = _regex(pattern)
     except (ValueError, RegexError) as exc:
         return skipped(f"the pattern {quote(pattern)} cannot be read ({exc})")
-    return OwnersLine(number, pattern, tuple(owners), tuple(emails), matcher)
+    return OwnersLine(number, pattern, tuple(owners), tuple(emails), regex)
 
 
 def read_codeowners(found: CodeOwnersFile | None) -> CodeOwners:
@@ -185,4 +228,8 @@ def read_codeowners(found: CodeOwnersFile | None) -> CodeOwners:
             lines.append(read)
         elif read is not None:
             skipped.append(read)
-    return CodeOwners(found.path, tuple(lines), tuple(skipped))
+    try:
+        index: _LineIndex | None = _LineIndex([line.regex for line in lines])
+    except re2.error:
+        index = None  # over RE2's memory budget: line by line
+    return CodeOwners(found.path, tuple(lines), tuple(skipped), index=index)
