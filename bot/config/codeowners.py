@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import re2
 from codeowners import path_to_regex
@@ -207,8 +208,10 @@ def _read_line(number: int, text: str) -> OwnersLine | ConfigIssue | None:
     return OwnersLine(number, pattern, tuple(owners), tuple(emails), regex)
 
 
+@lru_cache(maxsize=16)
 def read_codeowners(found: CodeOwnersFile | None) -> CodeOwners:
-    """The CODEOWNERS file GitHub would use, read; None: there is none on the base branch."""
+    """The CODEOWNERS file GitHub would use, read; None: there is none on the base branch.
+    The same file is read once per process for the reviews that follow."""
     if found is None:
         return CodeOwners(None, problem=NOT_FOUND)
     if found.text is None:
