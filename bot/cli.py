@@ -19,7 +19,7 @@ from bot.config.levels import Level
 if TYPE_CHECKING:
     from bot.local.parallel import FilePool
 
-from bot.config import CONFIG_PATH
+from bot.config import CHECKLISTS_DIR, CONFIG_PATH
 
 EXIT_OK, EXIT_FINDING, EXIT_USAGE = 0, 1, 2
 OUTPUT_FORMATS = ("text", "markdown", "json", "sarif", "github")
@@ -92,8 +92,17 @@ def _parser() -> argparse.ArgumentParser:
         help="exit 1 when the risk level is at least this",
     )
 
-    check = commands.add_parser("check-config", help="validate a repo config file")
+    check = commands.add_parser(
+        "check-config",
+        help="validate a repo config file, the checklist files beside it, and what its "
+        "CODEOWNERS owners resolve to",
+    )
     check.add_argument("file", nargs="?", default=CONFIG_PATH)
+    check.add_argument(
+        "--repo",
+        default=".",
+        help=f"the checkout whose {CHECKLISTS_DIR}/*.yml and CODEOWNERS are read (default: .)",
+    )
 
     commands.add_parser("schema", help="print the JSON Schema of the repo config")
 
@@ -225,17 +234,23 @@ def _read_file(path: str) -> bytes:
         raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from None
 
 
-def _check_config(file: str) -> int:
-    from bot.config.issues import ConfigError
-    from bot.config.load import load_repo_config
+def _check_config(file: str, repo: str) -> int:
+    from bot.local.check import check
 
-    try:
-        load_repo_config(_read_file(file), file)
-    except ConfigError as exc:
-        print(exc.render(), file=sys.stdout)
-        print(f"{file}: {len(exc.issues)} error(s); the config is rejected whole.")
+    report = check(_read_file(file), file, Path(repo))
+    for error in report.errors:
+        print(error.render())
+    if not report.valid:
+        count = sum(len(error.issues) for error in report.errors)
+        sources = list(dict.fromkeys(error.source for error in report.errors))
+        where = f"{file}:" if sources == [file] else f"in {', '.join(sources)}:"
+        print(f"{where} {count} error(s); the config is rejected whole.")
         return EXIT_FINDING
     print(f"{file}: valid")
+    for line in report.explained:
+        print(line)
+    for warning in report.warnings:
+        print(f"warning: {warning}")
     return EXIT_OK
 
 
@@ -402,7 +417,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "analyze":
             return _analyze(args)
         if args.command == "check-config":
-            return _check_config(args.file)
+            return _check_config(args.file, args.repo)
         if args.command == "preview":
             return _preview(args)
         if args.command == "serve":

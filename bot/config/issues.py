@@ -74,6 +74,22 @@ def format_path(path: KeyPath) -> str:
     return text
 
 
+_STEP = re.compile(r"\[(\d+)\]|\.?([A-Za-z0-9_-]+)")
+
+
+def parse_path(text: str) -> KeyPath | None:
+    """The key path `format_path` wrote as `text`; None for one it quoted (not read back)."""
+    path: list[str | int] = []
+    position = 0
+    while position < len(text):
+        step = _STEP.match(text, position)
+        if step is None:
+            return None
+        path.append(int(step.group(1)) if step.group(1) is not None else step.group(2))
+        position = step.end()
+    return tuple(path)
+
+
 def quote(text: str, limit: int = 40) -> str:
     return repr(text if len(text) <= limit else text[:limit] + "…")
 

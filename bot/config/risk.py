@@ -74,11 +74,17 @@ class CriticalPath(Model):
         "version bump, a move or a reformat) matches this; for areas where most edits are "
         "routine, such as CI workflows.",
     )
-    owners: list[SeniorRef] = Field(
+    owners: Annotated[list[SeniorRef], Field(max_length=50)] | Literal["codeowners"] = Field(
         default_factory=list,
-        max_length=50,
-        description="When set, one of these must also approve a change touching these paths.",
+        description="When set, one of these must also approve a change touching these paths. "
+        "`codeowners`: the owners the base branch's CODEOWNERS names for each file touched, "
+        "one of whom must approve per file; a file it names no @user or @org/team for cannot "
+        "pass until it does.",
     )
+
+    @property
+    def from_codeowners(self) -> bool:
+        return self.owners == "codeowners"
 
 
 class TestsConfig(Model):

@@ -227,6 +227,12 @@ def _wrong_type(annotation: object, given: object) -> str:
     message = f"expected {expected}, got {describe_value(given)}"
     if expected == "a string" and isinstance(given, int | float):
         message += "; put it in quotes"
+    if isinstance(given, str):
+        # A misspelt word of a union that also takes one (`owners: codeowner`).
+        words = [str(c) for b in _branches(annotation) for c in _choices(b) or ()]
+        close = difflib.get_close_matches(given, words, n=1)
+        if close:
+            message += f"; did you mean '{close[0]}'?"
     return message
 
 

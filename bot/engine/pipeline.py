@@ -17,6 +17,7 @@ from bot.engine.checklist import ChangeFacts, select
 from bot.engine.dependencies import dependency_report
 from bot.engine.detect import Detector
 from bot.engine.files import FileJob, FileReport, plan_jobs
+from bot.engine.owners import owner_rules, touched_areas
 from bot.engine.result import Analysis, ApprovalRequirement, Evidence, Skipped
 from bot.engine.risk import Unmeasured, score_risk
 from bot.engine.ruleset import Ruleset
@@ -133,6 +134,7 @@ def analyze(
     if tools:
         found = run_tools(tools, plan.jobs, ruleset.disabled_patterns)
         reports = [_with_tools(report, found, change) for report in reports]
+    areas = touched_areas(change, ruleset)
     findings = signals.measure(
         signals.SignalInputs(
             ai=ai,
@@ -142,6 +144,7 @@ def analyze(
                 snapshot.files, snapshot.base_texts, snapshot.head_texts
             ),
             ruleset=ruleset,
+            areas=areas,
         )
     )
     notes = snapshot.truncation.notes(len(snapshot.commits), len(snapshot.files))
@@ -176,6 +179,8 @@ def analyze(
         risk=risk,
         checklist=selection.checklists,
         checklist_omitted=selection.omitted,
-        approvals=ApprovalRequirement(required, tuple(config.approvals.seniors)),
+        approvals=ApprovalRequirement(
+            required, tuple(config.approvals.seniors), owner_rules(ruleset, areas)
+        ),
         gated=gated,
     )

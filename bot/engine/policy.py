@@ -14,7 +14,7 @@ from enum import StrEnum
 from functools import cached_property
 
 from bot.config.approvals import ApprovalsConfig
-from bot.engine.result import Analysis
+from bot.engine.result import Analysis, OwnerRule
 from bot.engine.reviews import (
     WEB_FLOW,
     Review,
@@ -42,14 +42,6 @@ class Conclusion(StrEnum):
     ACTION_REQUIRED = "action_required"
     FAILURE = "failure"
     NEUTRAL = "neutral"
-
-
-@dataclass(frozen=True, slots=True)
-class OwnerRule:
-    """A touched critical area whose own owners must approve too."""
-
-    area: str
-    owners: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -430,9 +422,12 @@ def _missing(gate: _Gate) -> Decision:
     if gate.missing:
         plural = "s" if gate.missing > 1 else ""
         needs.append(f"{gate.missing} more approval{plural} from {_who(gate.config.seniors)}")
-    needs.extend(
-        f"an approval from {_who(rule.owners)} ({rule.area})" for rule in gate.missing_owners
-    )
+    for rule in gate.missing_owners:
+        if rule.none_because:
+            needs.append(f"an owner for {rule.area}, which has none the bot can ask")
+            reasons += (f"No owner for {rule.area}: {rule.none_because}",)
+        else:
+            needs.append(f"an approval from {_who(rule.owners)} ({rule.area})")
     unticked = gate.facts.unticked_required
     if unticked:
         needs.append(f"{len(unticked)} required checklist item(s) ticked by a senior")

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from typing import Any, TypeVar
 
+from bot.config import CONFIG_PATH
 from bot.config.checklists import ChecklistDef, ChecklistItemDef
+from bot.config.codeowners import CodeOwnersFile, read_codeowners
 from bot.config.detection import (
     AuthorSignature,
     BranchSignature,
@@ -16,7 +19,15 @@ from bot.config.detection import (
 from bot.config.issues import ConfigError, ConfigIssue
 from bot.config.load import load_model, load_repo_config
 from bot.config.model import RepoConfig
+from bot.config.reader import parse_document
 from bot.engine.builtins import Builtins, load_builtins
+from bot.engine.references import (
+    checklist_issues,
+    clashing_item_ids,
+    known_pattern_ids,
+    placed,
+    unknown_ids,
+)
 from bot.engine.ruleset import Ruleset
 
 _Sig = TypeVar("_Sig", TrailerSignature, AuthorSignature, BranchSignature, MarkerSignature)
@@ -49,7 +60,10 @@ def _merge_signatures(builtin: Signatures, config: RepoConfig) -> Signatures:
 
 
 def _checklists(
-    builtins: Builtins, config: RepoConfig, repo_checklists: Sequence[ChecklistDef]
+    builtins: Builtins,
+    config: RepoConfig,
+    repo_checklists: Sequence[ChecklistDef],
+    config_source: str,
 ) -> tuple[ChecklistDef, ...]:
     wanted = config.checklists.builtin
     chosen: dict[str, ChecklistDef] = {}
@@ -77,8 +91,22 @@ def _checklists(
         item = extra.model_dump(exclude={"checklist"}, exclude_unset=True)
         merged = [*target.items, ChecklistItemDef.model_validate(item)]
         chosen[extra.checklist] = target.model_copy(update={"items": merged})
+    patterns = known_pattern_ids(rule.id for rule in config.risk.patterns.rules)
+    found = unknown_ids(config, [*builtins.checklists, *chosen.values()])
+    for index, extra_list in enumerate(config.checklists.extra):
+        found += checklist_issues(extra_list, "", ("checklists", "extra", index), patterns)
+    for index, extra in enumerate(config.checklists.items):
+        as_list = ChecklistDef(id=extra.checklist, title="-", items=[extra])
+        found += [
+            replace(unplaced, path=("checklists", "items", index, *unplaced.path[2:]))
+            for unplaced in checklist_issues(as_list, "", (), patterns)
+        ]
+    issues += [unplaced.issue() for unplaced in found]
+    issues += [
+        ConfigIssue(None, None, "", clash) for clash in clashing_item_ids(list(chosen.values()))
+    ]
     if issues:
-        raise ConfigError(".github/ai-review.yml", tuple(issues))
+        raise ConfigError(config_source, tuple(issues))
 
     disabled = set(config.checklists.disable)
     resolved: list[ChecklistDef] = []
@@ -95,6 +123,7 @@ def build_ruleset(
     config: RepoConfig,
     builtins: Builtins,
     repo_checklists: Sequence[ChecklistDef] = (),
+    config_source: str = CONFIG_PATH,
 ) -> Ruleset:
     """Merge built-ins with the repo's config; raise ConfigError for references to nothing."""
     risk = config.risk
@@ -114,17 +143,44 @@ def build_ruleset(
         skip_globs=builtins.skip_globs + tuple(risk.limits.skip),
         pattern_rules=builtins.pattern_rules + tuple(risk.patterns.rules),
         disabled_patterns=frozenset(risk.patterns.disable),
-        checklists=_checklists(builtins, config, repo_checklists),
+        checklists=_checklists(builtins, config, repo_checklists, config_source),
         required_items=None if require == "all" else frozenset(require),
     )
 
 
-def repo_ruleset(config: RepoConfig, checklist_texts: Iterable[tuple[str, str]]) -> Ruleset:
-    """The ruleset a repository reviews with: the built-ins, its validated config and its own
-    checklist files, given as (path, text) from the base branch; raises ConfigError naming the
-    file of any mistake. The App, `preview` and `analyze` all resolve through here."""
-    checklists = [load_model(text, path, ChecklistDef) for path, text in checklist_texts]
-    return build_ruleset(config, load_builtins(), checklists)
+def uses_codeowners(config: RepoConfig) -> bool:
+    """Whether a critical path takes its owners from CODEOWNERS."""
+    return any(area.from_codeowners for area in config.risk.critical_paths)
+
+
+def load_checklist(text: str | bytes, source: str, patterns: frozenset[str]) -> ChecklistDef:
+    """One checklist file, validated, its `when.patterns` naming rules that exist; raises
+    ConfigError with each mistake's line."""
+    checklist = load_model(text, source, ChecklistDef)
+    found = checklist_issues(checklist, source, (), patterns)
+    if found:
+        document = parse_document(text, source)
+        raise ConfigError(source, (placed(document, unplaced) for unplaced in found))
+    return checklist
+
+
+def repo_ruleset(
+    config: RepoConfig,
+    checklist_texts: Iterable[tuple[str, str]],
+    codeowners: CodeOwnersFile | None = None,
+    config_source: str = CONFIG_PATH,
+) -> Ruleset:
+    """The ruleset a repository reviews with: the built-ins, its validated config, its own
+    checklist files, given as (path, text) from the base branch, and the base branch's
+    CODEOWNERS (None: it has none), read only when a critical path takes its owners from it;
+    raises ConfigError naming the file of any mistake. The App, `preview` and `analyze` all
+    resolve through here."""
+    patterns = known_pattern_ids(rule.id for rule in config.risk.patterns.rules)
+    checklists = [load_checklist(text, path, patterns) for path, text in checklist_texts]
+    ruleset = build_ruleset(config, load_builtins(), checklists, config_source)
+    if not uses_codeowners(config):
+        return ruleset
+    return replace(ruleset, codeowners=read_codeowners(codeowners))
 
 
 def _deep_merge(under: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:

@@ -176,12 +176,38 @@ class SelectedChecklist:
 
 
 @dataclass(frozen=True, slots=True)
+class OwnerRule:
+    """A touched critical area whose own owners must approve too: one of `owners` (logins,
+    `@org/team`). From CODEOWNERS, one rule per set of owners, naming the files (`paths`) it
+    owns; `none_because` says why a file has no owner the bot can ask, and such a rule is never
+    met (fail closed) until the base branch names one."""
+
+    area: str
+    owners: tuple[str, ...]
+    paths: tuple[str, ...] = ()
+    none_because: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"area": self.area, "from": list(self.owners)}
+        if self.paths:
+            out["paths"] = list(self.paths)
+        if self.none_because:
+            out["none_because"] = self.none_because
+        return out
+
+
+@dataclass(frozen=True, slots=True)
 class ApprovalRequirement:
     required: int
     seniors: tuple[str, ...]
+    # The touched critical areas whose own owners must approve too.
+    owners: tuple[OwnerRule, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
-        return {"required": self.required, "from": list(self.seniors)}
+        out: dict[str, Any] = {"required": self.required, "from": list(self.seniors)}
+        if self.owners:
+            out["owners"] = [rule.to_json() for rule in self.owners]
+        return out
 
 
 @dataclass(frozen=True, slots=True)

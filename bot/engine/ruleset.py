@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from bot.config import globs
 from bot.config.approvals import ApprovalsConfig
 from bot.config.checklists import ChecklistDef
+from bot.config.codeowners import NONE_FOUND, CodeOwners
 from bot.config.detection import Signatures
 from bot.config.model import RepoConfig
 from bot.config.risk import ComplexityConfig, CriticalPath, Levels, PatternRule, SizeConfig, Weights
@@ -80,6 +81,8 @@ class Ruleset:
     disabled_patterns: frozenset[str]
     checklists: tuple[ChecklistDef, ...]
     required_items: frozenset[str] | None  # None: every item is required
+    # The base branch's CODEOWNERS, for critical paths whose owners come from it.
+    codeowners: CodeOwners = NONE_FOUND
 
     def is_test(self, path: str) -> bool:
         return self.languages.is_test(path, self.test_globs)

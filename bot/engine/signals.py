@@ -11,19 +11,17 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
-from functools import lru_cache
+from dataclasses import dataclass, field
 
-from bot.config import globs
 from bot.config.levels import Level, Severity
-from bot.config.regex import Matcher, compile_pattern
 from bot.config.signals import SIGNAL_IDS
 from bot.engine.change import Change
 from bot.engine.dependencies import DependencyReport
 from bot.engine.files import FileReport, FunctionChange
+from bot.engine.owners import TouchedAreas
 from bot.engine.result import AIDetection, Location, SignalFinding, Skipped
 from bot.engine.ruleset import Ruleset
-from bot.engine.snapshot import ChangedFile, FileStatus
+from bot.engine.snapshot import FileStatus
 
 MAX_LOCATIONS = 100
 _SEVERITY_WEIGHT = {Severity.LOW: 0.1, Severity.MEDIUM: 0.3, Severity.HIGH: 0.6}
@@ -46,6 +44,9 @@ class SignalInputs:
     reports: tuple[FileReport, ...]
     dependencies: DependencyReport
     ruleset: Ruleset
+    # The critical areas the change touched (bot/engine/owners.py), read once for the signal
+    # and the owners' approvals.
+    areas: TouchedAreas = field(default_factory=dict)
 
 
 SignalFunction = Callable[[SignalInputs], SignalFinding]
@@ -148,34 +149,17 @@ def ai_share(inputs: SignalInputs) -> SignalFinding:
 
 @signal("critical_paths")
 def critical_paths(inputs: SignalInputs) -> SignalFinding:
-    """The critical areas whose files the change really changed.
-
-    Tests, docs and examples of an area are not the area (`test/sanitizer.test.ts`), and a file
-    the change only renamed, moved lines in, reformatted, commented or version-bumped is not
-    touched. An area with `lines` counts a file only when a line the change wrote matches it
-    (CI workflows: credentials, permissions, triggers, actions, publishing).
-    """
-    change, ruleset = inputs.change, inputs.ruleset
-    areas: dict[str, list[Location]] = {}
-    for changed in change.touched or change.files:
-        if not ruleset.is_production(changed.path) or not change.wrote_code(changed):
-            continue
-        for index, area in enumerate(ruleset.critical_paths):
-            paths = {changed.path, changed.old_path or changed.path}
-            if not any(globs.match_any(x, area.paths) for x in paths):
-                continue
-            if area.lines is not None and not _has_line(change, changed, _matcher(area.lines)):
-                continue
-            pattern = next(p for p in area.paths if any(globs.match(x, p) for x in paths))
-            name = area.name or f"critical path #{index + 1}"
-            areas.setdefault(name, []).append(
-                Location(changed.path, None, f"{name} (matches {pattern})", rule="critical-path")
-            )
+    """The critical areas whose files the change really changed (bot/engine/owners.py)."""
+    areas = inputs.areas
     if not areas:
         return SignalFinding("critical_paths", 0.0, "no critical path touched")
     intensity = 0.8 if len(areas) == 1 else 1.0
-    locations = [loc for locs in areas.values() for loc in locs]
-    detail = "touches " + ", ".join(f"{name} ({len(locs)})" for name, locs in areas.items())
+    locations = [
+        Location(file.path, None, f"{name} (matches {file.pattern})", rule="critical-path")
+        for name, files in areas.items()
+        for file in files
+    ]
+    detail = "touches " + ", ".join(f"{name} ({len(files)})" for name, files in areas.items())
     return SignalFinding(
         "critical_paths",
         intensity,
@@ -183,18 +167,6 @@ def critical_paths(inputs: SignalInputs) -> SignalFinding:
         tuple(locations[:MAX_LOCATIONS]),
         tags=frozenset(areas),
     )
-
-
-@lru_cache(maxsize=64)
-def _matcher(pattern: str) -> Matcher:
-    return compile_pattern(pattern)
-
-
-def _has_line(change: Change, changed: ChangedFile, matcher: Matcher) -> bool:
-    """Whether a line the change wrote in `changed` matches (taking a step out of a workflow
-    adds no risk to it)."""
-    written = (changed.added_text[n] for n in change.text.new_lines(changed))
-    return any(matcher.search(line) is not None for line in written)
 
 
 def is_test(path: str, ruleset: Ruleset) -> bool:

@@ -8,11 +8,12 @@ only asks and pages.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
 from bot.config import CHECKLISTS_DIR
+from bot.config.codeowners import CODEOWNERS_PATHS, CodeOwnersFile
 from bot.engine.reviews import Review, ReviewState, is_bot_login
 from bot.engine.snapshot import Commit, Person, Snapshot
 
@@ -54,6 +55,8 @@ class PullRequestContext:
     bot_comment: BotComment | None
     incomplete: tuple[str, ...] = ()
     comments_capped: bool = False
+    # The base branch's CODEOWNERS (None: it has none).
+    codeowners: CodeOwnersFile | None = None
 
 
 def _person(raw: dict[str, Any] | None) -> Person:
@@ -142,3 +145,18 @@ def checklist_texts(raw: dict[str, Any] | None) -> tuple[tuple[str, str], ...]:
         if entry.get("type") == "blob" and entry["name"].endswith(".yml") and text is not None:
             found.append((f"{CHECKLISTS_DIR}/{entry['name']}", text))
     return tuple(sorted(found))
+
+
+def codeowners_file(nodes: Sequence[dict[str, Any] | None]) -> CodeOwnersFile | None:
+    """The CODEOWNERS file GitHub uses: the first of CODEOWNERS_PATHS that is a file, given
+    each path's object node at the base branch in that order; None when none is."""
+    for path, node in zip(CODEOWNERS_PATHS, nodes, strict=True):
+        if not node or node.get("__typename") != "Blob":
+            continue
+        size = int(node.get("byteSize") or 0)
+        if node.get("isBinary") or node.get("text") is None:
+            return CodeOwnersFile(path, None, "it is not text")
+        if node.get("isTruncated"):
+            return CodeOwnersFile(path, None, f"GitHub's API gives only part of its {size:,} bytes")
+        return CodeOwnersFile(path, node["text"])
+    return None

@@ -3,10 +3,11 @@
 Requests per pull request do not grow with its size where GitHub allows:
 1. one GraphQL query: the PR, its first 100 commits (with line counts and signers), the latest
    100 reviews, the first 100 review dismissals, the first 100 comments (to find ours), the
-   repo config and checklists at the BASE branch (`refs/heads/<base>`, which no tag can
-   shadow), and the org-wide config from the org's `.github` repository; then, only for long
-   pull requests, further pages of each list, up to a cap (past it the context says what the
-   bot could not see, and the gate fails closed);
+   repo config, checklists and CODEOWNERS at the BASE branch (`refs/heads/<base>`, which no tag
+   can shadow; never the head's, which the author writes), and the org-wide config from the
+   org's `.github` repository; then, only for long pull requests, further pages of each list,
+   up to a cap (past it the context says what the bot could not see, and the gate fails
+   closed);
 2. the whole diff in one request (GitHub serves it up to 300 files), or the paginated file list
    (100 per page, GitHub's cap 3,000 files) when the diff is too large;
 3. the base and head text of the files the engine reads, as aliased GraphQL `object` fields,
@@ -27,6 +28,7 @@ from dataclasses import replace
 from typing import Any
 
 from bot.config import CHECKLISTS_DIR, CONFIG_PATH
+from bot.config.codeowners import CODEOWNERS_PATHS
 from bot.engine.diff import parse_diff, parse_file_patch, to_changed_file
 from bot.engine.snapshot import ChangedFile, Commit, FileStatus, Snapshot, Truncation
 from bot.github import steps
@@ -35,6 +37,7 @@ from bot.github.context import (
     PullRequestContext,
     RepoRef,
     checklist_texts,
+    codeowners_file,
     commit_of,
     dismissal_of,
     is_ours,
@@ -85,7 +88,8 @@ _COMMENT_FIELDS = """
 PULL_REQUEST_QUERY = (
     """
 query PullRequest($owner: String!, $name: String!, $number: Int!, $config: String!,
-                  $checklists: String!, $orgConfig: String!) {
+                  $checklists: String!, $orgConfig: String!, $codeowners1: String!,
+                  $codeowners2: String!, $codeowners3: String!) {
   repository(owner: $owner, name: $name) {
     pullRequest(number: $number) {
       number title body headRefName baseRefName headRefOid baseRefOid changedFiles
@@ -108,11 +112,16 @@ query PullRequest($owner: String!, $name: String!, $number: Int!, $config: Strin
     checklists: object(expression: $checklists) {
       ... on Tree { entries { name type object { ... on Blob { text } } } }
     }
+    codeowners1: object(expression: $codeowners1) { ...CodeOwners }
+    codeowners2: object(expression: $codeowners2) { ...CodeOwners }
+    codeowners3: object(expression: $codeowners3) { ...CodeOwners }
   }
   org: repository(owner: $owner, name: ".github") {
     config: object(expression: $orgConfig) { ... on Blob { text } }
   }
 }
+
+fragment CodeOwners on GitObject { __typename ... on Blob { text byteSize isBinary isTruncated } }
 """
 )
 
@@ -372,6 +381,7 @@ def pull_request(
         config=f"{base}:{CONFIG_PATH}",
         checklists=f"{base}:{CHECKLISTS_DIR}",
         orgConfig=f"HEAD:{CONFIG_PATH}",
+        **{f"codeowners{n}": f"{base}:{path}" for n, path in enumerate(CODEOWNERS_PATHS, 1)},
     )
     repository = data.get("repository") or {}
     pull = repository.get("pullRequest")
@@ -415,6 +425,9 @@ def pull_request(
         config_text=(repository.get("config") or {}).get("text"),
         org_config_text=org.get("text"),
         checklist_texts=checklist_texts(repository.get("checklists")),
+        codeowners=codeowners_file(
+            [repository.get(f"codeowners{n}") for n in range(1, len(CODEOWNERS_PATHS) + 1)]
+        ),
         bot_comment=bot_comment,
         incomplete=tuple(incomplete),
         comments_capped=comments_capped,

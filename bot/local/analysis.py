@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.config import CHECKLISTS_DIR, CONFIG_PATH
+from bot.config.codeowners import CODEOWNERS_PATHS, MAX_BYTES, CodeOwnersFile
 from bot.config.load import load_repo_config
 from bot.engine.detect import Detector
 from bot.engine.files import needs_text
@@ -16,6 +17,18 @@ from bot.local.parallel import FilePool
 from bot.local.pull_range import RangeRequest, resolve_range
 from bot.render.provenance import ConfigSource, ConfigUsed, Provenance, RangeUsed
 from bot.tools import default_tools
+
+
+def codeowners_at(repo: GitRepo, ref: str) -> CodeOwnersFile | None:
+    """The CODEOWNERS file GitHub would use at `ref`: the first of its places that is a file."""
+    found = repo.first_file(ref, CODEOWNERS_PATHS)
+    if found is None:
+        return None
+    path, size = found
+    if size >= MAX_BYTES:
+        return CodeOwnersFile(path, None, f"it is {size:,} bytes; GitHub loads it only under 3 MB")
+    text = repo.read_text(ref, path)
+    return CodeOwnersFile(path, text, "" if text is not None else "it cannot be read")
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +94,10 @@ class LocalAnalysis:
         texts = self.repo.read_texts(tip, paths)
         return [(path, texts[path]) for path in sorted(texts)]
 
+    def codeowners(self) -> CodeOwnersFile | None:
+        """The base branch's CODEOWNERS, as GitHub finds it (the head's is the author's)."""
+        return codeowners_at(self.repo, self.range.base_sha)
+
     def run(
         self, config_text: bytes | None, config_source: str | None, pool: FilePool | None = None
     ) -> LocalResult:
@@ -88,14 +105,15 @@ class LocalAnalysis:
         tip, as the App reads it from the pull request's base branch."""
         at_base = self.repo.read_text(self.range.base_sha, CONFIG_PATH)
         if config_text is None:
-            tip = self.range.base_sha[:10]
-            config = load_repo_config(at_base, f"{CONFIG_PATH} (at {tip})")
+            source = f"{CONFIG_PATH} (at {self.range.base_sha[:10]})"
+            config = load_repo_config(at_base, source)
         else:
-            config = load_repo_config(config_text, config_source or CONFIG_PATH)
+            source = config_source or CONFIG_PATH
+            config = load_repo_config(config_text, source)
         used = self._config_used(
             None if config_text is None else config_source or CONFIG_PATH, at_base
         )
-        ruleset = repo_ruleset(config, self._checklist_texts())
+        ruleset = repo_ruleset(config, self._checklist_texts(), self.codeowners(), source)
         snapshot = self.repo.snapshot(
             self.base,
             self.head,

@@ -169,6 +169,23 @@ class GitRepo:
         found = self._read_objects([f"{ref}:{p}" for p in wanted])
         return {path: text for path, text in zip(wanted, found, strict=True) if text is not None}
 
+    def tracked_files(self) -> list[str]:
+        """The paths of the checkout's tracked files, from the repository's root."""
+        listing = _decode(self._run("ls-files", "-z", "--full-name"))
+        return [name for name in listing.split("\0") if name]
+
+    def first_file(self, ref: str, paths: Iterable[str]) -> tuple[str, int] | None:
+        """The first of `paths` that is a file at `ref`, and its size; None when none is."""
+        wanted = [p for p in paths if "\n" not in p]
+        request = "".join(f"{ref}:{p}\n" for p in wanted).encode("utf-8", "surrogateescape")
+        out = _decode(self._run("cat-file", "--batch-check", stdin=request))
+        for path, line in zip(wanted, out.splitlines(), strict=True):
+            # "<oid> <type> <size>", or "<name> missing"
+            header = line.rsplit(" ", 2)
+            if len(header) == 3 and header[1] == "blob":
+                return path, int(header[2])
+        return None
+
     def _read_objects(self, names: list[str]) -> list[str | None]:
         """The text of each object named (a blob id, or `rev:path` without a newline), or None
         for one that is missing, not a blob, or larger than MAX_TEXT_BYTES."""

@@ -18,6 +18,7 @@ from bot.config.issues import ConfigError
 from bot.config.load import parse_yaml
 from bot.config.model import RepoConfig
 from bot.engine.pull_state import PullState
+from bot.engine.resolve import uses_codeowners
 from bot.github.context import PullRequestContext
 from bot.review import compose
 
@@ -199,13 +200,18 @@ def describe_config(context: PullRequestContext, setup_note: str | None = None) 
         )
         sources.append(f"- `{name}`: {origin + ' over ' if origin else ''}built-in defaults")
     try:
-        config, _ = compose.rules(context)
+        config, ruleset = compose.rules(context)
     except ConfigError as exc:
         return invalid_config_reply(exc)
     effective = yaml.safe_dump(
         config.model_dump(mode="json", exclude_defaults=True) or {}, sort_keys=False
     )
     checklists = ", ".join(path for path, _ in context.checklist_texts) or "none"
+    owners = ruleset.codeowners
+    if uses_codeowners(config):
+        checklists += "\n- critical path owners from " + (
+            f"{owners.source}" if not owners.problem else f"CODEOWNERS: none, {owners.problem}"
+        )
     return (
         (f"> {setup_note}\n\n" if setup_note else "")
         + "Effective review config (from the base branch):\n\n"

@@ -17,7 +17,6 @@ from bot.engine.detect import Detector
 from bot.engine.policy import (
     Conclusion,
     Decision,
-    OwnerRule,
     PullRequestFacts,
     decide,
 )
@@ -53,7 +52,7 @@ def rules(
         context.config_text,
         config_source,
     )
-    return config, repo_ruleset(config, context.checklist_texts)
+    return config, repo_ruleset(config, context.checklist_texts, context.codeowners, config_source)
 
 
 def invalid_config(exc: ConfigError) -> Posting:
@@ -188,16 +187,6 @@ def _item_paths(ruleset: Ruleset, item_id: str) -> tuple[str, ...]:
     return ()
 
 
-def owner_rules(ruleset: Ruleset, analysis: Analysis) -> tuple[OwnerRule, ...]:
-    """The touched critical areas that name their own owners."""
-    touched = analysis.risk.signal("critical_paths").tags
-    return tuple(
-        OwnerRule(area.name or f"critical path #{index + 1}", tuple(area.owners))
-        for index, area in enumerate(ruleset.critical_paths)
-        if area.owners and (area.name or f"critical path #{index + 1}") in touched
-    )
-
-
 @dataclass(frozen=True, slots=True)
 class GitHubFacts:
     """What the App looked up on GitHub for the gate, beyond the pull request itself."""
@@ -232,7 +221,7 @@ def merges_checked_since(context: PullRequestContext, state: PullState) -> str |
 
 def approval_refs(ruleset: Ruleset, analysis: Analysis) -> set[str]:
     """Every senior and owner reference (`@org/team`, `login`) the gate may ask about."""
-    rules = owner_rules(ruleset, analysis)
+    rules = analysis.approvals.owners
     return {*ruleset.approvals.seniors, *(o for rule in rules for o in rule.owners)}
 
 
@@ -271,7 +260,7 @@ def pull_request_facts(
         commits=context.snapshot.commits,
         reviews=context.reviews,
         memberships=found.member_of,
-        owner_rules=owner_rules(ruleset, analysis),
+        owner_rules=analysis.approvals.owners,
         override=state.override,
         unticked_required=tuple(
             item.id

@@ -102,8 +102,15 @@ def test_schema_and_validator_agree_on_valid_and_invalid_configs(cli: Cli) -> No
     assert list(validator.iter_errors(yaml.safe_load(VALID))) == []
     assert list(validator.iter_errors(RepoConfig().model_dump(mode="json"))) == []
     wrong = [e.json_path for e in validator.iter_errors(yaml.safe_load(THREE_MISTAKES))]
+    # `owners` is a list of logins and teams or `codeowners`: neither branch of it holds.
     assert sorted(wrong) == [
         "$.approvals.required.high",
-        "$.risk.critical_paths[0].owners[0]",
+        "$.risk.critical_paths[0].owners",
         "$.risk.weights",
+    ]
+    codeowners = {"risk": {"critical_paths": [{"paths": ["a/**"], "owners": "codeowners"}]}}
+    assert list(validator.iter_errors(codeowners)) == []
+    codeowner = {"risk": {"critical_paths": [{"paths": ["a/**"], "owners": "codeowner"}]}}
+    assert [e.json_path for e in validator.iter_errors(codeowner)] == [
+        "$.risk.critical_paths[0].owners"
     ]

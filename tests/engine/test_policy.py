@@ -166,6 +166,25 @@ def test_critical_path_owners_must_approve_too() -> None:
     assert both.passed
 
 
+def test_an_area_file_with_no_owner_holds_the_gate_whoever_approves_and_says_why() -> None:
+    why = "CODEOWNERS line 4 (`/payments/legacy/`) gives it no owner"
+    owners = (OwnerRule("payments: payments/legacy/old.py", (), ("payments/legacy/old.py",), why),)
+    memberships = {"alice": frozenset({"@acme/architects"})}
+
+    decision = decide(
+        analysis(),
+        SENIORS,
+        facts(Review("alice", APPROVED, HEAD), owner_rules=owners, memberships=memberships),
+    )
+
+    assert decision.conclusion is Conclusion.ACTION_REQUIRED
+    assert decision.title == (
+        "Needs an owner for payments: payments/legacy/old.py, which has none the bot can ask "
+        "(risk high, 64/100)"
+    )
+    assert f"No owner for payments: payments/legacy/old.py: {why}" in decision.reasons
+
+
 def test_two_required_at_critical_counts_both() -> None:
     decision = decide(analysis(required=2), SENIORS, facts(Review("alice", APPROVED, HEAD)))
 

@@ -1006,7 +1006,10 @@ async def test_graphql_exhausted_budget_is_a_rate_limited_error(
 async def test_the_bots_pull_request_query_runs_unchanged(
     fake_github: FakeGitHub, repo: Repo, token: str, http: aiohttp.ClientSession
 ) -> None:
-    repo.commit("Config", {".github/ai-review/checklists/extra.yml": "id: extra\n"})
+    repo.commit(
+        "Config",
+        {".github/ai-review/checklists/extra.yml": "id: extra\n", "CODEOWNERS": "* @alice\n"},
+    )
     feature_pull(fake_github, repo)
     fake_github.add_review(REPO, 1, "alice")
     client = GitHubClient(
@@ -1024,10 +1027,21 @@ async def test_the_bots_pull_request_query_runs_unchanged(
         config="refs/heads/main:.github/ai-review.yml",
         checklists="refs/heads/main:.github/ai-review/checklists",
         orgConfig="HEAD:.github/ai-review.yml",
+        codeowners1="refs/heads/main:.github/CODEOWNERS",
+        codeowners2="refs/heads/main:CODEOWNERS",
+        codeowners3="refs/heads/main:docs",
     )
 
     pull = data["repository"]["pullRequest"]
     assert pull["headRefOid"] == repo.sha("feature")
+    assert data["repository"]["codeowners1"] is None
+    assert data["repository"]["codeowners2"] == {
+        "__typename": "Blob",
+        "text": "* @alice\n",
+        "byteSize": 9,
+        "isBinary": False,
+        "isTruncated": False,
+    }
     assert pull["changedFiles"] == 3
     assert data["repository"]["config"] is None
     assert data["repository"]["checklists"]["entries"] == [

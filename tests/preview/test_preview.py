@@ -635,3 +635,30 @@ async def test_with_the_apps_id_preview_warns_as_the_app_does_when_the_check_is_
     warning = "`ai-review` is not a required check on `main`"
     assert warning not in unknown["check_run"]["summary"]
     assert warning in known["check_run"]["summary"]
+
+
+@pytest.mark.usefixtures("env")
+async def test_preview_reads_the_base_branchs_codeowners_as_the_app_does(
+    bot: Bot, repo: Repo, cli: Cli
+) -> None:
+    config = (
+        SENIORS + "risk:\n  critical_paths:\n    - name: login\n      paths: ['auth/**']\n"
+        "      owners: codeowners\n"
+    )
+    repo.commit(
+        "Review config",
+        {".github/ai-review.yml": config, ".github/CODEOWNERS": "/auth/ @acme/identity\n"},
+    )
+    number, head = open_pull(
+        bot.github,
+        repo,
+        {"auth/login.py": LOGIN_WITH_SQL, ".github/CODEOWNERS": "* @mallory\n"},
+        trailers=(CLAUDE,),
+    )
+
+    shown = (await run_preview(cli, f"{REPO}#{number}", "--format", "json")).json()
+    await bot.send(webhooks.pull_request(bot.github, REPO, number, "opened"))
+    await bot.settle()
+
+    assert "an approval from @acme/identity (login: auth/login.py)" in shown["check_run"]["title"]
+    assert shown["check_run"] == posted(bot.check(head))
