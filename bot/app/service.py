@@ -263,10 +263,10 @@ class ReviewService:
         state: PullState,
         *,
         progress: bool = True,
-    ) -> tuple[Posting, PullState]:
-        """The head's posting, and the state after what the head itself changes (the review
-        room's order, bot/review/room.py), answered from GitHub and the store; `progress`
-        False leaves the head's check run alone while analyzing."""
+    ) -> room.Reviewed:
+        """The head's posting, its analysis and the state after what the head itself changes
+        (the review room's order, bot/review/room.py), answered from GitHub and the store;
+        `progress` False leaves the head's check run alone while analyzing."""
         repo, snapshot = context.repo, context.snapshot
 
         async def answer(question: room.Question) -> object:
@@ -294,7 +294,7 @@ class ReviewService:
         review = room.review_head(context, config, ruleset, state)
         reviewed = await room.answer_async(review, answer)
         _log_ended(state, reviewed.state, context)
-        return reviewed.posting, reviewed.state
+        return reviewed
 
     async def _analyze_and_write(
         self,
@@ -310,7 +310,8 @@ class ReviewService:
         key = self.state_key(repo, context.number)
         if state is None:
             state = await self._store.pull_state(key)
-        posting, state = await self._decide(client, job, context, config, ruleset, state)
+        reviewed = await self._decide(client, job, context, config, ruleset, state)
+        posting, state = reviewed.posting, reviewed.state
         # Recorded before anything is written: what GitHub shows never runs ahead of the store.
         await self._store.save_pull_state(key, state)
         posting, state = await self.followups.apply(client, context, posting, state)
@@ -363,15 +364,20 @@ class ReviewService:
         """A pull request's posting computed from its own base branch, config and recorded
         state, written nowhere (a shared head's check, a merge group's check). `progress`
         False leaves its check run alone."""
+        reviewed = await self.reviewed_of(client, job, context, progress=progress)
+        return reviewed if isinstance(reviewed, Posting) else reviewed.posting
+
+    async def reviewed_of(
+        self, client: GitHubClient, job: Job, context: PullRequestContext, *, progress: bool = True
+    ) -> room.Reviewed | Posting:
+        """posting_of with the analysis behind it; the failing Posting alone when the config
+        in `context` is invalid."""
         try:
             config, ruleset = self.rules(context)
         except ConfigError as exc:
             return compose.invalid_config(exc)
         state = await self.pull_state(context.repo, context.number)
-        posting, _ = await self._decide(
-            client, job, context, config, ruleset, state, progress=progress
-        )
-        return posting
+        return await self._decide(client, job, context, config, ruleset, state, progress=progress)
 
     async def analysis(
         self,

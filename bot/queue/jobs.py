@@ -25,6 +25,9 @@ class JobKind(StrEnum):
     INSTALLATION = "installation"
     # A merge queue asks for the check of a merge group (`head_sha`) into `base_ref`.
     MERGE_GROUP = "merge_group"
+    # A push to a pull request that may change the review config: validate the config its head
+    # proposes and try it on other open pull requests (`args` "rerun": post again).
+    CONFIG_CHANGE = "config_change"
 
     def merge(self, other: JobKind) -> JobKind:
         """Two coalesced reviews of one PR need the stronger of the two."""
