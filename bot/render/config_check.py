@@ -207,9 +207,9 @@ def _title(run: DryRun) -> str:
 def _scope(run: DryRun) -> str:
     others = len(run.results) + len(run.left_out)
     of = f"{others}+" if not run.listed_all else str(others)
-    looked = _plural(len(run.results), "most recently updated")
     return (
-        f"Tried on the {looked} of the {of} other open pull requests into "
+        f"Tried on the {len(run.results)} most recently updated of the {of} other open "
+        f"pull request{'' if others == 1 else 's'} into "
         f"{md_code(run.base_branch)} (at most {run.limit}, `check.dry_run_pulls` on "
         f"{md_code(run.base_branch)}), each under the config of {md_code(run.base_branch)} "
         "and under this one. Nothing was posted on them."
