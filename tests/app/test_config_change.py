@@ -149,7 +149,7 @@ async def test_an_invalid_config_fails_the_config_check_with_each_issue_in_place
 async def test_a_pull_request_that_leaves_the_config_alone_gets_no_config_check(
     bot: Bot, repo: Repo
 ) -> None:
-    held, _ = await two_open_pulls(bot, repo)
+    await two_open_pulls(bot, repo)
     number, head = open_pull(bot.github, repo, {"app/x.py": "X = 1\n"}, branch="other")
 
     await opened(bot, number)
@@ -232,7 +232,7 @@ async def test_the_most_recently_updated_are_tried_and_the_others_named_across_p
     assert f"Left out, not among the 2 most recently updated: {listed} and 52 more." in summary
     pages = bot.github.requests("GET", re.compile(rf"/repos/{REPO}/pulls$"))
     assert [r.query.get("page", "1") for r in pages] == ["1", "2"]
-    assert pages[0].query["sort"] == "updated" and pages[0].query["direction"] == "desc"
+    assert (pages[0].query["sort"], pages[0].query["direction"]) == ("updated", "desc")
 
 
 async def test_github_failing_on_one_pull_request_is_reported_in_its_row(
