@@ -32,7 +32,7 @@ from bot.github.client import GitHubClient, GitHubUnavailable, token_refused
 from bot.github.context import RepoRef
 from bot.github.fetch import run as run_steps
 from bot.github.proposals import OpenPull, Proposal
-from bot.queue.jobs import Job, JobKind
+from bot.queue.jobs import RERUN, Job, JobKind
 from bot.render.config_check import DryRun, NotTried, Tried
 from bot.render.posting import Posting
 from bot.review import config_change
@@ -42,7 +42,6 @@ log = logging.getLogger(__name__)
 
 # Time for trying a proposal on other pull requests, all of them; those not reached are named.
 DRY_RUN_SECONDS = 120.0
-RERUN = "rerun"
 
 
 def _reason(exc: BaseException) -> str:

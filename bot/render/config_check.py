@@ -88,17 +88,19 @@ def _annotations(errors: Sequence[ConfigError], own_files: Sequence[str]) -> lis
         if error.source not in own_files:
             continue
         for issue in error.issues:
-            line = issue.line or 1
-            found.append(
-                {
-                    "path": error.source,
-                    "start_line": line,
-                    "end_line": line,
-                    "annotation_level": "failure",
-                    "title": "Invalid review config",
-                    "message": str(issue)[:4000],
-                }
-            )
+            annotation = {
+                "path": error.source,
+                "start_line": issue.line or 1,
+                "end_line": issue.line or 1,
+                "annotation_level": "failure",
+                "title": "Invalid review config",
+                "message": (f"{issue.path}: {issue.message}" if issue.path else issue.message)[
+                    :4000
+                ],
+            }
+            if issue.line is not None and issue.column is not None:
+                annotation |= {"start_column": issue.column, "end_column": issue.column}
+            found.append(annotation)
     return found[:MAX_ANNOTATIONS]
 
 

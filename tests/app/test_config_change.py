@@ -184,8 +184,10 @@ async def test_nothing_is_written_on_the_pull_requests_tried_and_known_analyses_
     held, docs = await two_open_pulls(bot, repo)
     number, head = open_pull(bot.github, repo, {CONFIG: LENIENT}, branch="lenient")
     heads = {n: str(bot.github.pull(REPO, n).head_ref) for n in (held, docs)}
-    checks = {n: bot.github.check_runs(REPO, name="ai-review", head_sha=repo.sha(ref))
-              for n, ref in heads.items()}
+    checks = {
+        n: bot.github.check_runs(REPO, name="ai-review", head_sha=repo.sha(ref))
+        for n, ref in heads.items()
+    }
     bot.github.clear_log()
 
     await opened(bot, number)
