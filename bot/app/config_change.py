@@ -1,13 +1,15 @@
 """The config check: a pull request that changes the review config is shown what it would do.
 
-On a push (opened, synchronize, reopened) the App asks which files the pull request changes;
-when they include `.github/ai-review.yml` or a checklist file, it reads the config its head
-proposes, validates it, and tries it on the most recently updated other open pull requests into
-the same branch: each is reviewed, without writing anything on it, under the base branch's
-config and under the proposal, and compared as `preview --diff-config` compares them. The result
-is a second check run on the head, `ai-review/config` (the gate's name and `/config`), that
-fails only when the proposal is invalid. The proposal never governs the pull request that makes
-it: that one's `ai-review` check is the gate's, from the base branch.
+On a push (opened, synchronize, reopened) the App compares the config files at the head with
+the base branch's (one query); when they differ and the pull request's own changes include
+`.github/ai-review.yml` or a checklist file (not only the base's, for a branch behind), it reads
+the config its head proposes, validates it, and tries it on the most recently updated other
+open pull requests into the same branch: each is reviewed, without writing anything on it,
+under the base branch's config and under the proposal, and compared as `preview --diff-config`
+compares them. The result is a second check run on the head, `ai-review/config` (the gate's
+name and `/config`), that fails only when the proposal is invalid. The proposal never governs
+the pull request that makes it: that one's `ai-review` check is the gate's, from the base
+branch.
 
 Bounded: at most `check.dry_run_pulls` pull requests (the base branch's config), within
 DRY_RUN_SECONDS in all, each within the diff limits every review has; the analyses the store
@@ -65,6 +67,9 @@ class ConfigChange:
         """Post the config check of the head `job.head_sha`, when it changes the config."""
         client = await self._service.client_for(job.installation_id)
         repo = RepoRef(job.owner, job.repo, job.installation_id)
+        differs = proposals.config_differs(repo, job.head_sha, job.base_ref)
+        if not await run_steps(client, differs):
+            return  # the config is the base branch's: the usual case costs this one query
         changed = await run_steps(client, proposals.changed_paths(repo, job.number))
         if not config_change.touches_config(changed.paths):
             if not changed.complete:

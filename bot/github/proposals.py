@@ -75,6 +75,42 @@ def is_config_path(path: str) -> bool:
     )
 
 
+CONFIG_OIDS_QUERY = """
+query ConfigOids($owner: String!, $name: String!, $headConfig: String!,
+                 $headChecklists: String!, $baseConfig: String!, $baseChecklists: String!) {
+  repository(owner: $owner, name: $name) {
+    headConfig: object(expression: $headConfig) { oid }
+    headChecklists: object(expression: $headChecklists) { oid }
+    baseConfig: object(expression: $baseConfig) { oid }
+    baseChecklists: object(expression: $baseChecklists) { oid }
+  }
+}
+"""
+
+
+def config_differs(repo: RepoRef, head_sha: str, base_ref: str) -> Steps[bool]:
+    """Whether the config file or the checklists folder at `head_sha` differ from the base
+    branch's (their git object ids, in one query whatever the pull request's size). When they
+    do not, merging the pull request leaves the config as it is; when they do, the pull request
+    may have changed them, or may be behind a change on the base branch (changed_paths says)."""
+    base = base_branch_ref(base_ref)
+    data = yield from graphql(
+        CONFIG_OIDS_QUERY,
+        owner=repo.owner,
+        name=repo.name,
+        headConfig=f"{head_sha}:{CONFIG_PATH}",
+        headChecklists=f"{head_sha}:{CHECKLISTS_DIR}",
+        baseConfig=f"{base}:{CONFIG_PATH}",
+        baseChecklists=f"{base}:{CHECKLISTS_DIR}",
+    )
+    found = data.get("repository") or {}
+
+    def oid(alias: str) -> str | None:
+        return (found.get(alias) or {}).get("oid")
+
+    return oid("headConfig") != oid("baseConfig") or oid("headChecklists") != oid("baseChecklists")
+
+
 def changed_paths(repo: RepoRef, number: int) -> Steps[ChangedPaths]:
     """The paths the pull request changes, from GitHub's file list (100 a page)."""
     items = yield from listing(f"{pull_path(repo, number)}/files", MAX_FILES)
