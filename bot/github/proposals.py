@@ -69,10 +69,12 @@ class OpenPulls:
 
 
 def is_config_path(path: str) -> bool:
-    """The review config or one of the repository's checklist files."""
-    return path == CONFIG_PATH or (
-        path.startswith(f"{CHECKLISTS_DIR}/") and "/" not in path[len(CHECKLISTS_DIR) + 1 :]
-    )
+    """The review config or one of the repository's checklist files (the `.yml` files right
+    in the checklists folder, as the gather reads them)."""
+    if path == CONFIG_PATH:
+        return True
+    name = path.removeprefix(f"{CHECKLISTS_DIR}/")
+    return name != path and "/" not in name and name.endswith(".yml")
 
 
 CONFIG_OIDS_QUERY = """
