@@ -44,6 +44,11 @@ log = logging.getLogger(__name__)
 
 # Time for trying a proposal on other pull requests, all of them; those not reached are named.
 DRY_RUN_SECONDS = 120.0
+TRYING = (
+    "Validating the proposed review config",
+    "The config this pull request proposes is being validated and tried on other open pull "
+    "requests.",
+)
 
 
 def _reason(exc: BaseException) -> str:
@@ -89,7 +94,7 @@ class ConfigChange:
         if existing is not None and existing[1] and job.args != RERUN:
             return  # this head has its config check already
         check_id = await writer.start_check(
-            client, repo, job.head_sha, name, existing[0] if existing else None
+            client, repo, job.head_sha, name, existing[0] if existing else None, TRYING
         )
         try:
             posting = await self._check(client, repo, job, proposal, settings)
