@@ -179,16 +179,6 @@ def _with_config(context: PullRequestContext, choice: ConfigChoice) -> PullReque
     return context if choice.text is None else replace(context, config_text=choice.text)
 
 
-def _own_texts(snapshot: Snapshot, ruleset: Ruleset) -> Snapshot:
-    """The snapshot with only the texts the App would fetch under `ruleset` (a shared gather
-    for two configs fetches what either reads)."""
-    head, base = snapshot.head_sha, snapshot.base_sha
-    wanted = set(gather.text_keys(snapshot.files, lambda f: needs_text(f, ruleset), head, base))
-    texts = {(head, path): text for path, text in snapshot.head_texts.items()}
-    texts |= {(base, path): text for path, text in snapshot.base_texts.items()}
-    return gather.with_texts(snapshot, {key: text for key, text in texts.items() if key in wanted})
-
-
 class _Session:
     """One preview run: answers asked once even when two configs need them."""
 
@@ -255,7 +245,7 @@ def _compose(
 ) -> Preview:
     config, ruleset = rules
     context = _with_config(session.context, choice)
-    texts = _own_texts(snapshot, ruleset)
+    texts = gather.only_texts(snapshot, lambda f: needs_text(f, ruleset))
     line_notes: list[str] = []
 
     def answer(question: room.Question) -> Any:

@@ -27,11 +27,17 @@ from dataclasses import replace
 
 from gidgethub import HTTPException
 
+from bot.app.analyses import Changes
 from bot.app.retries import retry_if_refused_or_transient
 from bot.app.service import ReviewService
-from bot.github import proposals, questions, writer
+from bot.config.issues import ConfigError
+from bot.engine.files import needs_text
+from bot.engine.ruleset import Ruleset
+from bot.engine.snapshot import ChangedFile, Snapshot
+from bot.github import gather, proposals, questions, writer
 from bot.github.client import GitHubClient, GitHubUnavailable, token_refused
-from bot.github.context import RepoRef
+from bot.github.context import PullRequestContext, RepoRef
+from bot.github.fetch import fetch_changes
 from bot.github.fetch import run as run_steps
 from bot.github.proposals import OpenPull, Proposal
 from bot.queue.jobs import RERUN, Job, JobKind
@@ -194,7 +200,32 @@ class ConfigChange:
         )
         service = self._service
         context = await service.context(client, repo, other)
-        before = await service.reviewed_of(client, other, context, progress=False)
         proposed = config_change.proposed_context(context, proposal)
-        after = await service.reviewed_of(client, other, proposed, progress=False)
+        changes = self._one_gather(client, (context, proposed))
+        before = await service.reviewed_of(client, other, context, progress=False, changes=changes)
+        after = await service.reviewed_of(client, other, proposed, progress=False, changes=changes)
         return config_change.tried(context, pull.title, before, after)
+
+    def _one_gather(
+        self, client: GitHubClient, contexts: tuple[PullRequestContext, ...]
+    ) -> Changes:
+        """The pull request's diff and texts read at most once for both configs (an analysis
+        the store has needs none): the texts either config reads, each analysis given its own."""
+        rulesets = []
+        for context in contexts:
+            try:
+                rulesets.append(self._service.rules(context)[1])
+            except ConfigError:
+                continue  # that side is the invalid-config posting: it analyzes nothing
+        gathered: list[Snapshot] = []
+
+        async def changes(context: PullRequestContext, ruleset: Ruleset) -> Snapshot:
+            if not gathered:
+
+                def either(changed: ChangedFile) -> bool:
+                    return any(needs_text(changed, each) for each in rulesets)
+
+                gathered.append(await fetch_changes(client, context, either))
+            return gather.only_texts(gathered[0], lambda f: needs_text(f, ruleset))
+
+        return changes

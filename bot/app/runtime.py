@@ -18,11 +18,12 @@ from multiprocessing import get_context
 
 import aiohttp
 
+from bot.app.analyses import analyze_snapshot, thread_analyzer
 from bot.app.command_runner import CommandRunner
 from bot.app.config_change import ConfigChange
 from bot.app.merge_queue import MergeQueue
 from bot.app.metrics import Metrics
-from bot.app.service import ReviewService, analyze_snapshot, thread_analyzer
+from bot.app.service import ReviewService
 from bot.engine.result import Analysis, Evidence
 from bot.engine.ruleset import Ruleset
 from bot.engine.snapshot import Snapshot

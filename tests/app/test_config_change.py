@@ -205,6 +205,23 @@ async def test_nothing_is_written_on_the_pull_requests_tried_and_known_analyses_
         assert bot.github.count("GET", f"/repos/{REPO}/pulls/{n}") == 1
 
 
+async def test_a_pull_request_the_app_never_reviewed_is_read_once_for_both_configs(
+    bot: Bot, repo: Repo
+) -> None:
+    configure(repo, SENIORS)
+    unseen, _ = open_pull(
+        bot.github, repo, {"auth/login.py": LOGIN_WITH_SQL}, trailers=(CLAUDE,), branch="login"
+    )  # opened before the App was installed: no review, nothing in its store
+    number, head = open_pull(bot.github, repo, {CONFIG: LENIENT}, branch="lenient")
+
+    await opened(bot, number)
+
+    assert f"| #{unseen} Change things | action_required → **success** |" in plain(
+        config_check(bot, head).summary
+    )
+    assert bot.github.count("GET", f"/repos/{REPO}/pulls/{unseen}") == 1  # one diff, two configs
+
+
 async def test_the_most_recently_updated_are_tried_and_the_others_named_across_pages(
     bot: Bot, repo: Repo
 ) -> None:
