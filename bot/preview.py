@@ -35,9 +35,10 @@ from bot.github.context import PullRequestContext, RepoRef
 from bot.github.pygithub_adapter import PyGithubAdapter
 from bot.render import preview_output as render
 from bot.render.markdown import MARKER
-from bot.render.preview_output import Preview, PreviewedPull
+from bot.render.preview_output import Preview
 from bot.render.state import ShownState, read_state_line, state_key, state_line
 from bot.review import compose, room
+from bot.review.config_change import previewed
 from bot.settings import SettingsError, app_private_key
 from bot.tools import default_tools
 
@@ -173,32 +174,9 @@ def _context(adapter: PyGithubAdapter, pull: PullRequestRef) -> PullRequestConte
     )
 
 
-def _previewed(context: PullRequestContext) -> PreviewedPull:
-    snapshot = context.snapshot
-    return PreviewedPull(
-        repo=context.repo.full_name,
-        number=context.number,
-        head_sha=snapshot.head_sha,
-        base_sha=snapshot.base_sha,
-        head_branch=snapshot.head_branch,
-        base_branch=snapshot.base_branch,
-        comment=context.bot_comment.body if context.bot_comment else None,
-    )
-
-
 def _with_config(context: PullRequestContext, choice: ConfigChoice) -> PullRequestContext:
     """The context as the App would see it with `choice` as the base branch's config."""
     return context if choice.text is None else replace(context, config_text=choice.text)
-
-
-def _own_texts(snapshot: Snapshot, ruleset: Ruleset) -> Snapshot:
-    """The snapshot with only the texts the App would fetch under `ruleset` (a shared gather
-    for two configs fetches what either reads)."""
-    head, base = snapshot.head_sha, snapshot.base_sha
-    wanted = set(gather.text_keys(snapshot.files, lambda f: needs_text(f, ruleset), head, base))
-    texts = {(head, path): text for path, text in snapshot.head_texts.items()}
-    texts |= {(base, path): text for path, text in snapshot.base_texts.items()}
-    return gather.with_texts(snapshot, {key: text for key, text in texts.items() if key in wanted})
 
 
 class _Session:
@@ -267,7 +245,7 @@ def _compose(
 ) -> Preview:
     config, ruleset = rules
     context = _with_config(session.context, choice)
-    texts = _own_texts(snapshot, ruleset)
+    texts = gather.only_texts(snapshot, lambda f: needs_text(f, ruleset))
     line_notes: list[str] = []
 
     def answer(question: room.Question) -> Any:
@@ -293,7 +271,7 @@ def _compose(
     reviewed = room.answer_sync(room.review_head(context, config, ruleset, initial), answer)
     notes = _notes(reviewed, shown) + tuple(line_notes)
     label = choice.label(context.snapshot.base_branch)
-    return Preview(_previewed(context), label, reviewed.posting, reviewed.analysis, notes)
+    return Preview(previewed(context), label, reviewed.posting, reviewed.analysis, notes)
 
 
 def _notes(reviewed: room.Reviewed, shown: ShownState | None) -> tuple[str, ...]:
@@ -372,7 +350,7 @@ def preview(
         if isinstance(outcome, ConfigError):
             label = choice.label(context.snapshot.base_branch)
             invalid = compose.invalid_config(outcome)
-            previews.append(Preview(_previewed(context), label, invalid, None))
+            previews.append(Preview(previewed(context), label, invalid, None))
         else:
             previews.append(_compose(session, choice, outcome, snapshot, shown, key))
     return previews

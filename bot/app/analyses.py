@@ -1,12 +1,39 @@
-"""When the App may reuse an analysis of a head instead of computing it again: its cache key."""
+"""Analyses in the App: how one runs (on a thread, or handed to a worker process), and when
+the App may reuse an analysis of a head instead of computing it again: its cache key."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 
-from bot.engine.result import Evidence
+from bot.engine.pipeline import analyze
+from bot.engine.result import Analysis, Evidence
+from bot.engine.ruleset import Ruleset
+from bot.engine.snapshot import Snapshot
 from bot.github.context import PullRequestContext
+from bot.tools import default_tools
+
+Analyzer = Callable[[Snapshot, Ruleset, Sequence[Evidence]], Awaitable[Analysis]]
+# The changed files and texts of a pull request for a ruleset, when not the usual gather.
+Changes = Callable[[PullRequestContext, Ruleset], Awaitable[Snapshot]]
+
+
+def analyze_snapshot(
+    snapshot: Snapshot, ruleset: Ruleset, declared: Sequence[Evidence] = ()
+) -> Analysis:
+    """The engine run, with the change tools, as a top-level function a worker process can be
+    handed."""
+    return analyze(snapshot, ruleset, declared=declared, tools=default_tools())
+
+
+def thread_analyzer() -> Analyzer:
+    """Run analyses on a thread of this process (tests, and `analysis_workers=0`)."""
+
+    async def run(snapshot: Snapshot, ruleset: Ruleset, declared: Sequence[Evidence]) -> Analysis:
+        return await asyncio.to_thread(analyze_snapshot, snapshot, ruleset, declared)
+
+    return run
 
 
 def analysis_key(

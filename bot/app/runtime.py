@@ -18,10 +18,12 @@ from multiprocessing import get_context
 
 import aiohttp
 
+from bot.app.analyses import analyze_snapshot, thread_analyzer
 from bot.app.command_runner import CommandRunner
+from bot.app.config_change import ConfigChange
 from bot.app.merge_queue import MergeQueue
 from bot.app.metrics import Metrics
-from bot.app.service import ReviewService, analyze_snapshot, thread_analyzer
+from bot.app.service import ReviewService
 from bot.engine.result import Analysis, Evidence
 from bot.engine.ruleset import Ruleset
 from bot.engine.snapshot import Snapshot
@@ -53,6 +55,7 @@ class Runtime:
             JobKind.TICKS: self.commands.run_ticks,
             JobKind.INSTALLATION: self._forget_token,
             JobKind.MERGE_GROUP: MergeQueue(self.service).run,
+            JobKind.CONFIG_CHANGE: ConfigChange(self.service).run,
         }
         if self.runners.keys() != set(JobKind):
             raise RuntimeError(f"job kinds without a runner: {set(JobKind) - self.runners.keys()}")

@@ -12,12 +12,12 @@ import asyncio
 import logging
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import aiohttp
 
-from bot.app.analyses import analysis_key
+from bot.app.analyses import Analyzer, Changes, analysis_key
 from bot.app.checks import CheckRuns
 from bot.app.followups import Followups
 from bot.app.people import People
@@ -25,12 +25,10 @@ from bot.app.retries import retry_if_refused_or_transient, retry_if_transient
 from bot.config.issues import ConfigError
 from bot.config.model import RepoConfig
 from bot.engine.files import needs_text
-from bot.engine.pipeline import analyze
 from bot.engine.policy import Conclusion
 from bot.engine.pull_state import PullState
-from bot.engine.result import Analysis, Evidence
+from bot.engine.result import Analysis
 from bot.engine.ruleset import Ruleset
-from bot.engine.snapshot import Snapshot
 from bot.github import questions
 from bot.github.auth import AppAuth, request_app_login, request_installation_token
 from bot.github.client import (
@@ -56,28 +54,8 @@ from bot.render.state import state_key, state_line
 from bot.review import compose, room
 from bot.review import labels as review_labels
 from bot.settings import Settings
-from bot.tools import default_tools
 
 log = logging.getLogger(__name__)
-
-Analyzer = Callable[[Snapshot, Ruleset, Sequence[Evidence]], Awaitable[Analysis]]
-
-
-def analyze_snapshot(
-    snapshot: Snapshot, ruleset: Ruleset, declared: Sequence[Evidence] = ()
-) -> Analysis:
-    """The engine run, with the change tools, as a top-level function a worker process can be
-    handed."""
-    return analyze(snapshot, ruleset, declared=declared, tools=default_tools())
-
-
-def thread_analyzer() -> Analyzer:
-    """Run analyses on a thread of this process (tests, and `analysis_workers=0`)."""
-
-    async def run(snapshot: Snapshot, ruleset: Ruleset, declared: Sequence[Evidence]) -> Analysis:
-        return await asyncio.to_thread(analyze_snapshot, snapshot, ruleset, declared)
-
-    return run
 
 
 class ReviewFailed(Exception):
@@ -263,10 +241,11 @@ class ReviewService:
         state: PullState,
         *,
         progress: bool = True,
-    ) -> tuple[Posting, PullState]:
-        """The head's posting, and the state after what the head itself changes (the review
-        room's order, bot/review/room.py), answered from GitHub and the store; `progress`
-        False leaves the head's check run alone while analyzing."""
+        changes: Changes | None = None,
+    ) -> room.Reviewed:
+        """The head's posting, its analysis and the state after what the head itself changes
+        (the review room's order, bot/review/room.py), answered from GitHub and the store;
+        `progress` False leaves the head's check run alone while analyzing."""
         repo, snapshot = context.repo, context.snapshot
 
         async def answer(question: room.Question) -> object:
@@ -277,7 +256,7 @@ class ReviewService:
                     )
                 case room.Analyze():
                     return await self._analyze(
-                        client, job, context, ruleset, question, progress=progress
+                        client, job, context, ruleset, question, progress, changes
                     )
                 case room.ChangedSince(shas):
                     return await files_changed_since(client, repo, list(shas), snapshot.head_sha)
@@ -294,7 +273,7 @@ class ReviewService:
         review = room.review_head(context, config, ruleset, state)
         reviewed = await room.answer_async(review, answer)
         _log_ended(state, reviewed.state, context)
-        return reviewed.posting, reviewed.state
+        return reviewed
 
     async def _analyze_and_write(
         self,
@@ -310,7 +289,8 @@ class ReviewService:
         key = self.state_key(repo, context.number)
         if state is None:
             state = await self._store.pull_state(key)
-        posting, state = await self._decide(client, job, context, config, ruleset, state)
+        reviewed = await self._decide(client, job, context, config, ruleset, state)
+        posting, state = reviewed.posting, reviewed.state
         # Recorded before anything is written: what GitHub shows never runs ahead of the store.
         await self._store.save_pull_state(key, state)
         posting, state = await self.followups.apply(client, context, posting, state)
@@ -363,15 +343,28 @@ class ReviewService:
         """A pull request's posting computed from its own base branch, config and recorded
         state, written nowhere (a shared head's check, a merge group's check). `progress`
         False leaves its check run alone."""
+        reviewed = await self.reviewed_of(client, job, context, progress=progress)
+        return reviewed if isinstance(reviewed, Posting) else reviewed.posting
+
+    async def reviewed_of(
+        self,
+        client: GitHubClient,
+        job: Job,
+        context: PullRequestContext,
+        *,
+        progress: bool = True,
+        changes: Changes | None = None,
+    ) -> room.Reviewed | Posting:
+        """posting_of with the analysis behind it (its diff from `changes` when given); the
+        failing Posting alone when the config in `context` is invalid."""
         try:
             config, ruleset = self.rules(context)
         except ConfigError as exc:
             return compose.invalid_config(exc)
         state = await self.pull_state(context.repo, context.number)
-        posting, _ = await self._decide(
-            client, job, context, config, ruleset, state, progress=progress
+        return await self._decide(
+            client, job, context, config, ruleset, state, progress=progress, changes=changes
         )
-        return posting
 
     async def analysis(
         self,
@@ -385,7 +378,7 @@ class ReviewService:
         progress (read-only commands leave the check alone)."""
 
         async def answer(question: room.Analyze) -> Analysis:
-            return await self._analyze(client, job, context, ruleset, question, progress=False)
+            return await self._analyze(client, job, context, ruleset, question, False)
 
         return await room.answer_async(room.analysis_of(state), answer)
 
@@ -396,8 +389,8 @@ class ReviewService:
         context: PullRequestContext,
         ruleset: Ruleset,
         question: room.Analyze,
-        *,
         progress: bool = True,
+        changes: Changes | None = None,
     ) -> Analysis:
         """One analysis of the head: the cached one for an event that changed no code (a
         review, a command), else computed with the check marked in progress meanwhile."""
@@ -411,9 +404,10 @@ class ReviewService:
         if progress and not question.again:
             check_name = ruleset.config.check.name
             await self.checks.start(client, repo, head_sha, check_name, job)
-        snapshot = await fetch_changes(
-            client, context, lambda changed: needs_text(changed, ruleset)
-        )
+        if changes is not None:
+            snapshot = await changes(context, ruleset)
+        else:
+            snapshot = await fetch_changes(client, context, lambda f: needs_text(f, ruleset))
         snapshot = replace(snapshot, labels=labels)  # the App's own labels are no evidence
         analysis = await self._analyzer(snapshot, ruleset, question.declared)
         await self._store.remember_analysis(cache_key, analysis)

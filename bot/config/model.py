@@ -19,6 +19,9 @@ from bot.config.fields import Model
 from bot.config.labels import LabelsConfig
 from bot.config.risk import RiskConfig
 
+# Each one tried costs a gather and two analyses.
+MAX_DRY_RUN_PULLS = 30
+
 
 class CheckConfig(Model):
     name: Annotated[str, StringConstraints(min_length=1, max_length=100)] = "ai-review"
@@ -26,6 +29,15 @@ class CheckConfig(Model):
         default="closed",
         description="On an internal error: `closed` fails the check, `open` lets it pass "
         "(neutral).",
+    )
+    dry_run_pulls: int = Field(
+        default=10,
+        ge=0,
+        le=MAX_DRY_RUN_PULLS,
+        description="A pull request that changes this config or a checklist file gets a second "
+        "check run, `<name>/config`: the config it proposes, validated, and its effect on this "
+        "many of the most recently updated open pull requests into the same branch (0: "
+        "validate only).",
     )
 
 

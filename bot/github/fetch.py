@@ -40,7 +40,8 @@ async def _answer(client: GitHubClient, request: Request) -> Answer:
             return await client.get_diff(path, DIFF_MEDIA_TYPE)
         case ListRequest(path, limit):
             items = []
-            async for item in client.getiter(f"{path}?per_page={PER_PAGE}"):
+            separator = "&" if "?" in path else "?"
+            async for item in client.getiter(f"{path}{separator}per_page={PER_PAGE}"):
                 items.append(item)
                 if limit is not None and len(items) >= limit:
                     break

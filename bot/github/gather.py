@@ -455,6 +455,16 @@ def with_texts(snapshot: Snapshot, texts: Mapping[tuple[str, str], str]) -> Snap
     )
 
 
+def only_texts(snapshot: Snapshot, needs_text: Callable[[ChangedFile], bool]) -> Snapshot:
+    """The snapshot with only the texts a gather under `needs_text` would have fetched (one
+    gather for two configs fetches what either reads; each is analyzed with its own)."""
+    head, base = snapshot.head_sha, snapshot.base_sha
+    wanted = set(text_keys(snapshot.files, needs_text, head, base))
+    texts = {(head, path): text for path, text in snapshot.head_texts.items()}
+    texts |= {(base, path): text for path, text in snapshot.base_texts.items()}
+    return with_texts(snapshot, {key: text for key, text in texts.items() if key in wanted})
+
+
 def changes(
     context: PullRequestContext, needs_text: Callable[[ChangedFile], bool]
 ) -> Steps[Snapshot]:

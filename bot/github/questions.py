@@ -79,12 +79,19 @@ def team_visible(team: str) -> Steps[bool]:
     return (yield from item(_team_path(team))) is not None
 
 
-def check_run_id(repo: RepoRef, head_sha: str, name: str) -> Steps[int | None]:
-    """The newest check run named `name` on `head_sha` (only this App can create it there)."""
+def latest_check_run(repo: RepoRef, head_sha: str, name: str) -> Steps[tuple[int, bool] | None]:
+    """The newest check run named `name` on `head_sha` (only this App can create it there):
+    its id, and whether it is completed."""
     query = urlencode({"check_name": name, "filter": "latest", "per_page": "1"}, quote_via=quote)
     found = yield from item(f"/repos/{repo.full_name}/commits/{head_sha}/check-runs?{query}")
     runs = (found or {}).get("check_runs") or []
-    return int(runs[0]["id"]) if runs else None
+    return (int(runs[0]["id"]), runs[0].get("status") == "completed") if runs else None
+
+
+def check_run_id(repo: RepoRef, head_sha: str, name: str) -> Steps[int | None]:
+    """The newest check run named `name` on `head_sha`."""
+    found = yield from latest_check_run(repo, head_sha, name)
+    return None if found is None else found[0]
 
 
 def comment_id(repo: RepoRef, number: int, author: str, marker: str) -> Steps[int | None]:

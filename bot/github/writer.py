@@ -51,14 +51,23 @@ async def create_once(client: GitHubClient, create: CreatedId, find: FoundId) ->
     raise AssertionError("unreachable")  # pragma: no cover
 
 
+ANALYZING = ("Analyzing the change", "The review is being computed.")
+
+
 async def start_check(
-    client: GitHubClient, repo: RepoRef, head_sha: str, name: str, check_id: int | None
+    client: GitHubClient,
+    repo: RepoRef,
+    head_sha: str,
+    name: str,
+    check_id: int | None,
+    shown: tuple[str, str] = ANALYZING,
 ) -> int:
-    """Mark the check in progress on `head_sha`, creating it unless `check_id` already exists."""
+    """Mark the check in progress on `head_sha`, creating it unless `check_id` already exists;
+    `shown` is its title and summary meanwhile."""
     body: dict[str, Any] = {
         "status": "in_progress",
         "started_at": _now(),
-        "output": {"title": "Analyzing the change", "summary": "The review is being computed."},
+        "output": {"title": shown[0], "summary": shown[1]},
     }
     if check_id is not None:
         await client.patch(f"/repos/{repo.full_name}/check-runs/{check_id}", data=body)

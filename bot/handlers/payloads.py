@@ -59,14 +59,25 @@ def pull_request_job(data: dict[str, Any], kind: JobKind, delivery_id: str) -> J
     )
 
 
-def check_jobs(data: dict[str, Any], key: str, delivery_id: str) -> list[Job]:
+def check_run_name(data: dict[str, Any]) -> str:
+    return str(_field(data, "check_run", "name"))
+
+
+def check_jobs(
+    data: dict[str, Any],
+    key: str,
+    delivery_id: str,
+    kind: JobKind = JobKind.ANALYZE,
+    args: str = "",
+) -> list[Job]:
     """Jobs for a re-requested `check_run` or `check_suite` (key names which), one per PR."""
     installation, owner, name = _repo(data)
     jobs = []
     for pull in _field(data, key).get("pull_requests") or []:
         jobs.append(
             Job(
-                kind=JobKind.ANALYZE,
+                kind=kind,
+                args=args,
                 installation_id=installation,
                 owner=owner,
                 repo=name,

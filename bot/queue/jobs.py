@@ -9,6 +9,8 @@ from enum import StrEnum
 from typing import Any, Protocol
 
 JOB_TRIES = 6
+# A config check's job `args` when someone re-ran the check: it is posted again.
+RERUN = "rerun"
 RETRY_SECONDS = (2.0, 10.0, 30.0, 120.0, 300.0)  # waits between tries: about 8 minutes
 
 
@@ -25,6 +27,9 @@ class JobKind(StrEnum):
     INSTALLATION = "installation"
     # A merge queue asks for the check of a merge group (`head_sha`) into `base_ref`.
     MERGE_GROUP = "merge_group"
+    # A push to a pull request that may change the review config: validate the config its head
+    # proposes and try it on other open pull requests (`args` RERUN: post again).
+    CONFIG_CHANGE = "config_change"
 
     def merge(self, other: JobKind) -> JobKind:
         """Two coalesced reviews of one PR need the stronger of the two."""

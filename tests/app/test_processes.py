@@ -237,7 +237,9 @@ async def test_sigterm_turns_readiness_503_while_the_job_drains_then_exits_0(
     messages = [str(line.get("message")) for line in web.lines()]
     assert "serving" in messages
     (stopped,) = [line for line in web.lines() if line.get("message") == "stopped"]
-    assert stopped["handed_back"] == 1  # the late delivery waits for the next start
+    # the opened head's config check (queued behind its review) and the late delivery wait
+    # for the next start
+    assert stopped["handed_back"] == 2
     (serving,) = [line for line in web.lines() if line.get("message") == "serving"]
     assert serving["backend"] == "embedded"
     assert serving["app_id"] == str(github.app_id)

@@ -50,7 +50,7 @@ def test_unknown_key_names_the_close_field_at_the_key() -> None:
 def test_unknown_key_without_a_close_field_lists_the_allowed_keys() -> None:
     assert (
         only_issue("check:\n  colour: red\n")
-        == "2:3: check.colour: unknown key 'colour'; allowed keys: name, on_error"
+        == "2:3: check.colour: unknown key 'colour'; allowed keys: name, on_error, dry_run_pulls"
     )
 
 
@@ -722,7 +722,7 @@ def test_render_prefixes_every_issue_with_the_file() -> None:
     assert caught.value.source == ".github/ai-review.yml"
     assert caught.value.render() == (
         ".github/ai-review.yml:2:3: check.colour: unknown key 'colour'; allowed keys: name, "
-        "on_error\n"
+        "on_error, dry_run_pulls\n"
         ".github/ai-review.yml:3:13: check.on_error: must be one of: closed, open"
     )
     assert str(caught.value) == caught.value.render()

@@ -12,6 +12,7 @@ from tests.fakegithub.diff import MAX_LISTED_FILES, patch_series
 from tests.fakegithub.errors import GitHubError, invalid_request, not_found, validation_failed
 from tests.fakegithub.gitdata import branch_tip, is_ancestor, resolve_commit
 from tests.fakegithub.models import PullRequest, RepoState
+from tests.fakegithub.pagination import Page
 from tests.fakegithub.routing import (
     Routes,
     github_of,
@@ -28,6 +29,7 @@ routes = Routes()
 READ = ("pull_requests", "read")
 DOCS_GET = "https://docs.github.com/rest/pulls/pulls#get-a-pull-request"
 DOCS_FILES = "https://docs.github.com/rest/pulls/pulls#list-pull-requests-files"
+DOCS_LIST = "https://docs.github.com/rest/pulls/pulls#list-pull-requests"
 _MEDIA = re.compile(r"application/vnd\.github(?:\.v3)?\.(diff|patch)\b")
 
 
@@ -43,24 +45,46 @@ def _media(request: web.Request) -> str:
     return found.group(1) if found else "json"
 
 
+_SORT_KEYS = {
+    "created": lambda pull: (pull.created_at, pull.number),
+    "updated": lambda pull: (pull.updated_at, pull.number),
+    # The fake keeps no comment counts or ages apart from these: close enough for an order.
+    "popularity": lambda pull: (pull.created_at, pull.number),
+    "long-running": lambda pull: (pull.created_at, pull.number),
+}
+
+
 @routes.get("/repos/{owner}/{repo}/pulls", READ)
 async def list_pulls(request: web.Request) -> web.Response:
+    """Pull requests filtered by state, head and base, in the order `sort` and `direction` ask
+    (GitHub: newest created first by default; `direction` defaults to desc only for
+    `created`). Only the page asked for is read from git."""
     github, site, repo = github_of(request), site_of(request), repo_of(request)
     wanted = request.query.get("state", "open")
     head = request.query.get("head")
     base = request.query.get("base")
-    pulls = [
-        pull
-        for pull in sorted(repo.pulls.values(), key=lambda p: -p.number)
-        if wanted in ("all", pull.state)
-        and (head is None or head in (pull.head_ref, f"{repo.owner}:{pull.head_ref}"))
-        and (base is None or base == pull.base_ref)
-    ]
-    views = [await asyncio.to_thread(pull_view, repo, pull) for pull in pulls]
-    return paged_response(
-        request,
-        list(zip(pulls, views, strict=True)),
-        lambda pair: shapes.pull_request(github, site, repo, *pair),
+    sort = request.query.get("sort", "created")
+    if sort not in _SORT_KEYS:
+        raise validation_failed("PullRequest", "sort", f"{sort} is not a valid sort", DOCS_LIST)
+    direction = request.query.get("direction", "desc" if sort == "created" else "asc")
+    pulls = sorted(
+        (
+            pull
+            for pull in repo.pulls.values()
+            if wanted in ("all", pull.state)
+            and (head is None or head in (pull.head_ref, f"{repo.owner}:{pull.head_ref}"))
+            and (base is None or base == pull.base_ref)
+        ),
+        key=_SORT_KEYS[sort],
+        reverse=direction == "desc",
+    )
+    page = Page.requested(request.query)
+    shown = page.slice(pulls)
+    views = [await asyncio.to_thread(pull_view, repo, pull) for pull in shown]
+    link = page.link_header(request.url, len(pulls))
+    return json_response(
+        [shapes.pull_request(github, site, repo, *pair) for pair in zip(shown, views, strict=True)],
+        headers={"Link": link} if link else None,
     )
 
 
