@@ -17,11 +17,13 @@ from bot.config.checklists import ChecklistDef, When, WhenClause
 from bot.config.issues import ConfigIssue, KeyPath, format_path
 from bot.config.model import RepoConfig
 from bot.config.reader import Document
+from bot.engine.patterns import foreign_keys, weakened
 from bot.engine.patterns.bandit_scan import RULE_BY_TEST
 from bot.engine.patterns.rules import CWE_BY_RULE
 from bot.engine.patterns.secrets_scan import RULE_ID as SECRETS_RULE
 from bot.engine.patterns.structural import builtin_rules
 from bot.engine.tool_table import tool_table
+from bot.engine.workloads import RULE_IDS as WORKLOAD_RULES
 
 _BANDIT_TEST = re.compile(r"B\d{3}\Z")
 
@@ -53,12 +55,16 @@ def _suggestion(wanted: str, known: Iterable[str]) -> str:
 @cache
 def _engine_pattern_ids() -> frozenset[str]:
     """Every pattern id the engine reports whatever the config: our rules, bandit's mapped
-    tests, the secret detectors, the structural rules and the tools' rules."""
+    tests, the secret detectors, the structural and weakened-test rules, the readers of
+    Kubernetes manifests and migrations, and the tools' rules."""
     return (
         frozenset(CWE_BY_RULE)
         | frozenset(RULE_BY_TEST.values())
         | {SECRETS_RULE}
         | {rule.id for rule in builtin_rules()}
+        | weakened.rule_ids()
+        | WORKLOAD_RULES
+        | {foreign_keys.RULE}
         | tool_table().rule_ids
     )
 
